@@ -1,0 +1,427 @@
+"""Apply: execute a plan with bounded concurrency and report every path's outcome.
+
+Copies and updates run first, each with retries on transient errors; deletions
+run only after every copy succeeded (as rclone does), behind the guards against
+an empty source and ``max_delete``. Progress goes to an fsspec ``Callback``
+(bytes) and to a throttled ``progress_hook`` (files, bytes, files in flight);
+a ``threading.Event`` cancels and another pauses.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import os
+import posixpath
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import fsspec
+from fsspec.callbacks import Callback
+
+from .exceptions import DeleteLimitError, EmptySourceError, SourceNotFoundError, SyncCancelled
+from .filesystem import unwrap
+from .listing import join_path
+from .plan import Action, Plan
+from .result import Outcome, SyncResult
+from .retry import describe_error, retry_call
+from .state import SyncState
+from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, copy_file, file_md5, is_local
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["apply_plan", "Progress", "check_delete_limit", "DEFAULT_WORKERS"]
+
+DEFAULT_WORKERS = 8
+
+
+@dataclass
+class Progress:
+    """Absolute state of a run, sent to ``progress_hook`` a few times a second."""
+
+    files_total: int = 0
+    bytes_total: int = 0
+    files_done: int = 0
+    bytes_done: int = 0
+    failed: int = 0
+    deleted: int = 0
+    deletes_total: int = 0
+    started: float = field(default_factory=time.monotonic)
+    #: path -> (bytes done, size) for files being copied now.
+    in_flight: dict[str, tuple[int, int]] = field(default_factory=dict)
+    last_error: str | None = None
+    paused: bool = False
+    finished: bool = False
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def rate(self) -> float:
+        """Bytes per second so far."""
+        e = self.elapsed
+        return self.bytes_done / e if e > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate, or None before anything moved."""
+        r = self.rate
+        if r <= 0:
+            return None
+        return max(0.0, (self.bytes_total - self.bytes_done) / r)
+
+    def snapshot(self) -> "Progress":
+        p = Progress(self.files_total, self.bytes_total, self.files_done, self.bytes_done, self.failed,
+                     self.deleted, self.deletes_total, self.started, dict(self.in_flight), self.last_error,
+                     self.paused, self.finished)
+        return p
+
+
+class _Tracker:
+    """Thread-safe progress accounting with time-throttled notifications."""
+
+    def __init__(self, callback: Callback | None, hook: Callable[[Progress], None] | None,
+                 pause: threading.Event | None, interval: float = 0.25):
+        self.p = Progress()
+        self.callback = callback
+        self.hook = hook
+        self.pause = pause
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._last = 0.0
+
+    def start(self, files: int, nbytes: int, deletes: int) -> None:
+        self.p.files_total, self.p.bytes_total, self.p.deletes_total = files, nbytes, deletes
+        if self.callback is not None:
+            self.callback.set_size(nbytes)
+        self.notify(force=True)
+
+    def begin_file(self, path: str, size: int) -> None:
+        with self._lock:
+            self.p.in_flight[path] = (0, size)
+        self.notify()
+
+    def add_bytes(self, path: str, n: int) -> None:
+        with self._lock:
+            self.p.bytes_done += n
+            done, size = self.p.in_flight.get(path, (0, 0))
+            self.p.in_flight[path] = (done + n, size)
+        if self.callback is not None:
+            self.callback.relative_update(n)
+        self.notify()
+
+    def end_file(self, path: str, ok: bool, moved: int, size: int, error: str | None = None) -> None:
+        with self._lock:
+            self.p.in_flight.pop(path, None)
+            if ok:
+                self.p.files_done += 1
+                # Account for bytes a backend did not report through the callback.
+                missing = size - moved
+                if missing > 0:
+                    self.p.bytes_done += missing
+                    if self.callback is not None:
+                        self.callback.relative_update(missing)
+            else:
+                self.p.failed += 1
+                self.p.last_error = f"{path}: {error}"
+                # Bytes of a failed file no longer count as done.
+                self.p.bytes_done -= moved
+                self.p.bytes_total -= size
+        self.notify(force=not ok)
+
+    def deleted(self, n: int = 1) -> None:
+        with self._lock:
+            self.p.deleted += n
+        self.notify()
+
+    def notify(self, force: bool = False) -> None:
+        if self.hook is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        with self._lock:
+            self.p.paused = bool(self.pause is not None and self.pause.is_set())
+            snap = self.p.snapshot()
+        try:
+            self.hook(snap)
+        except Exception:  # noqa: BLE001 - a drawing error must not stop the sync
+            logger.exception("progress hook failed")
+
+    def finish(self) -> None:
+        self.p.finished = True
+        self.notify(force=True)
+
+
+def check_delete_limit(plan: Plan, max_delete, dst_files: int | None = None) -> None:
+    """Raise ``DeleteLimitError`` when the plan deletes more than ``max_delete``.
+
+    ``max_delete`` is a count (``100``) or a share of the destination's files
+    (``"10%"`` or ``0.1`` for a float below 1).
+    """
+    if max_delete is None:
+        return
+    n = len(plan.deletes)
+    if dst_files is None:
+        dst_files = sum(1 for a in plan.actions if a.dst is not None)
+    if isinstance(max_delete, str) and max_delete.strip().endswith("%"):
+        share = float(max_delete.strip()[:-1]) / 100.0
+        limit = int(share * dst_files)
+        label = f"{max_delete.strip()} of {dst_files} destination files = {limit}"
+    elif isinstance(max_delete, float) and 0 <= max_delete < 1:
+        limit = int(max_delete * dst_files)
+        label = f"{max_delete:.0%} of {dst_files} destination files = {limit}"
+    else:
+        limit = int(max_delete)
+        label = str(limit)
+    if n > limit:
+        raise DeleteLimitError(
+            f"The plan deletes {n} files, more than max_delete allows ({label}); nothing was changed. "
+            "Check the source path, or raise max_delete."
+        )
+
+
+def apply_plan(
+    plan: Plan,
+    src_fs: fsspec.AbstractFileSystem,
+    dst_fs: fsspec.AbstractFileSystem,
+    *,
+    max_workers: int | None = None,
+    callback: Callback | None = None,
+    progress_hook: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    verify: str = "size",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_delete=None,
+    backup_dir: str | None = None,
+    allow_delete_all: bool = False,
+    state: SyncState | None = None,
+    partials: list[str] | None = None,
+    dry_run: bool = False,
+    executor: cf.Executor | None = None,
+) -> SyncResult:
+    """Carry out ``plan`` from ``src_fs`` to ``dst_fs``; return every path's outcome.
+
+    ``src_fs``/``dst_fs`` are the filesystems the plan was made on (their
+    roots are in the plan). ``verify`` is ``"size"`` (bytes counted during the
+    copy) or ``"checksum"`` (content hash compared afterwards, native where the
+    store has one). ``backup_dir`` (a path on the destination filesystem) gets
+    the replaced and deleted versions instead of destroying them.
+    """
+    if verify not in ("size", "checksum", "none"):
+        raise ValueError("verify must be 'size', 'checksum' or 'none'.")
+    src_b, _ = unwrap(src_fs, "")
+    dst_b, _ = unwrap(dst_fs, "")
+    backup_root = None
+    if backup_dir:
+        _, backup_root = unwrap(dst_fs, backup_dir)
+    cancel = cancel or threading.Event()
+    result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=dry_run)
+
+    deletes = plan.deletes
+    if deletes and (not plan.src_exists or plan.src_files == 0) and not allow_delete_all:
+        cls = SourceNotFoundError if not plan.src_exists else EmptySourceError
+        raise cls(
+            f"The source {plan.src_url or plan.src_root} is {'missing' if not plan.src_exists else 'empty'}; "
+            f"refusing to delete {len(deletes)} destination files. Pass allow_delete_all=True if that is meant."
+        )
+    check_delete_limit(plan, max_delete)
+
+    transfers = plan.transfers
+    tracker = _Tracker(callback, progress_hook, pause)
+    tracker.start(len(transfers), sum(a.size for a in transfers), len(deletes))
+
+    for a in plan.actions:
+        if a.kind == "skip":
+            result.outcomes.append(Outcome(a.path, "skip", "skipped", error=None))
+    if dry_run:
+        for a in transfers:
+            result.outcomes.append(Outcome(a.path, a.kind, "skipped", 0, 0, "dry run"))
+        for a in deletes:
+            result.outcomes.append(Outcome(a.path, "delete", "skipped", 0, 0, "dry run"))
+        result.finished = time.time()
+        tracker.finish()
+        return result
+
+    if partials:
+        result.cleaned_partials = _remove_partials(dst_b, partials)
+
+    def do_transfer(a: Action) -> Outcome:
+        src_path = join_path(plan.src_root, a.path)
+        dst_path = join_path(plan.dst_root, a.path)
+        size = a.src.size if a.src else None
+        mtime = a.src.mtime if a.src else None
+        t0 = time.monotonic()
+        if cancel.is_set():
+            return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started")
+        tracker.begin_file(a.path, size or 0)
+        moved = [0]
+        backup_path = None
+
+        def on_bytes(n: int) -> None:
+            moved[0] += n
+            tracker.add_bytes(a.path, n)
+
+        def attempt() -> int:
+            if moved[0]:
+                # A retry starts the file again: take back what the failed attempt counted.
+                tracker.add_bytes(a.path, -moved[0])
+                moved[0] = 0
+            written = copy_file(src_b, src_path, dst_b, dst_path, size=size, mtime=mtime,
+                                on_bytes=on_bytes, cancel=cancel, pause=pause, chunk_size=chunk_size)
+            if verify == "checksum":
+                _verify_checksum(src_b, src_path, dst_b, dst_path, a, cancel)
+            return written
+
+        try:
+            if a.keep_as and a.dst is not None:
+                _move(dst_b, dst_path, join_path(plan.dst_root, a.keep_as))
+            elif backup_root and a.kind == "update" and a.dst is not None:
+                backup_path = join_path(backup_root, a.path)
+                _move(dst_b, dst_path, backup_path)
+            written, attempts = retry_call(attempt, retries=retries, backoff=backoff, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            attempts = getattr(exc, "fsspeckit_attempts", 1)
+            tracker.end_file(a.path, False, moved[0], size or 0, describe_error(exc))
+            kind = "cancelled" if isinstance(exc, SyncCancelled) else "failed"
+            logger.warning("%s %s: %s", kind, a.path, describe_error(exc))
+            return Outcome(a.path, a.kind, kind, 0, attempts, describe_error(exc), time.monotonic() - t0, backup_path)
+        tracker.end_file(a.path, True, moved[0], size or 0)
+        if state is not None and a.src is not None:
+            state.record(a.path, a.src.size, a.src.mtime)
+        outcome = "copied" if a.kind == "copy" else "updated"
+        return Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path)
+
+    workers = max(1, int(max_workers or DEFAULT_WORKERS))
+    if transfers:
+        result.outcomes.extend(_run_all(do_transfer, transfers, workers, executor, cancel))
+
+    if cancel.is_set():
+        result.cancelled = True
+    failed_copies = sum(1 for o in result.outcomes if o.outcome in ("failed", "cancelled"))
+    if deletes:
+        if failed_copies or cancel.is_set():
+            why = ("the run was cancelled" if cancel.is_set() else
+                   f"{failed_copies} cop{'y' if failed_copies == 1 else 'ies'} failed")
+            result.deletes_skipped = why
+            for a in deletes:
+                result.outcomes.append(Outcome(a.path, "delete", "not_deleted", 0, 0, f"not deleted: {why}"))
+        else:
+            result.outcomes.extend(_delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff,
+                                               cancel, tracker, state))
+    result.finished = time.time()
+    tracker.finish()
+    return result
+
+
+def _run_all(fn, actions: list[Action], workers: int, executor, cancel) -> list[Outcome]:
+    if workers == 1 and executor is None:
+        return [fn(a) for a in actions]
+    own = executor is None
+    pool = executor or cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fsspeckit")
+    try:
+        futures = [pool.submit(fn, a) for a in actions]
+        return [f.result() for f in futures]
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _verify_checksum(src_b, src_path, dst_b, dst_path, a: Action, cancel) -> None:
+    from .listing import entry_from_info
+
+    src_md5 = a.src.md5 if a.src else None
+    dst_md5 = None
+    if not is_local(dst_b):
+        try:
+            dst_b.invalidate_cache(dst_path)
+        except Exception:  # noqa: BLE001
+            pass
+        dst_md5 = entry_from_info(a.path, dst_b.info(dst_path)).md5
+    if src_md5 is None:
+        src_md5 = file_md5(src_b, src_path, cancel=cancel)
+    if dst_md5 is None:
+        dst_md5 = file_md5(dst_b, dst_path, cancel=cancel)
+    if src_md5 != dst_md5:
+        raise VerificationError(f"{dst_path}: MD5 after copy {dst_md5} differs from the source's {src_md5}.")
+
+
+def _move(fs, src: str, dst: str) -> None:
+    """Move a destination file aside (backup or keep-both), creating parents on local disks."""
+    if is_local(fs):
+        os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+        os.replace(src, dst)
+    else:
+        fs.mv(src, dst)
+
+
+def _remove_partials(fs, partials: list[str]) -> int:
+    n = 0
+    for p in partials:
+        try:
+            fs.rm_file(p)
+            n += 1
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001
+            logger.warning("could not remove the leftover temporary file %s", p)
+    if n:
+        logger.info("removed %d temporary files left by an interrupted run", n)
+    return n
+
+
+def _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, cancel, tracker, state) -> list[Outcome]:
+    def do_delete(a: Action) -> Outcome:
+        path = join_path(plan.dst_root, a.path)
+        t0 = time.monotonic()
+        if cancel.is_set():
+            return Outcome(a.path, "delete", "cancelled", 0, 0, "cancelled before it started")
+        backup_path = join_path(backup_root, a.path) if backup_root else None
+
+        def attempt():
+            if backup_path:
+                _move(dst_b, path, backup_path)
+            else:
+                dst_b.rm_file(path)
+
+        try:
+            _, attempts = retry_call(attempt, retries=retries, backoff=backoff, cancel=cancel)
+        except FileNotFoundError:
+            attempts = 1  # already gone: the goal is reached
+        except Exception as exc:  # noqa: BLE001
+            return Outcome(a.path, "delete", "failed", 0, getattr(exc, "fsspeckit_attempts", 1),
+                           describe_error(exc), time.monotonic() - t0)
+        tracker.deleted()
+        if state is not None:
+            state.forget(a.path)
+        return Outcome(a.path, "delete", "deleted", a.dst.size if a.dst else 0, attempts, None,
+                       time.monotonic() - t0, backup_path)
+
+    outcomes = _run_all(do_delete, deletes, workers, None, cancel)
+    if is_local(dst_b):
+        _prune_empty_dirs(plan.dst_root, [a.path for a in deletes])
+    return outcomes
+
+
+def _prune_empty_dirs(root: str, deleted: list[str]) -> None:
+    """Remove local folders emptied by deletions, up to (not including) the root."""
+    folders = set()
+    for rel in deleted:
+        parent = posixpath.dirname(rel)
+        while parent:
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+    for rel in sorted(folders, key=lambda p: p.count("/"), reverse=True):
+        try:
+            os.rmdir(os.path.join(root, rel))
+        except OSError:
+            pass

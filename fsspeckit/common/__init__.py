@@ -1,0 +1,1 @@
+"""Compatibility namespace: the documented ``fsspeckit.common.misc`` imports."""

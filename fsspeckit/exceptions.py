@@ -1,0 +1,68 @@
+"""Exceptions raised by fsspeckit.
+
+Every error the library raises on purpose derives from ``FsspeckitError``, so a
+caller can catch one type; each carries one sentence a person can act on::
+
+    FsspeckitError
+    ├── BackendError                 (also ImportError / ValueError)
+    │   ├── UnknownProtocolError     no fsspec implementation has that name
+    │   └── BackendNotInstalledError the implementation needs a package
+    ├── SourceError                  (also FileNotFoundError)
+    │   ├── SourceNotFoundError      the source root does not exist
+    │   └── EmptySourceError         the source root lists no files
+    ├── DestinationError             the destination cannot be used
+    ├── DeleteLimitError             deletions would exceed ``max_delete``
+    ├── PlanError                    a plan file is invalid or stale
+    │   └── StalePlanError           the source changed since planning
+    └── SyncCancelled                the run was cancelled
+"""
+
+from __future__ import annotations
+
+
+class FsspeckitError(Exception):
+    """Base class for every error fsspeckit raises on purpose."""
+
+
+class BackendError(FsspeckitError, ValueError):
+    """A filesystem could not be created."""
+
+
+class UnknownProtocolError(BackendError):
+    """No fsspec implementation is registered under the given protocol."""
+
+
+class BackendNotInstalledError(BackendError, ImportError):
+    """The protocol is known but its package is not installed."""
+
+
+class SourceError(FsspeckitError, FileNotFoundError):
+    """The source of a sync cannot be used."""
+
+
+class SourceNotFoundError(SourceError):
+    """The source root does not exist."""
+
+
+class EmptySourceError(SourceError):
+    """The source root exists but holds no files."""
+
+
+class DestinationError(FsspeckitError, OSError):
+    """The destination of a sync cannot be used."""
+
+
+class DeleteLimitError(FsspeckitError):
+    """Applying the plan would delete more than ``max_delete`` allows."""
+
+
+class PlanError(FsspeckitError, ValueError):
+    """A saved plan cannot be read or applied."""
+
+
+class StalePlanError(PlanError):
+    """The source or destination changed since the plan was made."""
+
+
+class SyncCancelled(FsspeckitError):
+    """The run was cancelled through its cancel event."""

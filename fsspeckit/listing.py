@@ -1,0 +1,283 @@
+"""Listing: one recursive listing per side, as entries keyed by relative POSIX path.
+
+This is the only I/O a plan needs. Each ``Entry`` has the size, the modification
+time (seconds since the epoch, UTC; ``Entry.modified`` gives an aware datetime)
+and the checksum the listing already carried (S3 single-part ETag = MD5, GCS
+``md5Hash``/``crc32c``); nothing is hashed here unless asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+import posixpath
+import stat as stat_module
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from .exceptions import DestinationError, FsspeckitError, SourceError, SourceNotFoundError
+from .filesystem import unwrap
+from .times import entry_mtime
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Entry", "Listing", "list_tree", "is_partial_name", "PARTIAL_MARK", "rel_key", "join_path"]
+
+#: Temporary files written by an interrupted copy carry this mark in their name.
+PARTIAL_MARK = ".fsspeckit-partial-"
+
+
+def is_partial_name(name: str) -> bool:
+    """True for the temporary name of a copy in progress (never a real file)."""
+    return PARTIAL_MARK in posixpath.basename(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One file in a listing."""
+
+    path: str  # relative POSIX path under the listed root
+    size: int
+    mtime: float | None = None  # seconds since the epoch, UTC
+    md5: str | None = None  # hex, only when the backend's own listing gave a true MD5
+    crc32c: str | None = None  # base64 as GCS gives it
+    etag: str | None = None  # raw ETag (may be multipart, never compared as MD5 then)
+
+    @property
+    def modified(self) -> datetime | None:
+        """The modification time as an aware UTC datetime."""
+        if self.mtime is None:
+            return None
+        return datetime.fromtimestamp(self.mtime, tz=timezone.utc)
+
+    def to_dict(self) -> dict:
+        d = {"path": self.path, "size": self.size, "mtime": self.mtime}
+        if self.md5:
+            d["md5"] = self.md5
+        if self.crc32c:
+            d["crc32c"] = self.crc32c
+        if self.etag:
+            d["etag"] = self.etag
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Entry":
+        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"))
+
+
+@dataclass(slots=True)
+class Listing:
+    """All files under one root, keyed by relative path."""
+
+    root: str  # the backend path that was listed
+    protocol: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+    exists: bool = True
+    #: True where the store sets the modification time itself at upload
+    #: (object stores, memory): a copy there is dated when it was written.
+    upload_times: bool = False
+    #: Temporary files of interrupted copies found while listing (backend paths).
+    partials: list[str] = field(default_factory=list)
+    #: Keys that cannot be mapped to a file path (``dir/`` markers, ``a//b``), with why.
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries.values())
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.entries
+
+    def get(self, path: str) -> Entry | None:
+        return self.entries.get(path)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(e.size for e in self.entries.values())
+
+    def with_entries(self, entries: Iterable[Entry]) -> "Listing":
+        return Listing(self.root, self.protocol, {e.path: e for e in entries}, self.exists,
+                       self.upload_times, list(self.partials), dict(self.skipped))
+
+
+def rel_key(root: str, name: str) -> str:
+    """The path of backend name ``name`` relative to backend folder ``root``."""
+    root = root.rstrip("/")
+    if not root:
+        return name.lstrip("/")
+    if name.startswith(root + "/"):
+        return name[len(root) + 1:]
+    if name == root:
+        return posixpath.basename(name)
+    return posixpath.relpath(name, root)
+
+
+def join_path(root: str, rel: str) -> str:
+    """The backend path of relative path ``rel`` under backend folder ``root``."""
+    if not root:
+        return rel
+    if not rel:
+        return root
+    return root.rstrip("/") + "/" + rel
+
+
+def _protocol_name(fs: fsspec.AbstractFileSystem) -> str:
+    proto = fs.protocol
+    return proto if isinstance(proto, str) else proto[0]
+
+
+def _md5_from_etag(etag: str | None) -> str | None:
+    if not etag:
+        return None
+    tag = etag.strip('"').lower()
+    if "-" in tag or len(tag) != 32:
+        return None  # multipart or not an MD5
+    try:
+        int(tag, 16)
+    except ValueError:
+        return None
+    return tag
+
+
+def _md5_from_b64(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        raw = base64.b64decode(value)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == 16 else None
+
+
+def entry_from_info(rel: str, info: dict) -> Entry:
+    """Build an ``Entry`` from a backend's ``info()``/``find(detail=True)`` dict."""
+    when = entry_mtime(info)
+    mtime = when.timestamp() if when is not None else None
+    etag = info.get("ETag") or info.get("etag") or info.get("e_tag")
+    md5 = None
+    crc = info.get("crc32c")
+    if "md5Hash" in info:
+        md5 = _md5_from_b64(info.get("md5Hash"))
+    elif "ETag" in info:
+        # S3: an ETag is the MD5 only for single-part uploads without SSE-KMS/C.
+        sse = info.get("ServerSideEncryption") or ""
+        if "kms" not in str(sse).lower() and not info.get("SSECustomerAlgorithm"):
+            md5 = _md5_from_etag(info.get("ETag"))
+    elif isinstance(info.get("content_settings"), dict) and info["content_settings"].get("content_md5"):
+        md5 = bytes(info["content_settings"]["content_md5"]).hex()  # pragma: no cover - azure
+    return Entry(rel, int(info.get("size") or 0), mtime, md5, crc, str(etag) if etag else None)
+
+
+def _scan_local(root: str, listing: Listing) -> None:
+    """Walk a local folder with os.scandir: one stat per file, no per-file Python objects beyond the entry."""
+    entries = listing.entries
+    stack = [("", root)]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            it = os.scandir(folder)
+        except FileNotFoundError:
+            continue
+        except PermissionError as exc:
+            raise SourceError(f"Permission denied while listing {folder}: {exc.strerror}.") from exc
+        with it:
+            for d in it:
+                name = d.name
+                rel = prefix + name
+                try:
+                    if d.is_dir():
+                        stack.append((rel + "/", d.path))
+                        continue
+                    st = d.stat()
+                except FileNotFoundError:
+                    continue  # vanished or broken symlink
+                if not stat_module.S_ISREG(st.st_mode):
+                    continue
+                if PARTIAL_MARK in name:
+                    listing.partials.append(d.path)
+                    continue
+                entries[rel] = Entry(rel, st.st_size, st.st_mtime)
+
+
+def _missing_bucket_message(fs, root: str) -> str | None:
+    """For object stores, tell a missing bucket apart from an empty prefix."""
+    bucket = root.split("/", 1)[0]
+    if not bucket or bucket == root and not root:
+        return None
+    try:
+        if not fs.exists(bucket):
+            return f"The bucket '{bucket}' does not exist (or these credentials cannot see it)."
+    except PermissionError as exc:
+        return f"Access to the bucket '{bucket}' was denied: {exc}."
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        return f"The bucket '{bucket}' could not be checked: {exc}."
+    return None
+
+
+def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source") -> Listing:
+    """List every file under ``path`` on ``fs``, recursively, in one listing call.
+
+    ``role`` ("source" or "destination") only shapes error messages. A missing
+    root gives a ``Listing`` with ``exists=False`` and no entries; the caller
+    decides whether that is an error. A missing bucket, denied access or bad
+    credentials raise ``SourceError``/``DestinationError`` with one clear sentence.
+    """
+    backend, root = unwrap(fs, path)
+    protocol = _protocol_name(backend)
+    local = isinstance(backend, LocalFileSystem)
+    listing = Listing(root=root, protocol=protocol, upload_times=not local)
+    error_cls = SourceError if role == "source" else DestinationError
+    if local:
+        if not os.path.exists(root):
+            listing.exists = False
+            return listing
+        if not os.path.isdir(root):
+            raise error_cls(f"The {role} {root} is a file, not a folder; give the folder that holds it.")
+        _scan_local(root, listing)
+        return listing
+    try:
+        found = backend.find(root, withdirs=False, detail=True)
+    except FileNotFoundError:
+        msg = _missing_bucket_message(backend, root)
+        if msg:
+            raise (SourceNotFoundError if role == "source" else DestinationError)(msg) from None
+        listing.exists = False
+        return listing
+    except PermissionError as exc:
+        raise error_cls(f"Access denied while listing the {role} {protocol}://{root}: {exc}. Check the credentials and their permissions.") from exc
+    except OSError as exc:
+        raise error_cls(f"Could not list the {role} {protocol}://{root}: {exc}.") from exc
+    if not found:
+        msg = _missing_bucket_message(backend, root)
+        if msg:
+            raise (SourceNotFoundError if role == "source" else DestinationError)(msg)
+        try:
+            listing.exists = bool(backend.exists(root)) if root else True
+        except Exception:  # noqa: BLE001
+            listing.exists = False
+    if len(found) == 1 and root in found and not root.endswith("/"):
+        raise error_cls(f"The {role} {protocol}://{root} is a file, not a folder; give the folder that holds it.")
+    entries = listing.entries
+    for name, info in found.items():
+        if info.get("type", "file") != "file":
+            continue
+        rel = rel_key(root, name)
+        if name.endswith("/"):
+            listing.skipped[rel] = "folder marker (zero-byte key ending in '/')"
+            continue
+        if "//" in rel or rel.startswith("/") or rel in (".", "") or rel.startswith("../"):
+            listing.skipped[rel] = "key has an empty path segment ('//') and maps to no file path"
+            continue
+        if PARTIAL_MARK in rel.rsplit("/", 1)[-1]:
+            listing.partials.append(name)
+            continue
+        entries[rel] = entry_from_info(rel, info)
+    return listing

@@ -1,0 +1,179 @@
+"""Run report: the real outcome of every path of an applied plan.
+
+``SyncResult`` lists one ``Outcome`` per path (action, outcome, bytes,
+attempts, error) and exports as JSON and CSV. It reports what happened, never
+the input lists echoed back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Iterator, Literal
+
+__all__ = ["Outcome", "SyncResult", "OUTCOMES"]
+
+#: What really happened to a path.
+OUTCOMES = ("copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled")
+OutcomeKind = Literal["copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled"]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One path's result."""
+
+    path: str
+    action: str  # copy / update / delete / skip
+    outcome: OutcomeKind
+    bytes: int = 0
+    attempts: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    backup: str | None = None  # where the replaced/deleted version was moved
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SyncResult:
+    """What an applied plan did, path by path."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    src_url: str = ""
+    dst_url: str = ""
+    started: float = 0.0
+    finished: float = 0.0
+    dry_run: bool = False
+    cancelled: bool = False
+    #: Why deletions were skipped as a whole (a copy failed, max_delete, ...), if they were.
+    deletes_skipped: str | None = None
+    #: Temporary files of earlier interrupted runs removed before this one.
+    cleaned_partials: int = 0
+
+    # -- queries ----------------------------------------------------------
+    def __iter__(self) -> Iterator[Outcome]:
+        return iter(self.outcomes)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        c = Counter(o.outcome for o in self.outcomes)
+        return {k: c.get(k, 0) for k in OUTCOMES}
+
+    def paths(self, *outcomes: str) -> list[str]:
+        return [o.path for o in self.outcomes if o.outcome in outcomes]
+
+    @property
+    def copied(self) -> list[str]:
+        return self.paths("copied")
+
+    @property
+    def updated(self) -> list[str]:
+        return self.paths("updated")
+
+    @property
+    def deleted(self) -> list[str]:
+        return self.paths("deleted")
+
+    @property
+    def skipped(self) -> list[str]:
+        return self.paths("skipped")
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.outcome in ("failed", "cancelled")]
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {o.path: o.error or o.outcome for o in self.failed}
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.cancelled
+
+    @property
+    def bytes_transferred(self) -> int:
+        return sum(o.bytes for o in self.outcomes if o.outcome in ("copied", "updated"))
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.finished - self.started)
+
+    def summary(self) -> str:
+        c = self.counts
+        rate = self.bytes_transferred / self.duration if self.duration > 0 else 0.0
+        text = (
+            f"copied {c['copied']}, updated {c['updated']}, deleted {c['deleted']}, "
+            f"skipped {c['skipped'] + c['not_deleted']}, failed {c['failed']}"
+        )
+        if c["cancelled"]:
+            text += f", cancelled {c['cancelled']}"
+        text += f"; {self.bytes_transferred} bytes in {self.duration:.2f} s ({rate / 2**20:.1f} MiB/s)"
+        if self.deletes_skipped:
+            text += f"; deletions skipped: {self.deletes_skipped}"
+        return text
+
+    def raise_for_errors(self) -> "SyncResult":
+        """Raise ``SyncError`` listing the failed paths, if any."""
+        if self.failed:
+            from .exceptions import FsspeckitError
+
+            first = "; ".join(f"{o.path}: {o.error}" for o in self.failed[:5])
+            more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+            raise FsspeckitError(f"{len(self.failed)} path(s) failed: {first}{more}")
+        return self
+
+    # -- export -----------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "format": "fsspeckit-report",
+            "version": 1,
+            "src_url": self.src_url,
+            "dst_url": self.dst_url,
+            "started": self.started,
+            "finished": self.finished,
+            "duration": self.duration,
+            "dry_run": self.dry_run,
+            "cancelled": self.cancelled,
+            "deletes_skipped": self.deletes_skipped,
+            "cleaned_partials": self.cleaned_partials,
+            "counts": self.counts,
+            "bytes_transferred": self.bytes_transferred,
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        fields = ["path", "action", "outcome", "bytes", "attempts", "error", "seconds", "backup"]
+        w = csv.DictWriter(buf, fieldnames=fields)
+        w.writeheader()
+        for o in self.outcomes:
+            w.writerow(o.to_dict())
+        return buf.getvalue()
+
+    def save(self, path: str) -> None:
+        """Write the report; ``.csv`` gives CSV, anything else JSON."""
+        text = self.to_csv() if str(path).lower().endswith(".csv") else self.to_json()
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SyncResult":
+        outcomes = [Outcome(**o) for o in d.get("outcomes", [])]
+        return cls(outcomes, d.get("src_url", ""), d.get("dst_url", ""), d.get("started", 0.0),
+                   d.get("finished", 0.0), d.get("dry_run", False), d.get("cancelled", False),
+                   d.get("deletes_skipped"), d.get("cleaned_partials", 0))
+
+    def merge(self, others: Iterable["SyncResult"]) -> "SyncResult":
+        for r in others:
+            self.outcomes.extend(r.outcomes)
+        return self

@@ -1,0 +1,329 @@
+"""The seed API: ``sync_dir`` and ``sync_files``, built on list → plan → apply.
+
+``plan_sync`` lists both sides (hashing only the pairs whose comparison needs
+it) and returns a ``Plan``; ``sync_dir`` plans and applies it behind the
+deletion guards; ``sync_files`` syncs an explicit list of files.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import threading
+from dataclasses import replace
+from typing import Callable, Iterable
+
+import fsspec
+from fsspec.callbacks import Callback
+
+from .apply import DEFAULT_WORKERS, Progress, apply_plan
+from .exceptions import EmptySourceError, SourceNotFoundError
+from .filesystem import unwrap
+from .listing import Listing, join_path, list_tree, rel_key
+from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
+from .result import SyncResult
+from .state import SyncState
+from .transfer import file_md5
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["sync_dir", "sync_files", "plan_sync", "fill_hashes", "url_of"]
+
+
+def url_of(fs: fsspec.AbstractFileSystem, path: str = "") -> str:
+    """A URL naming ``path`` on ``fs``, for reports and plans."""
+    backend, full = unwrap(fs, path)
+    proto = backend.protocol if isinstance(backend.protocol, str) else backend.protocol[0]
+    if proto in ("file", "local"):
+        return full
+    return f"{proto}://{full}"
+
+
+def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_workers: int = DEFAULT_WORKERS,
+                cancel: threading.Event | None = None) -> int:
+    """Hash the files whose comparison needs a checksum the listing lacks.
+
+    Only same-size pairs qualify: in checksum mode all of them, otherwise only
+    those whose upload time is too close to the source's modification time to
+    decide. Returns the number of files hashed.
+    """
+    src_b, _ = unwrap(src_fs, "")
+    dst_b, _ = unwrap(dst_fs, "")
+    jobs: list[tuple[str, str]] = []  # (side, rel)
+    for rel, s in src.entries.items():
+        d = dst.entries.get(rel)
+        if d is None or not needs_hash(s, d, compare, dst.upload_times):
+            continue
+        if s.md5 is None:
+            jobs.append(("src", rel))
+        if d.md5 is None:
+            jobs.append(("dst", rel))
+    if not jobs:
+        return 0
+
+    def work(job):
+        side, rel = job
+        if side == "src":
+            return side, rel, file_md5(src_b, join_path(src.root, rel), cancel=cancel)
+        return side, rel, file_md5(dst_b, join_path(dst.root, rel), cancel=cancel)
+
+    with cf.ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fsspeckit-hash") as pool:
+        for side, rel, digest in pool.map(work, jobs):
+            listing = src if side == "src" else dst
+            listing.entries[rel] = replace(listing.entries[rel], md5=digest)
+    return len(jobs)
+
+
+def _options(delete, compare, strategy, include, exclude, modified_after, partitions) -> SyncOptions:
+    return SyncOptions(
+        compare=compare, strategy=strategy, delete=delete,
+        include=tuple([include] if isinstance(include, str) else (include or ())),
+        exclude=tuple([exclude] if isinstance(exclude, str) else (exclude or ())),
+        modified_after=modified_after,
+        partitions=partitions if isinstance(partitions, str) else None,
+    )
+
+
+def plan_sync(
+    src_fs: fsspec.AbstractFileSystem,
+    dst_fs: fsspec.AbstractFileSystem,
+    src_path: str = "",
+    dst_path: str = "",
+    *,
+    delete: bool = True,
+    compare: str = "size_mtime",
+    strategy: str = "source_wins",
+    include: Iterable[str] | str = (),
+    exclude: Iterable[str] | str = (),
+    modified_after=None,
+    partitions: str | Callable[[dict], bool] | None = None,
+    state_file: str | None = None,
+    max_workers: int | None = None,
+    listings: tuple[Listing, Listing] | None = None,
+    cancel: threading.Event | None = None,
+) -> Plan:
+    """List both sides and plan the sync from ``src_path`` to ``dst_path``."""
+    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    if listings is None:
+        src = list_tree(src_fs, src_path, role="source")
+        dst = list_tree(dst_fs, dst_path, role="destination")
+    else:
+        src, dst = listings
+    fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel)
+    if state_file:
+        _apply_state(SyncState(state_file), src, dst)
+    partition_filter = partitions if callable(partitions) else None
+    plan = make_plan(src, dst, options, partition_filter=partition_filter,
+                     src_url=url_of(src_fs, src_path), dst_url=url_of(dst_fs, dst_path))
+    return plan
+
+
+def _apply_state(state: SyncState, src: Listing, dst: Listing) -> None:
+    """Mark source files recorded as synced (same size and time, copy still there) as identical."""
+    for rel, s in src.entries.items():
+        d = dst.entries.get(rel)
+        if d is not None and d.size == s.size and state.matches(rel, s.size, s.mtime):
+            if s.md5 is None or d.md5 is None:
+                # Same evidence as a matching checksum: this exact version was copied and verified.
+                token = f"state:{s.size}:{s.mtime}"
+                src.entries[rel] = replace(s, md5=token)
+                dst.entries[rel] = replace(d, md5=token)
+
+
+def _workers(parallel: bool, n_jobs: int | None, max_workers: int | None) -> int:
+    if not parallel:
+        return 1
+    n = max_workers or n_jobs
+    if n is None or n <= 0:
+        return DEFAULT_WORKERS
+    return int(n)
+
+
+def _progress_hook(verbose: bool, progress: bool, hook):
+    if not (verbose or progress):
+        return hook, None
+    from .progress import TerminalProgress
+
+    term = TerminalProgress(show_files=verbose)
+
+    def both(p: Progress) -> None:
+        term(p)
+        if hook is not None:
+            hook(p)
+
+    return both, term
+
+
+def sync_dir(
+    src_fs: fsspec.AbstractFileSystem,
+    dst_fs: fsspec.AbstractFileSystem,
+    src_path: str = "",
+    dst_path: str = "",
+    parallel: bool = True,
+    n_jobs: int | None = None,
+    verbose: bool = False,
+    progress: bool = False,
+    *,
+    delete: bool = True,
+    compare: str = "size_mtime",
+    strategy: str = "source_wins",
+    include: Iterable[str] | str = (),
+    exclude: Iterable[str] | str = (),
+    modified_after=None,
+    partitions: str | Callable[[dict], bool] | None = None,
+    partition_filter: Callable[[dict], bool] | None = None,
+    dry_run: bool = False,
+    allow_empty_source: bool = False,
+    max_delete=None,
+    backup_dir: str | None = None,
+    retries: int = 3,
+    backoff: float = 0.5,
+    verify: str = "size",
+    chunk_size: int | None = None,
+    state_file: str | None = None,
+    max_workers: int | None = None,
+    callback: Callback | None = None,
+    progress_hook: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
+    executor=None,
+) -> SyncResult:
+    """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
+
+    New and changed files are copied; files only on the destination are
+    deleted unless ``delete=False``. A missing or empty source raises
+    ``SourceNotFoundError``/``EmptySourceError`` and changes nothing, unless
+    ``allow_empty_source=True``. Returns a ``SyncResult`` with every path's
+    outcome; failures do not raise (see ``SyncResult.raise_for_errors``).
+    """
+    workers = _workers(parallel, n_jobs, max_workers)
+    src = list_tree(src_fs, src_path, role="source")
+    if not src.exists and not allow_empty_source:
+        raise SourceNotFoundError(
+            f"The source {url_of(src_fs, src_path)} does not exist; nothing was changed. "
+            "Check the path (a typo?)."
+        )
+    if len(src) == 0 and not allow_empty_source:
+        raise EmptySourceError(
+            f"The source {url_of(src_fs, src_path)} holds no files; nothing was changed "
+            "(a sync from it would delete everything on the destination). "
+            "Pass allow_empty_source=True if that is meant."
+        )
+    dst = list_tree(dst_fs, dst_path, role="destination")
+    plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
+                     include=include, exclude=exclude, modified_after=modified_after,
+                     partitions=partition_filter or partitions, state_file=state_file,
+                     max_workers=workers, listings=(src, dst), cancel=cancel)
+    hook, term = _progress_hook(verbose, progress, progress_hook)
+    state = SyncState(state_file) if state_file else None
+    try:
+        result = apply_plan(
+            plan, src_fs, dst_fs, max_workers=workers, callback=callback, progress_hook=hook, cancel=cancel,
+            pause=pause, retries=retries, backoff=backoff, verify=verify,
+            chunk_size=chunk_size or (8 * 2**20), max_delete=max_delete, backup_dir=backup_dir,
+            allow_delete_all=allow_empty_source, state=state, partials=dst.partials, dry_run=dry_run,
+            executor=executor,
+        )
+    finally:
+        if state is not None:
+            state.close()
+        if term is not None:
+            term.close()
+    if term is not None:
+        term.report(result)
+    return result
+
+
+def _relative(fs, root: str, name: str, known: Listing) -> str:
+    """Map a file named relative to the root, or by its full name as ``ls`` gives it, to a relative key."""
+    rel = name.lstrip("/") if "://" not in name else None
+    if rel is not None and rel in known.entries:
+        return rel
+    _, full = unwrap(fs, name)
+    root_s = root.rstrip("/")
+    for candidate in (full, full.lstrip("/")):
+        for r in (root_s, root_s.lstrip("/")):
+            if r and candidate.startswith(r + "/"):
+                return candidate[len(r) + 1:]
+    if rel is not None:
+        return rel
+    return rel_key(root, full)
+
+
+def sync_files(
+    add_files: Iterable[str],
+    delete_files: Iterable[str],
+    src_fs: fsspec.AbstractFileSystem,
+    dst_fs: fsspec.AbstractFileSystem,
+    src_path: str = "",
+    dst_path: str = "",
+    verbose: bool = False,
+    progress: bool = False,
+    *,
+    parallel: bool = True,
+    n_jobs: int | None = None,
+    compare: str = "size_mtime",
+    retries: int = 3,
+    backoff: float = 0.5,
+    verify: str = "size",
+    backup_dir: str | None = None,
+    callback: Callback | None = None,
+    progress_hook: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
+) -> SyncResult:
+    """Copy ``add_files`` from ``src_path`` and delete ``delete_files`` under ``dst_path``.
+
+    Names may be relative to their root or full names as ``ls`` returns them.
+    A named file already identical on the destination is skipped; one missing
+    from the source fails with "not found" (the others go on).
+    """
+    add_files = list(add_files or [])
+    delete_files = list(delete_files or [])
+    src = list_tree(src_fs, src_path, role="source")
+    dst = list_tree(dst_fs, dst_path, role="destination")
+    fill_hashes(src_fs, dst_fs, src, dst, compare)
+    from .plan import compare_entries
+
+    actions: dict[str, Action] = {}
+    missing: list[str] = []
+    for name in add_files:
+        rel = _relative(src_fs, src.root, name, src)
+        s = src.entries.get(rel)
+        if s is None:
+            missing.append(rel)
+            continue
+        d = dst.entries.get(rel)
+        if d is None:
+            actions[rel] = Action(rel, "copy", "new", "named in add_files", s, None)
+            continue
+        category, reason = compare_entries(s, d, compare, dst.upload_times)
+        if category == "identical":
+            actions[rel] = Action(rel, "skip", "identical", reason, s, d)
+        else:
+            actions[rel] = Action(rel, "update", category, f"named in add_files; {reason}", s, d)
+    for name in delete_files:
+        rel = _relative(dst_fs, dst.root, name, dst)
+        d = dst.entries.get(rel)
+        if d is None:
+            actions.setdefault(rel, Action(rel, "skip", "dst_only", "named in delete_files, already absent", None, None))
+        else:
+            actions[rel] = Action(rel, "delete", "dst_only", "named in delete_files", None, d)
+    plan = Plan(tuple(actions[k] for k in sorted(actions)), SyncOptions(compare=compare),
+                url_of(src_fs, src_path), url_of(dst_fs, dst_path), src.root, dst.root,
+                dst_upload_times=dst.upload_times, src_exists=True, src_files=max(1, len(src)))
+    hook, term = _progress_hook(verbose, progress, progress_hook)
+    try:
+        result = apply_plan(plan, src_fs, dst_fs, max_workers=_workers(parallel, n_jobs, None), callback=callback,
+                            progress_hook=hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
+                            verify=verify, backup_dir=backup_dir, partials=dst.partials, allow_delete_all=True)
+    finally:
+        if term is not None:
+            term.close()
+    from .result import Outcome
+
+    for rel in missing:
+        result.outcomes.append(Outcome(rel, "copy", "failed", 0, 0, f"Not found: {join_path(src.root, rel)} is not in the source."))
+    if term is not None:
+        term.report(result)
+    return result

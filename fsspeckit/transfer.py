@@ -1,0 +1,277 @@
+"""Transfer: copy one file between two backends, streaming, atomically, cancellably.
+
+A local destination is written under a temporary name in the same folder and
+renamed into place only when complete, then dated like its source; an object
+store gets one upload that exists only once complete (s3fs aborts a failed
+multipart upload, a streamed upload is discarded). Same-store copies use the
+store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import fsspec
+from fsspec.callbacks import Callback, NoOpCallback
+from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
+
+from .exceptions import FsspeckitError, SyncCancelled
+from .listing import PARTIAL_MARK
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["copy_file", "SourceChangedError", "VerificationError", "same_store", "partial_name", "file_md5", "is_local"]
+
+DEFAULT_CHUNK_SIZE = 8 * 2**20
+
+
+class SourceChangedError(FsspeckitError, OSError):
+    """The source file changed between listing and copying."""
+
+
+class VerificationError(FsspeckitError, OSError):
+    """A copied file did not match its source after the copy."""
+
+
+def is_local(fs) -> bool:
+    return isinstance(fs, LocalFileSystem)
+
+
+def same_store(a: fsspec.AbstractFileSystem, b: fsspec.AbstractFileSystem) -> bool:
+    """True when both backends are the same store, so the store can copy by itself."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (LocalFileSystem, MemoryFileSystem)):
+        return True
+    try:
+        return a == b  # fsspec compares instances by constructor arguments
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def partial_name(path: str) -> str:
+    """The temporary name a local copy is written under, beside its final name."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name[:120]}{PARTIAL_MARK}{uuid.uuid4().hex[:10]}")
+
+
+class _Guard(Callback):
+    """A per-file callback: forwards bytes, stops on cancel, waits while paused."""
+
+    def __init__(self, on_bytes, cancel: threading.Event | None, pause: threading.Event | None):
+        super().__init__()
+        self._on_bytes = on_bytes
+        self._cancel = cancel
+        self._pause = pause
+        self.moved = 0
+
+    def check(self) -> None:
+        if self._pause is not None:
+            while self._pause.is_set():
+                if self._cancel is not None and self._cancel.is_set():
+                    break
+                time.sleep(0.05)
+        if self._cancel is not None and self._cancel.is_set():
+            raise SyncCancelled("The sync was cancelled.")
+
+    def set_size(self, size):  # backends call this once per file
+        self.size = size
+
+    def relative_update(self, inc=1):
+        self.moved += inc
+        if self._on_bytes is not None and inc:
+            self._on_bytes(inc)
+        self.check()
+
+    def absolute_update(self, value):
+        self.relative_update(value - self.moved)
+
+    def call(self, *args, **kwargs):
+        pass
+
+
+def copy_file(
+    src_fs: fsspec.AbstractFileSystem,
+    src_path: str,
+    dst_fs: fsspec.AbstractFileSystem,
+    dst_path: str,
+    *,
+    size: int | None = None,
+    mtime: float | None = None,
+    on_bytes=None,
+    cancel: threading.Event | None = None,
+    pause: threading.Event | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    check_source: bool = True,
+) -> int:
+    """Copy one file; return the bytes written.
+
+    ``size``/``mtime`` are what the listing said about the source: a local
+    source that differs when the copy starts or ends raises
+    ``SourceChangedError`` and leaves the destination as it was. The byte count
+    written is checked against the source size.
+    """
+    guard = _Guard(on_bytes, cancel, pause)
+    guard.check()
+    if check_source and is_local(src_fs) and size is not None:
+        _check_local_source(src_path, size, mtime, "when the copy started")
+    if is_local(dst_fs):
+        written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source)
+    elif same_store(src_fs, dst_fs):
+        dst_fs.copy(src_path, dst_path)
+        written = size if size is not None else dst_fs.size(dst_path)
+        guard.relative_update(written)
+    elif is_local(src_fs):
+        dst_fs.put_file(src_path, dst_path, callback=guard)
+        written = guard.moved if guard.moved else os.path.getsize(src_path)
+        if check_source and size is not None:
+            try:
+                _check_local_source(src_path, size, mtime, "during the copy")
+            except SourceChangedError:
+                _quiet_rm(dst_fs, dst_path)
+                raise
+    else:
+        written = _stream(src_fs, src_path, dst_fs, dst_path, guard, chunk_size)
+    if size is not None and written != size:
+        if not is_local(dst_fs):
+            _quiet_rm(dst_fs, dst_path)
+        raise SourceChangedError(
+            f"{src_path}: {written} bytes were copied but the listing said {size}; the source changed during the sync."
+        )
+    return written
+
+
+def _check_local_source(path: str, size: int, mtime: float | None, when: str) -> None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SourceChangedError(f"{path}: the source file was removed {when}.") from None
+    if st.st_size != size or (mtime is not None and abs(st.st_mtime - mtime) > 0.002):
+        raise SourceChangedError(
+            f"{path}: the source file changed {when} (size {size} -> {st.st_size}); it was not copied."
+        )
+
+
+def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source) -> int:
+    folder = os.path.dirname(dst_path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    tmp = partial_name(dst_path)
+    try:
+        if is_local(src_fs):
+            written = _local_to_local(src_path, tmp, guard, chunk_size)
+        else:
+            src_fs.get_file(src_path, tmp, callback=guard)
+            written = os.path.getsize(tmp)
+            if not guard.moved:
+                guard.relative_update(written)
+        if size is not None and written != size:
+            raise SourceChangedError(
+                f"{src_path}: {written} bytes arrived but the listing said {size}; the source changed during the sync."
+            )
+        if check_source and is_local(src_fs) and size is not None:
+            _check_local_source(src_path, size, mtime, "during the copy")
+        if mtime is not None:
+            ns = int(round(mtime * 1e9))
+            os.utime(tmp, ns=(ns, ns))
+        os.replace(tmp, dst_path)
+        return written
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int) -> int:
+    if os.path.getsize(src) <= chunk_size:
+        # Small files: one kernel-side copy (sendfile), no Python buffers.
+        shutil.copyfile(src, dst)
+        written = os.path.getsize(dst)
+        guard.relative_update(written)
+        return written
+    written = 0
+    with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
+        while True:
+            chunk = fsrc.read(chunk_size)
+            if not chunk:
+                break
+            fdst.write(chunk)
+            written += len(chunk)
+            guard.relative_update(len(chunk))
+    return written
+
+
+def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int) -> int:
+    """Copy between two different non-local stores in bounded memory."""
+    written = 0
+    with src_fs.open(src_path, "rb", block_size=chunk_size) as fsrc:
+        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20))
+        try:
+            while True:
+                chunk = fsrc.read(chunk_size)
+                if not chunk:
+                    break
+                fdst.write(chunk)
+                written += len(chunk)
+                guard.relative_update(len(chunk))
+        except BaseException:
+            _discard(fdst)
+            raise
+        fdst.close()
+    return written
+
+
+def _discard(f) -> None:
+    """Throw away a half-written upload so no partial object appears."""
+    try:
+        f.discard()
+    except Exception:  # noqa: BLE001
+        logger.debug("discarding an upload failed", exc_info=True)
+    try:
+        f.closed = True  # prevent close() from committing what was buffered
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _quiet_rm(fs, path) -> None:
+    try:
+        fs.rm_file(path)
+    except Exception:  # noqa: BLE001
+        logger.debug("could not remove %s", path, exc_info=True)
+
+
+def file_md5(fs, path: str, chunk_size: int = DEFAULT_CHUNK_SIZE, cancel: threading.Event | None = None) -> str:
+    """MD5 of a file's content, streamed in chunks."""
+    h = hashlib.md5()
+    if is_local(fs):
+        with open(path, "rb") as f:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise SyncCancelled("The sync was cancelled.")
+                chunk = f.read(chunk_size)
+                if not chunk:
+                    break
+                h.update(chunk)
+        return h.hexdigest()
+    with fs.open(path, "rb", block_size=chunk_size) as f:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled("The sync was cancelled.")
+            chunk = f.read(chunk_size)
+            if not chunk:
+                break
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,1 @@
+"""fsspeckit-tui: a terminal UI to preview, adjust and run syncs between filesystems."""
