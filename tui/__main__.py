@@ -1,18 +1,25 @@
-"""Entry point of ``fsspeckit-tui``."""
+"""Entry point of ``fsspeckit-tui``.
+
+``fsspeckit-tui [SRC DST]`` opens the app (a built-in demo without arguments);
+``fsspeckit-tui plan|apply|check|partitions|remote ...`` runs a headless command.
+"""
+
+from __future__ import annotations
 
 import sys
 
+HEADLESS_COMMANDS = ("plan", "apply", "check", "partitions", "remote")
 
-def main(argv=None) -> int:
-    from textual.app import App
-    from textual.widgets import Static
 
-    class Minimal(App):
-        def compose(self):
-            yield Static("fsspeckit-tui: coming soon. Press Ctrl+Q to quit.")
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in HEADLESS_COMMANDS:
+        from .cli import main as cli_main
 
-    Minimal().run()
-    return 0
+        return cli_main(argv)
+    from .app import run_app
+
+    return run_app(argv)
 
 
 if __name__ == "__main__":
