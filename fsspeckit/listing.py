@@ -256,13 +256,12 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
     except OSError as exc:
         raise error_cls(f"Could not list the {role} {protocol}://{root}: {exc}.") from exc
     if not found:
+        # An object store has no empty folders: an empty prefix is as good as missing.
         msg = _missing_bucket_message(backend, root)
         if msg:
             raise (SourceNotFoundError if role == "source" else DestinationError)(msg)
-        try:
-            listing.exists = bool(backend.exists(root)) if root else True
-        except Exception:  # noqa: BLE001
-            listing.exists = False
+        listing.exists = False
+        return listing
     if len(found) == 1 and root in found and not root.endswith("/"):
         raise error_cls(f"The {role} {protocol}://{root} is a file, not a folder; give the folder that holds it.")
     entries = listing.entries

@@ -129,7 +129,7 @@ def copy_file(
     if is_local(dst_fs):
         written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source)
     elif same_store(src_fs, dst_fs):
-        dst_fs.copy(src_path, dst_path)
+        dst_fs.cp_file(src_path, dst_path)  # the store's own copy; no path expansion
         written = size if size is not None else dst_fs.size(dst_path)
         guard.relative_update(written)
     elif is_local(src_fs):
