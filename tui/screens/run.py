@@ -1,0 +1,363 @@
+"""The run screen: confirm a plan, apply it in a thread worker, show live progress.
+
+``RunScreen(plan, src_fs, dst_fs)`` first states what will be copied, updated
+and deleted, then runs ``fsspeckit.apply.apply_plan`` in a worker. Progress
+arrives as absolute-state messages that replace each other in the queue, so a
+run of many small files never floods the UI. Pause, resume and cancel go to the
+core through ``threading.Event`` objects. When the run ends the report opens;
+the screen dismisses with the ``SyncResult`` (``None`` when nothing ran).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label, Log, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from fsspeckit.apply import Progress, apply_plan
+from fsspeckit.exceptions import FsspeckitError
+from fsspeckit.plan import Plan
+from fsspeckit.result import SyncResult
+
+from . import human_bytes, human_duration, human_rate
+
+__all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS"]
+
+#: How many files in flight get their own bar.
+MAX_FILE_ROWS = 8
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, (FsspeckitError, ValueError, OSError)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class FileRow(Horizontal):
+    """One file in flight: its name and a bar. Rows are reused, never remounted."""
+
+    DEFAULT_CSS = """
+    FileRow { height: 1; }
+    FileRow > .name { width: 1fr; min-width: 20; overflow: hidden; text-overflow: ellipsis; }
+    FileRow > ProgressBar { width: 60; }
+    FileRow > ProgressBar > Bar { width: 36; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.path: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="name", markup=False)
+        yield ProgressBar(total=1, show_eta=False)
+
+    def show(self, path: str, done: int, size: int) -> None:
+        if path != self.path:
+            self.path = path
+            self.query_one(".name", Label).update(path)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(size, 1), progress=min(done, max(size, 1)))
+        self.display = True
+
+    def clear(self) -> None:
+        self.path = None
+        self.display = False
+
+
+class RunScreen(Screen[SyncResult | None]):
+    """Confirm, run and watch a sync; opens the report at the end."""
+
+    DEFAULT_CSS = """
+    RunScreen { padding: 1 2; }
+    RunScreen #title { text-style: bold; margin-bottom: 1; }
+    RunScreen #confirm { height: auto; }
+    RunScreen .line { height: auto; }
+    RunScreen .deletes { color: $error; text-style: bold; }
+    RunScreen .no-deletes { color: $text-muted; }
+    RunScreen #delete-list { color: $error; max-height: 8; height: auto; margin-left: 4; }
+    RunScreen #confirm-buttons { height: auto; margin-top: 1; }
+    RunScreen #confirm-buttons Button { margin-right: 2; }
+    RunScreen #running { height: 1fr; display: none; }
+    RunScreen #status { text-style: bold; margin-bottom: 1; }
+    RunScreen #status.paused { color: $warning; }
+    RunScreen #status.cancelling, RunScreen #status.failed { color: $error; }
+    RunScreen #overall { width: 100%; }
+    RunScreen #overall > Bar { width: 1fr; }
+    RunScreen #stats { margin-bottom: 1; }
+    RunScreen #in-flight-title { text-style: bold; }
+    RunScreen #more { color: $text-muted; }
+    RunScreen #errors-title { text-style: bold; color: $error; margin-top: 1; display: none; }
+    RunScreen #errors { height: 6; display: none; border: round $error; }
+    """
+
+    BINDINGS = [
+        Binding("enter", "start", "Start"),
+        Binding("y", "start", "Start", show=False),
+        Binding("p,space", "toggle_pause", "Pause/resume"),
+        Binding("c", "cancel_run", "Cancel run"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class ProgressUpdate(Message):
+        """Absolute progress of the run; a newer one replaces a queued older one."""
+
+        def __init__(self, progress: Progress) -> None:
+            super().__init__()
+            self.progress = progress
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, RunScreen.ProgressUpdate)
+
+    def __init__(self, plan: Plan, src_fs, dst_fs, apply_kwargs: dict | None = None, *,
+                 show_report: bool = True, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.plan = plan
+        self.src_fs = src_fs
+        self.dst_fs = dst_fs
+        self.apply_kwargs = dict(apply_kwargs or {})
+        self.show_report = show_report
+        self.phase = "confirm"  # confirm -> running -> done | failed
+        self.cancel_event = threading.Event()
+        self.pause_event = threading.Event()
+        self.result: SyncResult | None = None
+        self.error: str | None = None
+        #: Progress messages this screen handled (the rest were coalesced away).
+        self.progress_updates = 0
+        self.last_progress: Progress | None = None
+        self._errors_seen: set[str] = set()
+        self._worker: Worker | None = None
+
+    # -- layout ---------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        t = plan.totals
+        where = f"{plan.src_url or plan.src_root or 'source'}  →  {plan.dst_url or plan.dst_root or 'destination'}"
+        yield Static(f"Sync {where}", id="title", markup=False)
+        with Vertical(id="confirm"):
+            n_copy, b_copy = t["copy"]
+            n_update, b_update = t["update"]
+            n_delete, b_delete = t["delete"]
+            n_skip, _ = t["skip"]
+            yield Static(f"Copy    {_count(n_copy, 'new file')}  ({human_bytes(b_copy)})", classes="line", id="copy-line")
+            yield Static(f"Update  {_count(n_update, 'changed file')}  ({human_bytes(b_update)})", classes="line",
+                         id="update-line")
+            if n_delete:
+                yield Static(f"DELETE  {_count(n_delete, 'file')} from the destination  ({human_bytes(b_delete)})",
+                             classes="line deletes", id="delete-line")
+                shown = [a.path for a in plan.deletes[:8]]
+                more = f"\n… and {n_delete - len(shown):,} more" if n_delete > len(shown) else ""
+                yield Static("\n".join(shown) + more, id="delete-list", markup=False)
+            else:
+                yield Static("Delete  nothing", classes="line no-deletes", id="delete-line")
+            yield Static(f"Leave   {_count(n_skip, 'file')} as they are", classes="line no-deletes")
+            workers = self.apply_kwargs.get("max_workers") or "default"
+            verify = self.apply_kwargs.get("verify", "size")
+            yield Static(f"\nWorkers: {workers}, verify: {verify}. Nothing is written before you start.",
+                         classes="line no-deletes")
+            nothing = not plan.transfers and not plan.deletes
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Nothing to do" if nothing else "Start  (enter)", id="start",
+                             variant="error" if n_delete else "primary", disabled=nothing)
+                yield Button("Back  (esc)", id="back")
+        with Vertical(id="running"):
+            yield Static("Starting…", id="status")
+            yield ProgressBar(total=max(t.transfer_bytes, 1), show_eta=False, id="overall")
+            yield Static("", id="stats", markup=False)
+            yield Static("Files in flight", id="in-flight-title")
+            for _ in range(MAX_FILE_ROWS):
+                row = FileRow()
+                row.display = False
+                yield row
+            yield Static("", id="more")
+            yield Static("Errors", id="errors-title")
+            yield Log(id="errors", max_lines=500)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if not self.query_one("#start", Button).disabled:
+            self.query_one("#start", Button).focus()
+
+    # -- bindings -------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "start":
+            return self.phase == "confirm" and bool(self.plan.transfers or self.plan.deletes)
+        if action in ("toggle_pause", "cancel_run"):
+            return self.phase == "running" and not self.cancel_event.is_set()
+        return True
+
+    def action_start(self) -> None:
+        if self.phase != "confirm":
+            return
+        self.phase = "running"
+        self.query_one("#confirm").display = False
+        self.query_one("#running").display = True
+        self.query_one("#status", Static).update("Running…")
+        self.refresh_bindings()
+        self._worker = self._apply()
+
+    def action_back(self) -> None:
+        if self.phase == "confirm":
+            self.dismiss(None)
+        elif self.phase == "running":
+            self.action_cancel_run()
+        elif self.phase == "failed":
+            self.dismiss(None)
+        elif self.result is not None:
+            self._open_report()
+
+    def action_toggle_pause(self) -> None:
+        if self.phase != "running" or self.cancel_event.is_set():
+            return
+        if self.pause_event.is_set():
+            self.pause_event.clear()
+        else:
+            self.pause_event.set()
+        self._show_status()
+
+    def action_cancel_run(self) -> None:
+        if self.phase != "running" or self.cancel_event.is_set():
+            return
+        self.cancel_event.set()
+        self.pause_event.clear()
+        self._show_status()
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    # -- the worker -----------------------------------------------------------
+    @work(thread=True, exit_on_error=False, exclusive=True, group="fsspeckit-run", name="apply")
+    def _apply(self) -> SyncResult:
+        return apply_plan(self.plan, self.src_fs, self.dst_fs, progress_hook=self._post_progress,
+                          cancel=self.cancel_event, pause=self.pause_event, **self.apply_kwargs)
+
+    def _post_progress(self, progress: Progress) -> None:
+        # Called from the core's threads: post, never touch widgets here.
+        self.post_message(self.ProgressUpdate(progress))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is not self._worker:
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.result = event.worker.result
+            self.phase = "done"
+            self._show_status()
+            self.refresh_bindings()
+            if self.show_report:
+                self._open_report()
+            else:
+                self.dismiss(self.result)
+        elif event.state == WorkerState.ERROR:
+            self.phase = "failed"
+            self.error = _describe(event.worker.error)
+            self._show_status()
+            self.refresh_bindings()
+
+    def on_unmount(self) -> None:
+        # Leaving the app mid-run stops the core instead of leaving threads behind.
+        self.cancel_event.set()
+        self.pause_event.clear()
+
+    def _open_report(self) -> None:
+        from .report import ReportScreen
+
+        self.app.push_screen(
+            ReportScreen(self.result, plan=self.plan, src_fs=self.src_fs, dst_fs=self.dst_fs,
+                         apply_kwargs=self.apply_kwargs),
+            self._report_closed,
+        )
+
+    def _report_closed(self, result: SyncResult | None) -> None:
+        self.dismiss(result if result is not None else self.result)
+
+    # -- drawing --------------------------------------------------------------
+    def _show_status(self) -> None:
+        status = self.query_one("#status", Static)
+        status.remove_class("paused", "cancelling", "failed")
+        if self.phase == "failed":
+            status.update(f"The run could not start: {self.error}  (esc: back)")
+            status.add_class("failed")
+        elif self.phase == "done":
+            r = self.result
+            if r is not None and r.cancelled:
+                status.update(f"Cancelled. {r.summary()}")
+                status.add_class("cancelling")
+            else:
+                status.update(f"Done. {r.summary() if r else ''}")
+        elif self.cancel_event.is_set():
+            status.update("Cancelling… files in flight stop at their next chunk; temporary files are removed.")
+            status.add_class("cancelling")
+        elif self.pause_event.is_set():
+            status.update("Paused: workers wait between chunks and files. Press p to resume, c to cancel.")
+            status.add_class("paused")
+        else:
+            status.update("Running…  p: pause   c: cancel")
+
+    def on_run_screen_progress_update(self, message: ProgressUpdate) -> None:
+        self.progress_updates += 1
+        p = message.progress
+        self.last_progress = p
+        overall = self.query_one("#overall", ProgressBar)
+        total = max(p.bytes_total, 1)
+        overall.update(total=total, progress=min(p.bytes_done, total))
+        parts = [
+            f"{p.files_done:,} / {p.files_total:,} files",
+            f"{human_bytes(p.bytes_done)} / {human_bytes(p.bytes_total)}",
+            human_rate(p.rate),
+        ]
+        if p.finished:
+            parts.append(f"took {human_duration(p.elapsed)}")
+        elif self.pause_event.is_set():
+            parts.append("ETA: paused")
+        elif p.eta is not None:
+            parts.append(f"ETA {human_duration(p.eta)}")
+        if p.deletes_total:
+            parts.append(f"deleted {p.deleted:,} / {p.deletes_total:,}")
+        if p.failed:
+            parts.append(f"FAILED {p.failed:,}")
+        self.query_one("#stats", Static).update("   ·   ".join(parts))
+        self._show_in_flight(p.in_flight)
+        if p.last_error and p.last_error not in self._errors_seen:
+            self._errors_seen.add(p.last_error)
+            self.query_one("#errors-title").display = True
+            log = self.query_one("#errors", Log)
+            log.display = True
+            log.write_line(p.last_error)
+        if self.phase == "running":
+            self._show_status()
+
+    def _show_in_flight(self, in_flight: dict[str, tuple[int, int]]) -> None:
+        rows = list(self.query(FileRow))
+        # Keep a file on the row it already has, so bars do not jump around.
+        by_path = {r.path: r for r in rows if r.path is not None}
+        for path, row in by_path.items():
+            if path not in in_flight:
+                row.clear()
+        free = [r for r in rows if r.path is None]
+        shown = 0
+        for path, (done, size) in in_flight.items():
+            row = by_path.get(path) if path in by_path and by_path[path].path == path else None
+            if row is None:
+                if not free:
+                    continue
+                row = free.pop(0)
+            row.show(path, done, size)
+            shown += 1
+        hidden = len(in_flight) - shown
+        self.query_one("#more", Static).update(f"… and {hidden:,} more in flight" if hidden > 0 else "")
