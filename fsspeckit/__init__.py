@@ -14,6 +14,7 @@ from .exceptions import (
     EmptySourceError,
     FsspeckitError,
     PlanError,
+    PredicateError,
     SourceError,
     SourceNotFoundError,
     StalePlanError,
@@ -23,8 +24,10 @@ from .exceptions import (
 from .filesystem import filesystem
 from .listing import Entry, Listing, list_tree
 from .parallel import run_parallel
-from .partitions import get_partitions_from_path
+from .partition_ops import cleanup_old_partitions, sync_partitions
+from .partitions import diff_partitions, get_partitions_from_path, partition_index
 from .plan import Action, Plan, SyncOptions, make_plan
+from .predicates import compile_predicate
 from .result import Outcome, SyncResult
 from .sync import plan_sync, sync_dir, sync_files
 from .verify import validate_file_transfer
@@ -44,6 +47,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "PlanError",
+    "PredicateError",
     "Progress",
     "SourceError",
     "SourceNotFoundError",
@@ -53,13 +57,18 @@ __all__ = [
     "SyncResult",
     "UnknownProtocolError",
     "apply_plan",
+    "cleanup_old_partitions",
+    "compile_predicate",
+    "diff_partitions",
     "filesystem",
     "get_partitions_from_path",
     "list_tree",
     "make_plan",
+    "partition_index",
     "plan_sync",
     "run_parallel",
     "sync_dir",
     "sync_files",
+    "sync_partitions",
     "validate_file_transfer",
 ]

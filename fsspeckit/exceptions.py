@@ -14,6 +14,7 @@ caller can catch one type; each carries one sentence a person can act on::
     ├── DeleteLimitError             deletions would exceed ``max_delete``
     ├── PlanError                    a plan file is invalid or stale
     │   └── StalePlanError           the source changed since planning
+    ├── PredicateError               (also ValueError) bad partition predicate
     └── SyncCancelled                the run was cancelled
 """
 
@@ -62,6 +63,10 @@ class PlanError(FsspeckitError, ValueError):
 
 class StalePlanError(PlanError):
     """The source or destination changed since the plan was made."""
+
+
+class PredicateError(FsspeckitError, ValueError):
+    """A partition predicate cannot be parsed; the message names the position."""
 
 
 class SyncCancelled(FsspeckitError):

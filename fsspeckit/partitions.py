@@ -1,36 +1,433 @@
-"""Hive partitions: parse ``key=value`` path segments.
+"""Hive partitions: parse ``key=value`` path segments, index a listing by partition.
 
-(Being extended: partition index, predicates, retention.)
+``get_partitions_from_path`` follows pyarrow's ``HivePartitioning`` rules;
+``partition_index`` summarises a ``Listing`` per partition folder and per
+key/value (no I/O); ``diff_partitions`` compares the partitions of two listings.
+Selection lives in ``predicates``, scoped sync and retention in ``retention``.
 """
 
 from __future__ import annotations
 
-import posixpath
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote
 
-__all__ = ["get_partitions_from_path", "compile_predicate", "HIVE_DEFAULT_PARTITION"]
+from .listing import Entry, Listing
 
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "HIVE_DEFAULT_PARTITION",
+    "PartitionChange",
+    "PartitionDiff",
+    "PartitionIndex",
+    "PartitionStats",
+    "compile_predicate",
+    "diff_partitions",
+    "get_partitions_from_path",
+    "partition_index",
+    "partition_path",
+    "value_sort_key",
+]
+
+#: The folder value hive (and pyarrow) write for a null partition value.
 HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
+# A last path segment "looks like a file" when it ends in an extension that
+# starts with a letter (".parquet", ".csv", ".gz", ".v2"), so "score=1.5" and
+# "v=1.2" stay partitions while "part=0.parquet" is a file name.
+_FILE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9_-]{0,15}$")
 
-def get_partitions_from_path(path: str) -> dict[str, str | None]:
-    """The hive partitions in a path: ``"data/year=2023/month=01/f.parquet"`` → ``{"year": "2023", "month": "01"}``."""
+
+def _strip_protocol(path: str) -> str:
     if "://" in path:
-        path = path.split("://", 1)[1]
+        head, _, rest = path.partition("://")
+        if "/" not in head:  # a real "proto://" prefix, not "a/b=c://d"
+            return rest
+    return path
+
+
+def _decode(value: str) -> str | None:
+    try:
+        text = unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        # pyarrow rejects such a segment; a listing must not fail on one odd name,
+        # so the value is kept as written.
+        text = value
+    return None if text == HIVE_DEFAULT_PARTITION else text
+
+
+def _folder_segments(path: str, directory: bool | None) -> list[str]:
+    """The folder segments of ``path`` (the file name, if any, dropped)."""
+    path = _strip_protocol(path)
+    trailing = path.endswith("/")
     parts = [p for p in path.split("/") if p]
-    if parts and "=" in parts[-1] and not path.endswith("/") and "." in parts[-1].split("=", 1)[1]:
-        pass
+    if not parts or trailing or directory is True:
+        return parts
+    if directory is False:
+        return parts[:-1]
+    last = parts[-1]
+    if "=" in last and not _FILE_EXTENSION.search(last):
+        return parts  # "data/year=2023/month=01" as find(..., directories=True) gives it
+    return parts[:-1]
+
+
+def get_partitions_from_path(path: str, *, directory: bool | None = None) -> dict[str, str | None]:
+    """The hive partitions in a path, in path order.
+
+    ``"data/year=2023/month=01/day=15/file.parquet"`` gives
+    ``{"year": "2023", "month": "01", "day": "15"}``. As in pyarrow's
+    ``HivePartitioning``: a segment ``key=value`` is split on the first ``=``,
+    the value is URI-decoded and kept as a string, ``__HIVE_DEFAULT_PARTITION__``
+    gives ``None``, segments without ``=`` are ignored, and a repeated key keeps
+    its first value. A protocol prefix (``s3://``) and trailing or doubled
+    slashes are ignored.
+
+    The last segment is a file name when ``directory=False``, a folder when
+    ``directory=True`` or the path ends with ``/``. By default (``None``) it is
+    a folder when it holds ``=`` and does not end in a file extension (a dot and
+    a letter: ``.parquet``), so ``"data/year=2023/month=01"`` gives both keys
+    while ``"data/x=1.csv"`` gives none. A value whose escapes do not decode to
+    UTF-8 is kept as written (pyarrow raises there).
+    """
     out: dict[str, str | None] = {}
-    for seg in parts[:-1] if parts and not path.endswith("/") else parts:
-        if "=" not in seg:
-            continue
-        key, _, value = seg.partition("=")
-        if not key:
-            continue
-        value = unquote(value)
-        out[key] = None if value == HIVE_DEFAULT_PARTITION else value
+    for seg in _folder_segments(path, directory):
+        key, sep, value = seg.partition("=")
+        if sep and key not in out:
+            out[key] = _decode(value)
     return out
 
 
-def compile_predicate(text: str):
-    raise NotImplementedError("partition predicates are not implemented yet")
+def partition_path(path: str) -> str:
+    """The partition folder of a file's relative path: its folders up to the last ``key=value`` one.
+
+    ``"year=2023/month=01/_tmp/f.parquet"`` → ``"year=2023/month=01"``; a file
+    outside every partition folder → ``""``.
+    """
+    parts = [p for p in path.split("/") if p][:-1]
+    end = 0
+    for i, seg in enumerate(parts):
+        if "=" in seg:
+            end = i + 1
+    return "/".join(parts[:end])
+
+
+# --- ordering of values ------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{2})(?::(\d{2}))?)?)?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+
+
+def as_number(value: str | None) -> Decimal | None:
+    """The value as an exact number, or None when it is not one (``"01"`` → 1, ``"1e3"`` → 1000)."""
+    if value is None or not _NUMBER.fullmatch(value.strip()):
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        return None
+
+
+def as_date(value: str | None) -> datetime | None:
+    """The value as a date(time) when it is an ISO date (``2023-01-15[T10:00]``) or ``20230115``."""
+    if value is None:
+        return None
+    m = _ISO_DATE.fullmatch(value.strip()) or _COMPACT_DATE.fullmatch(value.strip())
+    if not m:
+        return None
+    nums = [int(g) if g else 0 for g in m.groups()]
+    nums += [0] * (6 - len(nums))
+    try:
+        return datetime(*nums[:6])
+    except ValueError:
+        return None
+
+
+def value_sort_key(value: str | None) -> tuple:
+    """A total order on partition values: nulls, then dates by date, numbers by value, then text.
+
+    ``"9" < "10"``, ``"2023-1-5" < "2023-01-15"``, ``"20230115"`` is a date.
+    """
+    if value is None:
+        return (0,)
+    when = as_date(value)
+    if when is not None:
+        return (1, when, value)
+    num = as_number(value)
+    if num is not None:
+        return (2, num, value)
+    return (3, value)
+
+
+# --- the index ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionStats:
+    """Files, bytes and modification range of one partition (or of one key's value)."""
+
+    files: int = 0
+    bytes: int = 0
+    oldest: float | None = None  # mtime, seconds since the epoch (UTC)
+    newest: float | None = None
+    partitions: int = 1  # partition folders aggregated here (1 for a single folder)
+
+    @property
+    def oldest_modified(self) -> datetime | None:
+        return None if self.oldest is None else datetime.fromtimestamp(self.oldest, tz=timezone.utc)
+
+    @property
+    def newest_modified(self) -> datetime | None:
+        return None if self.newest is None else datetime.fromtimestamp(self.newest, tz=timezone.utc)
+
+    def merge(self, other: "PartitionStats") -> "PartitionStats":
+        return PartitionStats(
+            self.files + other.files,
+            self.bytes + other.bytes,
+            _min(self.oldest, other.oldest),
+            _max(self.newest, other.newest),
+            self.partitions + other.partitions,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "files": self.files,
+            "bytes": self.bytes,
+            "oldest": self.oldest,
+            "newest": self.newest,
+            "oldest_iso": _iso(self.oldest),
+            "newest_iso": _iso(self.newest),
+            "partitions": self.partitions,
+        }
+
+
+def _min(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _iso(t: float | None) -> str | None:
+    return None if t is None else datetime.fromtimestamp(t, tz=timezone.utc).isoformat()
+
+
+def _stats_of(entries: Iterable[Entry]) -> PartitionStats:
+    files = nbytes = 0
+    oldest = newest = None
+    for e in entries:
+        files += 1
+        nbytes += e.size
+        if e.mtime is not None:
+            oldest = e.mtime if oldest is None or e.mtime < oldest else oldest
+            newest = e.mtime if newest is None or e.mtime > newest else newest
+    return PartitionStats(files, nbytes, oldest, newest, 1)
+
+
+@dataclass(frozen=True)
+class PartitionIndex:
+    """A listing summarised by partition folder; built by ``partition_index``.
+
+    ``partitions`` maps each partition folder (relative path of its ``key=value``
+    chain, ``""`` for files outside every partition) to its ``PartitionStats``;
+    ``values`` maps it to its partition dict.
+    """
+
+    partitions: Mapping[str, PartitionStats]
+    values: Mapping[str, Mapping[str, str | None]]
+    root: str = ""
+
+    def __len__(self) -> int:
+        return len(self.partitions)
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.partitions
+
+    def __iter__(self):
+        return iter(self.partitions)
+
+    @property
+    def keys(self) -> list[str]:
+        """Every partition key, in the order first met along paths."""
+        seen: dict[str, None] = {}
+        for vals in self.values.values():
+            for k in vals:
+                seen.setdefault(k, None)
+        return list(seen)
+
+    @property
+    def total(self) -> PartitionStats:
+        out = PartitionStats(partitions=0)
+        for s in self.partitions.values():
+            out = out.merge(s)
+        return out
+
+    def by_key(self) -> dict[str, dict[str | None, PartitionStats]]:
+        """Per key, per value: the partitions holding that value, merged.
+
+        ``{"year": {"2023": PartitionStats(...), ...}, "month": {"01": ...}}``;
+        values are in ``value_sort_key`` order (``"9"`` before ``"10"``).
+        """
+        acc: dict[str, dict[str | None, PartitionStats]] = {}
+        for path, stats in self.partitions.items():
+            for k, v in self.values[path].items():
+                per = acc.setdefault(k, {})
+                per[v] = per[v].merge(stats) if v in per else stats
+        return {k: dict(sorted(per.items(), key=lambda kv: value_sort_key(kv[0]))) for k, per in acc.items()}
+
+    def select(self, predicate: str | Callable[[dict], bool]) -> "PartitionIndex":
+        """The partitions whose partition dict satisfies ``predicate`` (text or callable)."""
+        pred = compile_predicate(predicate)
+        keep = {p for p, vals in self.values.items() if vals and pred(dict(vals))}
+        return PartitionIndex({p: s for p, s in self.partitions.items() if p in keep},
+                              {p: v for p, v in self.values.items() if p in keep}, self.root)
+
+    def to_dict(self) -> dict:
+        return {
+            "root": self.root,
+            "total": self.total.to_dict(),
+            "partitions": [
+                {"path": p, "values": {k: v for k, v in self.values[p].items()}, **s.to_dict()}
+                for p, s in self.partitions.items()
+            ],
+            "keys": {
+                k: {(HIVE_DEFAULT_PARTITION if v is None else v): s.to_dict() for v, s in per.items()}
+                for k, per in self.by_key().items()
+            },
+        }
+
+
+def partition_index(listing: Listing | Mapping[str, Entry]) -> PartitionIndex:
+    """Summarise a listing by partition folder: file count, bytes, oldest and newest mtime. No I/O."""
+    entries = listing.entries if isinstance(listing, Listing) else listing
+    groups: dict[str, list[Entry]] = {}
+    for rel, entry in entries.items():
+        groups.setdefault(partition_path(rel), []).append(entry)
+    order = sorted(groups, key=_path_sort_key)
+    parts = {p: _stats_of(groups[p]) for p in order}
+    values = {p: get_partitions_from_path(p, directory=True) for p in order}
+    return PartitionIndex(parts, values, listing.root if isinstance(listing, Listing) else "")
+
+
+def _path_sort_key(path: str) -> tuple:
+    out = []
+    for seg in path.split("/"):
+        key, sep, value = seg.partition("=")
+        out.append((key, value_sort_key(_decode(value))) if sep else (seg, ()))
+    return tuple(out)
+
+
+# --- comparing two sides -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionChange:
+    """One partition compared across source and destination."""
+
+    path: str
+    status: str  # "only_src" | "only_dst" | "changed" | "identical"
+    src: PartitionStats | None
+    dst: PartitionStats | None
+    new: int = 0  # files only in the source
+    changed: int = 0  # files on both sides that differ
+    dst_only: int = 0  # files only in the destination
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "status": self.status,
+            "src": self.src.to_dict() if self.src else None,
+            "dst": self.dst.to_dict() if self.dst else None,
+            "new": self.new, "changed": self.changed, "dst_only": self.dst_only,
+        }
+
+
+@dataclass(frozen=True)
+class PartitionDiff:
+    """The partitions of two listings: only in source, only in destination, changed, identical."""
+
+    changes: tuple[PartitionChange, ...]
+    compare: str = "size_mtime"
+
+    def _paths(self, status: str) -> list[str]:
+        return [c.path for c in self.changes if c.status == status]
+
+    @property
+    def only_src(self) -> list[str]:
+        return self._paths("only_src")
+
+    @property
+    def only_dst(self) -> list[str]:
+        return self._paths("only_dst")
+
+    @property
+    def changed(self) -> list[str]:
+        return self._paths("changed")
+
+    @property
+    def identical(self) -> list[str]:
+        return self._paths("identical")
+
+    def get(self, path: str) -> PartitionChange | None:
+        for c in self.changes:
+            if c.path == path:
+                return c
+        return None
+
+    def counts(self) -> dict[str, int]:
+        out = {"only_src": 0, "only_dst": 0, "changed": 0, "identical": 0}
+        for c in self.changes:
+            out[c.status] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {"compare": self.compare, "counts": self.counts(), "partitions": [c.to_dict() for c in self.changes]}
+
+
+def diff_partitions(src: Listing, dst: Listing, compare: str = "size_mtime") -> PartitionDiff:
+    """Compare two listings partition by partition. No I/O.
+
+    A partition on both sides is ``identical`` when the same files are on both
+    sides and ``fsspeckit.plan.compare_entries`` finds each pair identical
+    (``compare`` is a sync compare mode), else ``changed``.
+    """
+    from .plan import SyncOptions, compare_entries
+
+    compare = SyncOptions(compare=compare).compare
+    src_index = partition_index(src)
+    dst_index = partition_index(dst)
+    counts: dict[str, list[int]] = {}
+    for rel, s in src.entries.items():
+        c = counts.setdefault(partition_path(rel), [0, 0, 0])
+        d = dst.entries.get(rel)
+        if d is None:
+            c[0] += 1
+        elif compare_entries(s, d, compare, dst.upload_times)[0] != "identical":
+            c[1] += 1
+    for rel in dst.entries.keys() - src.entries.keys():
+        counts.setdefault(partition_path(rel), [0, 0, 0])[2] += 1
+    changes = []
+    for path in sorted(src_index.partitions.keys() | dst_index.partitions.keys(), key=_path_sort_key):
+        s = src_index.partitions.get(path)
+        d = dst_index.partitions.get(path)
+        new, changed, dst_only = counts.get(path, (0, 0, 0))
+        if d is None:
+            status = "only_src"
+        elif s is None:
+            status = "only_dst"
+        else:
+            status = "identical" if not (new or changed or dst_only) else "changed"
+        changes.append(PartitionChange(path, status, s, d, new, changed, dst_only))
+    return PartitionDiff(tuple(changes), compare)
+
+
+def compile_predicate(predicate: Any) -> Callable[[dict], bool]:
+    """A callable on a partition dict from predicate text (see ``fsspeckit.predicates``); callables pass through."""
+    from .predicates import compile_predicate as _compile
+
+    return _compile(predicate)
