@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
+import re
 from typing import Any
 
 import fsspec
@@ -21,6 +22,8 @@ from .exceptions import BackendNotInstalledError, UnknownProtocolError
 from .times import entry_mtime
 
 logger = logging.getLogger(__name__)
+
+_SLASHES = re.compile("/{2,}")
 
 __all__ = ["filesystem", "KitFileSystem", "unwrap", "split_url"]
 
@@ -111,6 +114,8 @@ def filesystem(
     options.update(kwargs)
     protocol, root = split_url(protocol_or_url.strip())
     cls = _backend_class(protocol)
+    if protocol in ("file", "local"):
+        options.setdefault("auto_mkdir", True)  # writing a file creates its folders
     backend = cls(**options)
     if root and protocol != "file":
         root = backend._strip_protocol(f"{protocol}://{root}")
@@ -180,22 +185,22 @@ class KitFileSystem(DirFileSystem):
             return self.path
         if "://" in path:
             return self.fs._strip_protocol(path)
-        rel = path.lstrip("/")
+        rel = _SLASHES.sub("/", path).strip("/")
         return posixpath.join(self.path, rel) if rel else self.path
 
     def _relpath(self, path):
+        """Names under a root read like a chroot: ``/folder/file``."""
         if isinstance(path, list):
             return [self._relpath(p) for p in path]
         if not self.path:
             return path
         root = self.path.rstrip("/")
-        p = path
-        if p == root or p == root.lstrip("/"):
-            return ""
+        if path in (root, root.lstrip("/")):
+            return "/"
         for prefix in (root + "/", root.lstrip("/") + "/"):
-            if p.startswith(prefix):
-                return p[len(prefix):]
-        return p
+            if path.startswith(prefix):
+                return "/" + path[len(prefix):]
+        return path
 
     def __reduce__(self):
         return (KitFileSystem, (self.path, self.fs, self.url_protocol))
@@ -236,6 +241,16 @@ class KitFileSystem(DirFileSystem):
         return _add_modified(await super()._info(path, **kwargs))
 
     def find(self, path="", *args, detail=False, **kwargs):
+        # The documentation's partition recipe asks find() for folders only.
+        directories = kwargs.pop("directories", None)
+        files = kwargs.pop("files", True)
+        if directories or files is False:
+            kwargs["withdirs"] = True
+            out = super().find(path, *args, detail=True, **kwargs)
+            me = self._relpath(self._join(path))
+            keep = {k: _add_modified(v) for k, v in out.items()
+                    if k.rstrip("/") != me.rstrip("/") and ((v.get("type") == "directory" and directories) or (v.get("type") != "directory" and files is not False))}
+            return keep if detail else sorted(keep)
         out = super().find(path, *args, detail=detail, **kwargs)
         if detail:
             for e in out.values():

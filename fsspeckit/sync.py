@@ -304,6 +304,10 @@ def sync_files(
             actions[rel] = Action(rel, "update", category, f"named in add_files; {reason}", s, d)
     for name in delete_files:
         rel = _relative(dst_fs, dst.root, name, dst)
+        if rel in actions or rel in missing:
+            # Named in both lists (e.g. a recipe keyed by full names on each side):
+            # copying wins, a file the caller also wants copied is never deleted.
+            continue
         d = dst.entries.get(rel)
         if d is None:
             actions.setdefault(rel, Action(rel, "skip", "dst_only", "named in delete_files, already absent", None, None))
