@@ -214,7 +214,18 @@ def apply_plan(
     copy) or ``"checksum"`` (content hash compared afterwards, native where the
     store has one). ``backup_dir`` (a path on the destination filesystem) gets
     the replaced and deleted versions instead of destroying them.
+    ``executor`` is a ``concurrent.futures`` executor for the copies, or a Dask
+    ``distributed.Client`` / scheduler address (``"tcp://host:8786"``) to run
+    them on a cluster (see ``fsspeckit.distributed``).
     """
+    if isinstance(executor, str) or type(executor).__name__ == "Client":
+        from .distributed import apply_plan_distributed  # the 'distributed' package is optional
+
+        return apply_plan_distributed(
+            plan, src_fs, dst_fs, executor, max_workers=max_workers, callback=callback,
+            progress_hook=progress_hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
+            verify=verify, chunk_size=chunk_size, max_delete=max_delete, backup_dir=backup_dir,
+            allow_delete_all=allow_delete_all, state=state, partials=partials, dry_run=dry_run)
     if verify not in ("size", "checksum", "none"):
         raise ValueError("verify must be 'size', 'checksum' or 'none'.")
     src_b, _ = unwrap(src_fs, "")
