@@ -175,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("location", metavar="LOCATION")
     p.add_argument("--option", action="append", default=[], metavar="K=V", help="storage option (repeatable)")
+    p.add_argument("--folders", action="store_true", help="also list every partition folder")
     p.add_argument("--json", action="store_true", help="print the layout as JSON")
     p.set_defaults(func=cmd_partitions)
 
@@ -625,77 +626,45 @@ def cmd_check(args) -> int:
 
 # --- partitions --------------------------------------------------------------
 
-def partition_layout(listing) -> dict:
-    """Per hive partition key and value: files, bytes, oldest and newest modification time."""
-    from fsspeckit.partitions import get_partitions_from_path
-
-    keys: dict[str, dict[Any, dict]] = {}
-    unpartitioned = _bucket()
-    total = _bucket()
-    for rel, e in listing.entries.items():
-        _add(total, e)
-        parts = get_partitions_from_path(rel)
-        if not parts:
-            _add(unpartitioned, e)
-        for key, value in parts.items():
-            _add(keys.setdefault(key, {}).setdefault(value, _bucket()), e)
-    out_keys = {}
-    for key, values in keys.items():
-        out_keys[key] = [{"value": v, **_finish(b)} for v, b in sorted(values.items(), key=lambda kv: _natural(kv[0]))]
-    return {"files": total["files"], "bytes": total["bytes"], "oldest": _when(total["oldest"]),
-            "newest": _when(total["newest"]), "keys": out_keys, "unpartitioned": _finish(unpartitioned)}
-
-
-def _bucket() -> dict:
-    return {"files": 0, "bytes": 0, "oldest": None, "newest": None}
-
-
-def _add(b: dict, e) -> None:
-    b["files"] += 1
-    b["bytes"] += e.size
-    if e.mtime is not None:
-        b["oldest"] = e.mtime if b["oldest"] is None else min(b["oldest"], e.mtime)
-        b["newest"] = e.mtime if b["newest"] is None else max(b["newest"], e.mtime)
-
-
-def _finish(b: dict) -> dict:
-    return {"files": b["files"], "bytes": b["bytes"], "oldest": _when(b["oldest"]), "newest": _when(b["newest"])}
-
-
-def _natural(value) -> tuple:
-    if value is None:
-        return (2, 0, "")
-    if value.lstrip("-").isdigit():
-        return (0, int(value), value)
-    return (1, 0, value)
-
-
 def cmd_partitions(args) -> int:
     from fsspeckit.listing import list_tree
+    from fsspeckit.partitions import partition_index
 
     fs, path, _ = _location(args.location, _options(args.option))
     listing = _connect("location", lambda: list_tree(fs, path, role="source"), args.location)
     if not listing.exists:
         raise ConnectError(f"{args.location} does not exist; check the path.")
-    layout = partition_layout(listing)
-    layout["location"] = args.location
+    index = partition_index(listing)
     if args.json:
-        _print_json(layout)
+        data = index.to_dict()
+        data["location"] = args.location
+        _print_json(data)
         return EXIT_OK
-    n_keys = len(layout["keys"])
-    _out(f"{args.location}: {layout['files']} files, {_human(layout['bytes'])}, "
-         f"{n_keys} partition key{'s' if n_keys != 1 else ''}")
-    for key, values in layout["keys"].items():
+    total = index.total
+    by_key = index.by_key()
+    _out(f"{args.location}: {total.files} files, {_human(total.bytes)}, "
+         f"{len(by_key)} partition key{'s' if len(by_key) != 1 else ''}")
+    for key, values in by_key.items():
         _out(f"{key}:")
-        width = max(len(str(v["value"])) for v in values)
-        for v in values:
-            label = "(null)" if v["value"] is None else str(v["value"])
-            span = f"{v['oldest']} .. {v['newest']}" if v["oldest"] else "-"
-            _out(f"  {label:<{width}}  {v['files']:>7} files  {_human(v['bytes']):>10}  {span}")
-    u = layout["unpartitioned"]
-    if u["files"] and n_keys:
-        _out(f"outside any partition: {u['files']} files, {_human(u['bytes'])}")
+        labels = {v: ("(null)" if v is None else str(v)) for v in values}
+        width = max(len(x) for x in labels.values())
+        for value, st in values.items():
+            _out(f"  {labels[value]:<{width}}  {_stats_line(st)}")
+    if args.folders:
+        _out("partition folders:")
+        names = {p: p or "(outside any partition)" for p in index.partitions}
+        width = max((len(n) for n in names.values()), default=0)
+        for folder, st in index.partitions.items():
+            _out(f"  {names[folder]:<{width}}  {_stats_line(st)}")
+    outside = index.partitions.get("")
+    if outside is not None and by_key and not args.folders:
+        _out(f"outside any partition: {outside.files} file{'s' if outside.files != 1 else ''}, {_human(outside.bytes)}")
     return EXIT_OK
+
+
+def _stats_line(st) -> str:
+    span = f"{_when(st.oldest)} .. {_when(st.newest)}" if st.oldest is not None else "-"
+    return f"{st.files:>7} file{'s' if st.files != 1 else ' '}  {_human(st.bytes):>10}  {span}"
 
 
 # --- remote ------------------------------------------------------------------
