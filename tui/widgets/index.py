@@ -1,0 +1,124 @@
+"""What the widgets draw from: a folder index of a listing and a view of a plan.
+
+Both are built off the UI thread (they walk every entry) and then only read:
+``TreeIndex`` says what a folder holds, ``PlanView`` finds the action of a path,
+counts categories per folder and filters actions by category.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from fsspeckit.listing import Entry, Listing
+from fsspeckit.plan import Action, Plan
+
+__all__ = ["TreeIndex", "PlanView", "FILTERS", "CATEGORY_LABELS", "ancestors"]
+
+#: Filters of the diff table, in the order ``f`` cycles through them.
+FILTERS = ("all", "changes", "new", "changed", "conflict", "dst_only", "identical", "excluded", "overridden")
+
+CATEGORY_LABELS = {
+    "new": "new",
+    "changed": "changed",
+    "conflict": "conflict",
+    "dst_only": "only in dst",
+    "identical": "identical",
+    "excluded": "excluded",
+}
+
+
+def ancestors(path: str):
+    """Every folder above a relative path, the root ("") included."""
+    folder = posixpath.dirname(path)
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
+    yield ""
+
+
+@dataclass
+class TreeIndex:
+    """Folders and files of one listing, by folder (relative, "" is the root)."""
+
+    listing: Listing
+    folders: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=dict)
+    #: Files and bytes under each folder, recursively.
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, listing: Listing, keep: Callable[[str], bool] | None = None) -> "TreeIndex":
+        folders: dict[str, set[str]] = {"": set()}
+        files: dict[str, list[str]] = {}
+        counts: Counter = Counter()
+        sizes: Counter = Counter()
+        for rel, entry in listing.entries.items():
+            if keep is not None and not keep(rel):
+                continue
+            parent, name = posixpath.split(rel)
+            files.setdefault(parent, []).append(name)
+            for folder in ancestors(rel):
+                counts[folder] += 1
+                sizes[folder] += entry.size
+            child = parent
+            while child:
+                up, name = posixpath.split(child)
+                siblings = folders.setdefault(up, set())
+                if name in siblings:
+                    break  # the chain above is registered already
+                siblings.add(name)
+                folders.setdefault(child, set())
+                child = up
+        index = cls(listing)
+        index.folders = {k: sorted(v) for k, v in folders.items()}
+        index.files = {k: sorted(v) for k, v in files.items()}
+        index.stats = {k: (counts[k], sizes[k]) for k in counts}
+        return index
+
+    def entry(self, rel: str) -> Entry | None:
+        return self.listing.entries.get(rel)
+
+    def has_folder(self, rel: str) -> bool:
+        return rel in self.folders
+
+    @property
+    def file_count(self) -> int:
+        return self.stats.get("", (0, 0))[0]
+
+
+class PlanView:
+    """Lookups over one plan: action by path, category counts per folder, filters."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.by_path: dict[str, Action] = {a.path: a for a in plan.actions}
+        counts: dict[str, Counter] = {}
+        for a in plan.actions:
+            for folder in ancestors(a.path):
+                c = counts.get(folder)
+                if c is None:
+                    c = counts[folder] = Counter()
+                c[a.category] += 1
+        self.folder_counts = counts
+        self.totals = plan.totals
+        self.category_counts = counts.get("", Counter())
+        self.overridden = sum(1 for a in plan.actions if a.overridden)
+        self._filtered: dict[str, list[Action]] = {}
+
+    def filtered(self, name: str) -> list[Action]:
+        """Actions shown under a filter of ``FILTERS`` (cached)."""
+        if name not in self._filtered:
+            actions = self.plan.actions
+            if name == "all":
+                rows = list(actions)
+            elif name == "changes":
+                rows = [a for a in actions if a.kind != "skip"]
+            elif name == "overridden":
+                rows = [a for a in actions if a.overridden]
+            else:
+                rows = [a for a in actions if a.category == name]
+            self._filtered[name] = rows
+        return self._filtered[name]
