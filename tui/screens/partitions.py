@@ -155,8 +155,6 @@ class PartitionScreen(ModalScreen[str | None]):
         self.rows, self.src_index, self.dst_index = partition_values(src_listing, dst_listing, compare)
         self.keys = {k: [r.value for r in rows] for k, rows in self.rows.items()}
         self.initial = (current_predicate or "").strip()
-        # Selections set by the screen itself (not by the user), per list id.
-        self._expected: dict[str, frozenset] = {}
         self._generated: str | None = None
         #: Why the current selection cannot be applied (a key with nothing selected).
         self._blocked: str | None = None
@@ -241,10 +239,10 @@ class PartitionScreen(ModalScreen[str | None]):
             want = kept[key]
             if set(sl.selected) == want:
                 continue
-            self._expected[sl.id] = frozenset(want)
-            sl.deselect_all()
-            for v in want:
-                sl.select(v)
+            with self.prevent(SelectionList.SelectedChanged):
+                sl.deselect_all()
+                for v in want:
+                    sl.select(v)
         return True
 
     def _preview(self, text: str) -> bool:
@@ -275,12 +273,6 @@ class PartitionScreen(ModalScreen[str | None]):
 
     @on(SelectionList.SelectedChanged)
     def _selection_changed(self, event: SelectionList.SelectedChanged) -> None:
-        sl = event.selection_list
-        expected = self._expected.get(sl.id)
-        if expected is not None:
-            if frozenset(sl.selected) == expected:
-                del self._expected[sl.id]
-            return
         try:
             text = predicate_from_selection(self.keys, self._selected())
         except ValueError as exc:
