@@ -23,6 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from .exceptions import DestinationError, FsspeckitError, SourceError, SourceNotFoundError
 from .filesystem import unwrap
+from .retry import is_transient, retry_call
 from .times import entry_mtime
 
 logger = logging.getLogger(__name__)
@@ -207,6 +208,18 @@ def _scan_local(root: str, listing: Listing) -> None:
                 entries[rel] = Entry(rel, st.st_size, st.st_mtime)
 
 
+def _worth_relisting(exc: BaseException) -> bool:
+    # The backend already retried a refused connection; a dead endpoint stays dead.
+    return is_transient(exc) and "Could not connect" not in str(exc)
+
+
+def _sentence(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if "Could not connect" in text or "Connect call failed" in text:
+        return f"the endpoint cannot be reached ({text.split(':', 1)[-1].strip()})."
+    return text if text.endswith(".") else text + "."
+
+
 def _missing_bucket_message(fs, root: str) -> str | None:
     """For object stores, tell a missing bucket apart from an empty prefix."""
     bucket = root.split("/", 1)[0]
@@ -222,7 +235,7 @@ def _missing_bucket_message(fs, root: str) -> str | None:
     return None
 
 
-def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source") -> Listing:
+def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source", retries: int = 3) -> Listing:
     """List every file under ``path`` on ``fs``, recursively, in one listing call.
 
     ``role`` ("source" or "destination") only shapes error messages. A missing
@@ -244,7 +257,8 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         _scan_local(root, listing)
         return listing
     try:
-        found = backend.find(root, withdirs=False, detail=True)
+        found, _ = retry_call(lambda: backend.find(root, withdirs=False, detail=True), retries=retries, backoff=0.5,
+                              transient=_worth_relisting)
     except FileNotFoundError:
         msg = _missing_bucket_message(backend, root)
         if msg:
@@ -252,9 +266,10 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         listing.exists = False
         return listing
     except PermissionError as exc:
-        raise error_cls(f"Access denied while listing the {role} {protocol}://{root}: {exc}. Check the credentials and their permissions.") from exc
-    except OSError as exc:
-        raise error_cls(f"Could not list the {role} {protocol}://{root}: {exc}.") from exc
+        raise error_cls(f"Access denied while listing the {role} {protocol}://{root}: {_sentence(exc)} "
+                        "Check the credentials and their permissions.") from exc
+    except Exception as exc:  # noqa: BLE001 - every backend error becomes one sentence
+        raise error_cls(f"Could not list the {role} {protocol}://{root}: {_sentence(exc)}") from exc
     if not found:
         # An object store has no empty folders: an empty prefix is as good as missing.
         msg = _missing_bucket_message(backend, root)

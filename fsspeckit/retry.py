@@ -83,7 +83,8 @@ def backoff_delay(attempt: int, base: float, cap: float = 20.0) -> float:
 
 def retry_call(func: Callable[[], T], *, retries: int, backoff: float,
                cancel: threading.Event | None = None,
-               on_retry: Callable[[int, BaseException], None] | None = None) -> tuple[T, int]:
+               on_retry: Callable[[int, BaseException], None] | None = None,
+               transient: Callable[[BaseException], bool] = None) -> tuple[T, int]:
     """Call ``func`` with up to ``retries`` retries on transient errors.
 
     Returns ``(result, attempts)``; raises the last error with ``attempts``
@@ -97,7 +98,7 @@ def retry_call(func: Callable[[], T], *, retries: int, backoff: float,
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            if attempt > retries or not is_transient(exc) or (cancel is not None and cancel.is_set()):
+            if attempt > retries or not (transient or is_transient)(exc) or (cancel is not None and cancel.is_set()):
                 try:
                     exc.fsspeckit_attempts = attempt
                 except Exception:  # noqa: BLE001

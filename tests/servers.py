@@ -458,6 +458,7 @@ class FaultProxy:
         seed: int | None = 0,
         predicate: Callable[[ProxyRequest], bool] | None = None,
         skip_first: int = 0,
+        errors: Sequence[tuple[int, str, str]] | None = None,
         host: str = LOOPBACK,
         port: int = 0,
         upstream_timeout: float = 60.0,
@@ -475,6 +476,9 @@ class FaultProxy:
         self.drop_rate = drop_rate
         self.predicate = predicate
         self.skip_first = skip_first
+        #: (status, S3 error code, message) answers to pick from for a failed request;
+        #: e.g. ``[(403, "AccessDenied", "Access Denied")]`` for a permission test.
+        self.errors = tuple(errors) if errors else tuple(_S3_ERRORS)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._stats = _Stats()
@@ -575,7 +579,7 @@ class FaultProxy:
 
     def _pick_error(self) -> tuple[int, str, str]:
         with self._lock:
-            return self._rng.choice(_S3_ERRORS)
+            return self._rng.choice(self.errors)
 
     def _record(self, index: int, method: str, path: str, outcome: str) -> None:
         with self._lock:

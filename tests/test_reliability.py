@@ -1,0 +1,295 @@
+"""Sync you can trust: faults on the wire, kills, bad credentials, full disks.
+
+Faults come from a real HTTP proxy on loopback in front of moto's S3 server;
+kills are real SIGKILLs of a sync running in a subprocess.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from fsspeckit import filesystem, sync_dir, validate_file_transfer
+from fsspeckit.exceptions import DeleteLimitError, DestinationError, SourceError
+from fsspeckit.listing import PARTIAL_MARK, list_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(n: int, size: int = 2000) -> dict[str, bytes]:
+    return {f"part={i % 7}/file-{i:04d}.bin": hashlib.sha256(str(i).encode()).digest() * (size // 32) for i in range(n)}
+
+
+def _digest_local(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.md5(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+
+
+def _digest_s3(fs, prefix: str) -> dict[str, str]:
+    fs.invalidate_cache()
+    return {k[len(prefix) + 1:]: hashlib.md5(fs.cat_file(k)).hexdigest() for k in fs.find(prefix)}
+
+
+def _rclone_check(a: str, b: str, env: dict | None = None) -> subprocess.CompletedProcess | None:
+    if shutil.which("rclone") is None:
+        return None
+    e = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+    e.update(env or {})
+    e["RCLONE_CONFIG"] = "/dev/null"
+    return subprocess.run(["rclone", "check", a, b], capture_output=True, text=True, env=e, timeout=120)
+
+
+def _rclone_s3_env(s3) -> dict:
+    return {
+        "RCLONE_CONFIG_MOTO_TYPE": "s3", "RCLONE_CONFIG_MOTO_PROVIDER": "Other",
+        "RCLONE_CONFIG_MOTO_ENDPOINT": s3.endpoint, "RCLONE_CONFIG_MOTO_ACCESS_KEY_ID": "testing",
+        "RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY": "testing", "RCLONE_CONFIG_MOTO_REGION": "us-east-1",
+    }
+
+
+# --- faults on the wire --------------------------------------------------------
+
+def test_upload_through_faulty_proxy_completes_and_verifies(s3, fault_proxy, local_tree, fast_retries):
+    files = _tree(300)
+    src = local_tree(files)
+    proxy = fault_proxy(fail_rate=0.15, drop_rate=0.05, seed=7)
+    dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("file"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
+    assert result.ok, result.summary()
+    assert proxy.faults_injected > 20
+    assert _digest_s3(s3.fs, s3.path("up")) == _digest_local(src)
+    checked = _rclone_check(str(src), f"moto:{s3.bucket}/up", _rclone_s3_env(s3))
+    if checked is not None:
+        assert checked.returncode == 0, checked.stderr[-2000:]
+    # A rerun through the same faults has nothing left to do.
+    again = sync_dir(filesystem("file"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
+    assert again.ok and again.copied == [] and again.updated == []
+
+
+def test_download_through_dropped_connections_leaves_no_partial_files(s3, fault_proxy, tmp_path, fast_retries):
+    files = _tree(120, size=40_000)
+    for rel, data in files.items():
+        s3.fs.pipe_file(s3.path(f"data/{rel}"), data)
+    proxy = fault_proxy(fail_rate=0.1, drop_rate=0.15, seed=3, predicate=lambda r: r.method == "GET" and bool(r.key))
+    src = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    out = tmp_path / "out"
+    result = sync_dir(src, filesystem("file"), "/data", str(out), n_jobs=6, retries=6, backoff=0.01,
+                      verify="checksum")
+    assert result.ok, result.summary()
+    assert proxy.faults_injected > 10
+    assert _digest_local(out) == {k: hashlib.md5(v).hexdigest() for k, v in files.items()}
+    assert not [p for p in out.rglob("*") if PARTIAL_MARK in p.name]
+
+
+def test_one_failing_path_does_not_stop_the_others_and_blocks_deletes(s3, fault_proxy, local_tree):
+    src = local_tree({"ok/a.txt": b"a", "ok/b.txt": b"b", "bad/c.txt": b"c"})
+    s3.fs.pipe_file(s3.path("d/stale.txt"), b"old")
+    proxy = fault_proxy(fail_rate=1.0, predicate=lambda r: r.method == "PUT" and "bad/" in r.path,
+                        errors=[(403, "AccessDenied", "Access Denied")])
+    dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("file"), dst, str(src), "/d", retries=3, backoff=0.01)
+    assert sorted(result.copied) == ["ok/a.txt", "ok/b.txt"]
+    (bad,) = result.failed
+    assert bad.path == "bad/c.txt" and bad.attempts == 1  # permanent: no retry
+    assert "denied" in bad.error.lower()
+    assert result.deleted == [] and "1 copy failed" in result.deletes_skipped
+    assert s3.fs.exists(s3.path("d/stale.txt"))
+
+
+def test_bad_credentials_are_a_clear_error_and_change_nothing(s3, fault_proxy, local_tree):
+    dst_tree = local_tree({"keep.txt": b"precious"}, name="dst")
+    proxy = fault_proxy(fail_rate=1.0, errors=[(403, "InvalidAccessKeyId",
+                                                "The AWS Access Key Id you provided does not exist in our records.")])
+    src = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    with pytest.raises(SourceError) as info:
+        sync_dir(src, filesystem("file"), "/data", str(dst_tree))
+    message = str(info.value)
+    assert "denied" in message.lower() or "access key" in message.lower(), message
+    assert "Traceback" not in message
+    assert (dst_tree / "keep.txt").read_bytes() == b"precious"
+
+
+def test_no_space_left_fails_cleanly(local_tree, tmp_path, monkeypatch):
+    src = local_tree({"a.bin": b"a" * 5000, "b.bin": b"b" * 5000}, name="src")
+    dst = local_tree({"b.bin": b"old version", "stale.txt": b"keep me"}, name="dst")
+    import fsspeckit.transfer as transfer
+
+    real = transfer.shutil.copyfile
+
+    def full_disk(s, d, *a, **k):
+        with open(d, "wb") as f:
+            f.write(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device", d)
+
+    monkeypatch.setattr(transfer.shutil, "copyfile", full_disk)
+    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), retries=3, backoff=0.01)
+    assert {o.path for o in result.failed} == {"a.bin", "b.bin"}
+    assert all("No space left" in o.error and o.attempts == 1 for o in result.failed)
+    assert (dst / "b.bin").read_bytes() == b"old version"  # the old version is untouched
+    assert (dst / "stale.txt").exists()  # deletes skipped after failed copies
+    assert not [p for p in dst.iterdir() if PARTIAL_MARK in p.name]
+    monkeypatch.setattr(transfer.shutil, "copyfile", real)
+    assert sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst)).ok
+
+
+def test_destination_that_is_a_file_is_a_clear_error(local_tree, tmp_path):
+    src = local_tree({"a.txt": b"a"}, name="src")
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    with pytest.raises(DestinationError, match="is a file, not a folder"):
+        sync_dir(filesystem("file"), filesystem("file"), str(src), str(target))
+
+
+# --- deletion guards ------------------------------------------------------------
+
+def test_max_delete_aborts_before_anything_changes(local_tree):
+    src = local_tree({"a.txt": b"a"}, name="src")
+    dst = local_tree({f"old{i}.txt": b"o" for i in range(10)}, name="dst")
+    with pytest.raises(DeleteLimitError, match="deletes 10 files"):
+        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete=5)
+    with pytest.raises(DeleteLimitError):
+        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete="50%")
+    assert len(list(dst.iterdir())) == 10 and not (dst / "a.txt").exists()
+    assert sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete="100%").ok
+
+
+def test_backup_dir_keeps_replaced_and_deleted_versions(s3, local_tree):
+    src = local_tree({"a.txt": b"new a", "b.txt": b"b"}, name="src")
+    s3.fs.pipe_file(s3.path("d/a.txt"), b"old a")
+    s3.fs.pipe_file(s3.path("d/gone.txt"), b"gone")
+    dst = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    result = sync_dir(filesystem("file"), dst, str(src), "/d", backup_dir="/backup/run1")
+    assert result.ok and result.updated == ["a.txt"] and result.deleted == ["gone.txt"]
+    s3.fs.invalidate_cache()
+    assert s3.fs.cat_file(s3.path("backup/run1/a.txt")) == b"old a"
+    assert s3.fs.cat_file(s3.path("backup/run1/gone.txt")) == b"gone"
+    assert s3.fs.cat_file(s3.path("d/a.txt")) == b"new a"
+
+
+# --- verification and reports --------------------------------------------------
+
+def test_validate_file_transfer(s3, local_tree):
+    src = local_tree({"f.bin": b"x" * 1000})
+    s3.fs.pipe_file(s3.path("f.bin"), b"x" * 1000)
+    s3.fs.pipe_file(s3.path("g.bin"), b"y" * 1000)
+    local, remote = filesystem("file"), filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    assert validate_file_transfer(local, remote, str(src / "f.bin"), "/f.bin") == (True, "Validation successful (size and MD5)")
+    ok, message = validate_file_transfer(local, remote, str(src / "f.bin"), "/g.bin")
+    assert not ok and message.startswith("Checksum mismatch")
+    ok, message = validate_file_transfer(local, remote, str(src / "f.bin"), "/missing.bin")
+    assert not ok and "missing" in message.lower()
+
+
+def test_report_exports_json_and_csv(local_tree, tmp_path):
+    src = local_tree({"a.txt": b"a", "b.txt": b"bb"}, name="src")
+    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(tmp_path / "out"))
+    result.save(tmp_path / "r.json")
+    result.save(tmp_path / "r.csv")
+    import csv
+    import json
+
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["counts"]["copied"] == 2 and {o["path"] for o in data["outcomes"]} == {"a.txt", "b.txt"}
+    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    assert {(r["path"], r["outcome"], r["bytes"], r["attempts"]) for r in rows} == {("a.txt", "copied", "1", "1"), ("b.txt", "copied", "2", "1")}
+
+
+def test_source_changing_during_copy_is_reported(local_tree, tmp_path, monkeypatch):
+    src = local_tree({"grow.log": b"x" * 100, "calm.txt": b"c"}, name="src")
+    import fsspeckit.transfer as transfer
+
+    real = transfer._local_to_local
+
+    def append_while_copying(s, d, guard, chunk):
+        n = real(s, d, guard, chunk)
+        if s.endswith("grow.log"):
+            with open(s, "ab") as f:
+                f.write(b"more")
+        return n
+
+    monkeypatch.setattr(transfer, "_local_to_local", append_while_copying)
+    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(tmp_path / "out"))
+    (failed,) = result.failed
+    assert failed.path == "grow.log" and "changed" in failed.error
+    assert not (tmp_path / "out" / "grow.log").exists()
+    assert (tmp_path / "out" / "calm.txt").exists()
+
+
+# --- kill -9 and resume -----------------------------------------------------------
+
+SYNC_SCRIPT = textwrap.dedent("""
+    import sys, json
+    from fsspeckit import filesystem, sync_dir
+    src, dst, opts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    dst_fs = filesystem(dst, storage_options=opts) if "://" in dst else filesystem("file")
+    result = sync_dir(filesystem("file"), dst_fs, src, "" if "://" in dst else dst, n_jobs=2,
+                      state_file=sys.argv[4])
+    print(json.dumps(result.counts))
+""")
+
+
+def _run_and_kill(args, ready) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", SYNC_SCRIPT, *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and not ready():
+        time.sleep(0.01)
+    assert proc.poll() is None, f"the sync ended before it could be killed: {proc.communicate()}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def test_kill_minus_9_then_rerun_finishes_the_job_locally(local_tree, tmp_path):
+    files = {f"d{i % 5}/f{i:04d}.bin": os.urandom(256 * 1024) for i in range(400)}
+    src = local_tree(files, name="src")
+    dst = tmp_path / "dst"
+    state = tmp_path / "state.jsonl"
+
+    def some_done():
+        return dst.exists() and sum(1 for _ in dst.rglob("*.bin")) >= 40
+
+    _run_and_kill([str(src), str(dst), "{}", str(state)], some_done)
+    before = {str(p.relative_to(dst)) for p in dst.rglob("*.bin") if PARTIAL_MARK not in p.name}
+    assert 0 < len(before) < len(files)
+    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), state_file=str(state))
+    assert result.ok
+    assert not set(result.copied) & before, "finished files were copied again"
+    assert set(result.copied) | before == set(files)
+    assert _digest_local(dst) == _digest_local(src)
+    assert not [p for p in dst.rglob("*") if PARTIAL_MARK in p.name], "temporary files left behind"
+    checked = _rclone_check(str(src), str(dst))
+    if checked is not None:
+        assert checked.returncode == 0, checked.stderr[-2000:]
+
+
+def test_kill_minus_9_then_rerun_finishes_the_job_on_s3(s3, local_tree, tmp_path):
+    files = {f"d{i % 5}/f{i:04d}.bin": os.urandom(64 * 1024) for i in range(300)}
+    src = local_tree(files, name="src")
+    url = f"s3://{s3.bucket}/dst"
+    import json
+
+    def some_done():
+        s3.fs.invalidate_cache()
+        try:
+            return len(s3.fs.find(s3.path("dst"))) >= 30
+        except FileNotFoundError:
+            return False
+
+    _run_and_kill([str(src), url, json.dumps(s3.options), str(tmp_path / "state.jsonl")], some_done)
+    s3.fs.invalidate_cache()
+    before = {k.split("/dst/", 1)[1] for k in s3.fs.find(s3.path("dst"))}
+    assert 0 < len(before) < len(files)
+    dst = filesystem(url, storage_options=s3.options)
+    result = sync_dir(filesystem("file"), dst, str(src), "", state_file=str(tmp_path / "state.jsonl"))
+    assert result.ok
+    assert not set(result.copied) & before
+    assert _digest_s3(s3.fs, s3.path("dst")) == _digest_local(src)
