@@ -64,7 +64,8 @@ class LayoutScreen(Screen[None]):
         total = self.index.total
         n_parts = sum(1 for p in self.index.partitions if p)
         outside = self.index.partitions.get("")
-        extra = f"; {outside.files:,} files outside partition folders" if outside else ""
+        extra = (f"; {outside.files:,} file{'s' if outside.files != 1 else ''} outside partition folders"
+                 if outside else "")
         yield Static(f"{n_parts:,} partition folders, {len(self.index.keys)} keys; "
                      f"{_figures(total)}{extra}", id="totals", markup=False)
         yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
