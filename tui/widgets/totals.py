@@ -63,9 +63,9 @@ class TotalsBar(Static):
         second.append(COMPARE_LABELS.get(options.compare, options.compare), style="bold")
         second.append(" [c]   Deletions ", style="dim")
         if options.delete:
-            second.append("ON (files only in dst are deleted)", style="bold red")
+            second.append("ON (dst-only files deleted)", style="bold red")
         else:
-            second.append("OFF (files only in dst are kept)", style="bold green")
+            second.append("OFF (dst-only files kept)", style="bold green")
         second.append(" [d]   Filter ", style="dim")
         second.append(filter_name, style="bold")
         second.append(" [f]", style="dim")
@@ -101,6 +101,7 @@ class DetailBar(Static):
             else:
                 when = entry.modified.strftime("%Y-%m-%d %H:%M UTC") if entry.modified else "no time"
                 line.append(f"{human_size(entry.size)}, modified {when} ({human_time(entry.mtime, now)})")
-        text.no_wrap = True
-        text.overflow = "ellipsis"
+        width = max(20, self.size.width - 2)
+        text.truncate(width, overflow="ellipsis")
+        line.truncate(width, overflow="ellipsis")
         self.update(Text("\n").join([text, line]) if (src or dst) else text)

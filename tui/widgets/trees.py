@@ -127,8 +127,14 @@ class FileTree(Tree[NodeData]):
             node = found
         if node is self.root and parts:
             return False
-        self.move_cursor(node)
+        # Lines of freshly expanded folders are numbered on the next layout; moving the
+        # cursor now would use a stale line number, so move once they are.
+        self.call_after_refresh(self._move_to, node)
         return node.data is not None and node.data.path == rel
+
+    def _move_to(self, node: TreeNode[NodeData]) -> None:
+        self.move_cursor(node)
+        self.scroll_to_node(node, animate=False)
 
     # -- lazy loading ------------------------------------------------------------
     def _on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
