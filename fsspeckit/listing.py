@@ -49,6 +49,8 @@ class Entry:
     md5: str | None = None  # hex, only when the backend's own listing gave a true MD5
     crc32c: str | None = None  # base64 as GCS gives it
     etag: str | None = None  # raw ETag (may be multipart, never compared as MD5 then)
+    #: Local files only: when the file was last written or re-dated (st_ctime).
+    ctime: float | None = None
 
     @property
     def modified(self) -> datetime | None:
@@ -205,7 +207,7 @@ def _scan_local(root: str, listing: Listing) -> None:
                 if PARTIAL_MARK in name:
                     listing.partials.append(d.path)
                     continue
-                entries[rel] = Entry(rel, st.st_size, st.st_mtime)
+                entries[rel] = Entry(rel, st.st_size, st.st_mtime, ctime=st.st_ctime)
 
 
 def _worth_relisting(exc: BaseException) -> bool:

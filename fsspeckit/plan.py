@@ -438,6 +438,12 @@ def needs_hash(src: Entry, dst: Entry, compare: str, dst_upload_times: bool) -> 
         return False
     if compare == "checksum":
         return True
+    if (compare == "size_mtime" and not dst_upload_times and src.md5 and dst.ctime is not None
+            and src.mtime is not None and dst.mtime is not None and abs(dst.mtime - src.mtime) <= LOCAL_WINDOW
+            and dst.ctime - src.mtime < UPLOAD_WINDOW):
+        # A local copy of an object dated to the second: it was written so soon
+        # after the upload that a same-second, same-size re-upload would look equal.
+        return True
     if compare != "size_mtime" or not dst_upload_times or src.mtime is None or dst.mtime is None:
         return False
     delta = dst.mtime - src.mtime
