@@ -1,0 +1,66 @@
+"""Listing: normalised times and checksums across backends, odd keys on object stores."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from fsspeckit import filesystem
+from fsspeckit.listing import entry_from_info, list_tree
+
+
+def test_s3_single_part_etag_is_md5_and_multipart_is_not():
+    single = entry_from_info("a", {"size": 3, "ETag": '"900150983cd24fb0d6963f7d28e17f72"',
+                                   "LastModified": datetime(2024, 1, 1, tzinfo=timezone.utc)})
+    assert single.md5 == "900150983cd24fb0d6963f7d28e17f72"
+    multi = entry_from_info("b", {"size": 3, "ETag": '"0f343b0931126a20f133d67c2b018a3b-2"'})
+    assert multi.md5 is None and multi.etag.endswith('-2"')
+    kms = entry_from_info("c", {"size": 3, "ETag": '"900150983cd24fb0d6963f7d28e17f72"', "ServerSideEncryption": "aws:kms"})
+    assert kms.md5 is None
+
+
+def test_gcs_hashes_and_times_are_normalised():
+    e = entry_from_info("x", {"size": 5, "md5Hash": "XUFAKrxLKna5cZ2REBfFkg==", "crc32c": "mnG7TA==",
+                              "updated": "2026-11-29T08:42:04.463697Z"})
+    assert e.md5 == "5d41402abc4b2a76b9719d911017c592" and e.crc32c == "mnG7TA=="
+    assert e.modified == datetime(2026, 11, 29, 8, 42, 4, 463697, tzinfo=timezone.utc)
+
+
+def test_times_agree_across_local_s3_gcs_memory(s3, gcs, tmp_path):
+    (tmp_path / "f").write_bytes(b"x")
+    stamps = [
+        list_tree(filesystem("file"), str(tmp_path)).entries["f"].mtime,
+    ]
+    for fs in (filesystem(f"s3://{s3.bucket}", storage_options=s3.options),
+               filesystem(f"gs://{gcs.bucket}", storage_options=gcs.options),
+               filesystem("memory://times-test")):
+        fs.pipe_file("/d/f", b"x")
+        stamps.append(list_tree(fs, "/d").entries["f"].mtime)
+    now = datetime.now(timezone.utc).timestamp()
+    assert all(abs(now - s) < 120 for s in stamps), stamps  # all UTC epoch seconds, none off by a timezone
+
+
+def test_folder_markers_and_double_slash_keys_are_skipped_with_a_reason(s3):
+    s3.fs.pipe_file(s3.path("t/real.txt"), b"r")
+    s3.fs.pipe_file(s3.path("t/folder/"), b"")
+    s3.fs.pipe_file(s3.path("t/a//b.txt"), b"b")
+    listing = list_tree(filesystem(f"s3://{s3.bucket}", storage_options=s3.options), "/t")
+    assert sorted(listing.entries) == ["real.txt"]
+    assert any("folder marker" in why for why in listing.skipped.values())
+    assert any("//" in why for why in listing.skipped.values())
+
+
+def test_local_listing_skips_temporary_files_and_reports_them(tmp_path):
+    (tmp_path / "a.txt").write_text("a")
+    (tmp_path / ".a.txt.fsspeckit-partial-0123456789").write_text("half")
+    listing = list_tree(filesystem("file"), str(tmp_path))
+    assert list(listing.entries) == ["a.txt"] and len(listing.partials) == 1
+
+
+def test_local_listing_follows_nested_folders_and_unicode(tmp_path):
+    deep = tmp_path / "ä ö" / "x" / "y"
+    deep.mkdir(parents=True)
+    (deep / "ü.txt").write_text("u")
+    os.utime(deep / "ü.txt", (1_500_000_000, 1_500_000_000))
+    e = list_tree(filesystem("file"), str(tmp_path)).entries["ä ö/x/y/ü.txt"]
+    assert e.size == 1 and e.modified == datetime.fromtimestamp(1_500_000_000, tz=timezone.utc)
