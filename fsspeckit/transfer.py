@@ -81,6 +81,8 @@ class _Guard(Callback):
             while self._pause.is_set():
                 if self._cancel is not None and self._cancel.is_set():
                     break
+                if self._on_bytes is not None:
+                    self._on_bytes(0)  # a heartbeat, so progress shows the pause
                 time.sleep(0.05)
         if self._cancel is not None and self._cancel.is_set():
             raise SyncCancelled("The sync was cancelled.")
