@@ -114,7 +114,7 @@ class _WorkerReporter:
         self._pending: dict[str, dict[int, dict]] = {}
         self._last = 0.0
 
-    def update(self, topic: str, msg: dict) -> None:
+    def update(self, worker, topic: str, msg: dict) -> None:
         with self._lock:
             self._pending.setdefault(topic, {})[msg["shard"]] = msg
             now = time.monotonic()
@@ -123,9 +123,6 @@ class _WorkerReporter:
             self._last = now
             batch, self._pending = self._pending, {}
         try:
-            from distributed import get_worker
-
-            worker = get_worker()
             for name, msgs in batch.items():
                 worker.log_event(name, {"shards": list(msgs.values())})
         except Exception:  # noqa: BLE001 - progress is best effort; the result carries the truth
@@ -186,11 +183,15 @@ def run_shard(
             logger.debug("no cluster-wide cancel for shard %d", index, exc_info=True)
     hook = None
     if topic:
+        from distributed import get_worker
+
+        # Found from the task's thread: apply_plan calls the hook from its own threads.
+        worker = get_worker()
         reporter = _worker_reporter()
 
         def hook(p: Progress) -> None:
             flying = sorted(p.in_flight.items())[:16]
-            reporter.update(topic, {
+            reporter.update(worker, topic, {
                 "shard": index, "token": token, "files_done": p.files_done, "bytes_done": p.bytes_done,
                 "bytes_total": p.bytes_total, "failed": p.failed, "last_error": p.last_error,
                 "in_flight": [[path, d, s] for path, (d, s) in flying],
@@ -288,6 +289,7 @@ class _Relay:
             # A new attempt of the shard (its worker was lost): it starts from zero.
             if st["token"] is not None:
                 self.dead_tokens.add(st["token"])
+                logger.info("shard %d is running again (its worker was lost); its files are copied again", i)
             st["token"] = token
         self._set(i, s["files_done"], s["bytes_done"], s["failed"], s["bytes_total"])
         self.in_flight[i] = {p: (d, n) for p, d, n in s.get("in_flight", ())}
