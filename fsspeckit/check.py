@@ -29,9 +29,9 @@ __all__ = ["Difference", "CheckResult", "check_trees"]
 
 DiffKind = Literal["missing_on_dst", "missing_on_src", "differ", "error"]
 
-#: rclone's ``--combined`` marks: ``-`` only in source, ``+`` only in
-#: destination, ``*`` differ, ``!`` error, ``=`` match.
-MARKS = {"missing_on_dst": "-", "missing_on_src": "+", "differ": "*", "error": "!", "match": "="}
+#: rclone's ``--combined`` marks: ``+`` only in the source (missing on the
+#: destination), ``-`` only in the destination, ``*`` differ, ``!`` error, ``=`` match.
+MARKS = {"missing_on_dst": "+", "missing_on_src": "-", "differ": "*", "error": "!", "match": "="}
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common], formatter_class=_Formatter,
         help="compare two trees file by file (like rclone check)",
         description="Compare SRC and DST by size and content hash (the stores' own MD5 where both sides have "
-                    "one, a streamed MD5 otherwise). Lists every difference: '-' missing on destination, "
-                    "'+' missing on source, '*' differing, '!' could not be compared.",
+                    "one, a streamed MD5 otherwise). Lists every difference with rclone's marks: '+' only on "
+                    "the source (missing on destination), '-' only on the destination, '*' differing, '!' could not be compared.",
         epilog=LOCATIONS + "\n" + EXIT_CODES,
     )
     p.add_argument("src", metavar="SRC")
