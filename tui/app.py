@@ -244,7 +244,7 @@ class SyncApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="override")
     def apply_override(self, plan: Plan, base: Plan, paths: tuple[str, ...], decision: str) -> None:
         new = plan.override(list(paths), decision)
-        changed = sum(1 for a, b in zip(plan.actions, new.actions) if a != b)
+        changed = sum(1 for a, b in zip(plan.actions, new.actions) if a is not b)
         what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
         if changed:
             note = f"{DECISIONS[decision]} {what or 'everything'}: {changed:,} file{'s' if changed != 1 else ''} changed."

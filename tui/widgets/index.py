@@ -59,19 +59,29 @@ class TreeIndex:
             if keep is not None and not keep(rel):
                 continue
             parent, name = posixpath.split(rel)
-            files.setdefault(parent, []).append(name)
-            for folder in ancestors(rel):
-                counts[folder] += 1
-                sizes[folder] += entry.size
-            child = parent
-            while child:
-                up, name = posixpath.split(child)
-                siblings = folders.setdefault(up, set())
-                if name in siblings:
-                    break  # the chain above is registered already
-                siblings.add(name)
-                folders.setdefault(child, set())
-                child = up
+            names = files.get(parent)
+            if names is None:
+                names = files[parent] = []
+                child = parent
+                while child:  # register the folder chain once per folder
+                    up, folder_name = posixpath.split(child)
+                    siblings = folders.setdefault(up, set())
+                    if folder_name in siblings:
+                        break
+                    siblings.add(folder_name)
+                    folders.setdefault(child, set())
+                    child = up
+            names.append(name)
+            counts[parent] += 1
+            sizes[parent] += entry.size
+        # Roll the per-folder sums up to every ancestor (there are far fewer folders than files).
+        direct = list(counts.items())
+        for folder, n in direct:
+            if folder:
+                size = sizes[folder]
+                for up in ancestors(folder):
+                    counts[up] += n
+                    sizes[up] += size
         index = cls(listing)
         index.folders = {k: sorted(v) for k, v in folders.items()}
         index.files = {k: sorted(v) for k, v in files.items()}
@@ -95,13 +105,14 @@ class PlanView:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.by_path: dict[str, Action] = {a.path: a for a in plan.actions}
+        direct: Counter = Counter((posixpath.dirname(a.path), a.category) for a in plan.actions)
         counts: dict[str, Counter] = {}
-        for a in plan.actions:
-            for folder in ancestors(a.path):
+        for (parent, category), n in direct.items():
+            for folder in ([parent, *ancestors(parent)] if parent else [""]):
                 c = counts.get(folder)
                 if c is None:
                     c = counts[folder] = Counter()
-                c[a.category] += 1
+                c[category] += n
         self.folder_counts = counts
         self.totals = plan.totals
         self.category_counts = counts.get("", Counter())

@@ -1,0 +1,67 @@
+"""100,000 planned actions: the plan renders a page at a time and keys stay handled."""
+
+from __future__ import annotations
+
+import fsspeckit
+from fsspeckit.listing import Entry, Listing
+from tui.app import SyncApp, create_app
+from tui.widgets.diff_table import PAGE_SIZE, DiffTable
+from tui.widgets.index import TreeIndex
+from tui.widgets.trees import FileTree
+
+from textual.worker import WorkerFailed
+
+SIZE = (120, 36)
+
+N = 100_000
+
+
+async def settle(app, pilot, rounds: int = 60) -> None:
+    for _ in range(rounds):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers) and app.busy is None:
+            return
+
+
+def synthetic(root: str, n: int, changed_every: int) -> Listing:
+    entries = {}
+    for i in range(n):
+        rel = f"data/year={2000 + i % 20}/month={i % 12 + 1:02d}/part-{i:06d}.parquet"
+        size = 1000 + (i % changed_every == 0)
+        entries[rel] = Entry(rel, size, 1_700_000_000.0)
+    return Listing(root=root, protocol="file", entries=entries)
+
+
+async def test_hundred_thousand_actions_stay_responsive(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    src_fs, dst_fs = fsspeckit.filesystem(str(tmp_path / "a")), fsspeckit.filesystem(str(tmp_path / "b"))
+    app = create_app(src_fs, "", dst_fs, "")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        src = synthetic(str(tmp_path / "a"), N, 3)
+        dst = synthetic(str(tmp_path / "b"), N, 7)
+        app.post_message(SyncApp.SideListed("source", src_fs, src, TreeIndex.build(src)))
+        app.post_message(SyncApp.SideListed("destination", dst_fs, dst, TreeIndex.build(dst)))
+        await pilot.pause()
+        # While the plan is computed in its worker, the app still handles keys.
+        await pilot.press("g")
+        assert app.query_one("#log").display
+        await settle(app, pilot, rounds=60)
+        assert len(app.view.plan) == N
+        table = app.query_one(DiffTable)
+        assert table.row_count == PAGE_SIZE
+        assert f"of {N:,}" in table.border_title
+        table.focus()
+        await pilot.press("right_square_bracket")
+        assert table.page_index == 1 and table.current_path() == app.view.plan.actions[PAGE_SIZE].path
+        # Trees hold only what is expanded: the root's children, not 100,000 nodes.
+        tree = app.query_one("#src-tree", FileTree)
+        assert len(tree.root.children) < 10
+        await pilot.press("x")  # override one row of the 100,000
+        await settle(app, pilot, rounds=60)
+        assert app.view.overridden == 1
