@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
-    _setup_logging(args)
+    restore = _setup_logging(args)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -264,21 +264,28 @@ def main(argv: list[str] | None = None) -> int:
 
             traceback.print_exc(file=sys.stderr)
         return code
+    finally:
+        restore()
 
 
-def _setup_logging(args) -> None:
+def _setup_logging(args) -> Callable[[], None]:
+    """Send the library's log to stderr for this command; return a function undoing it."""
     level = logging.DEBUG if getattr(args, "debug", False) else (
         logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
-    root = logging.getLogger("fsspeckit")
-    for h in list(root.handlers):
-        if getattr(h, "_fsspeckit_cli", False):
-            root.removeHandler(h)
+    logger = logging.getLogger("fsspeckit")
+    before = (logger.level, logger.propagate)
     handler = logging.StreamHandler(sys.stderr)
-    handler._fsspeckit_cli = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(level)
-    root.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+
+    def restore() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
+
+    return restore
 
 
 def _classify(exc: BaseException) -> tuple[int, str]:
