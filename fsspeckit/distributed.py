@@ -218,7 +218,9 @@ def _connect(executor: Any):
     if not isinstance(executor, str):
         return executor, False
     address = executor.strip()
-    if not address.startswith(_ADDRESS_SCHEMES):
+    if address and "://" not in address:
+        address = "tcp://" + address  # Dask's default scheme
+    if not address.startswith(_ADDRESS_SCHEMES) or address.endswith("://"):
         raise ValueError(
             f"{executor!r} is not a Dask scheduler address; give one like 'tcp://127.0.0.1:8786'."
         )

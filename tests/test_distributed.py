@@ -7,11 +7,14 @@ same endpoint through the storage options that travel in the filesystems.
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import logging
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -21,7 +24,7 @@ distributed = pytest.importorskip("distributed")
 
 import fsspeckit  # noqa: E402
 from fsspec.callbacks import Callback  # noqa: E402
-from fsspeckit.distributed import _Relay, is_dask_executor, plan_shards  # noqa: E402
+from fsspeckit.distributed import _connect, _Relay, is_dask_executor, plan_shards  # noqa: E402
 from fsspeckit.listing import Entry  # noqa: E402
 from fsspeckit.plan import Action  # noqa: E402
 
@@ -182,6 +185,19 @@ def test_executor_detection():
     assert is_dask_executor("tcp://127.0.0.1:8786")
     assert not is_dask_executor(None)
     assert not is_dask_executor(object())
+    assert not is_dask_executor(concurrent.futures.ThreadPoolExecutor(1))
+
+
+@pytest.mark.parametrize("address", ["http://127.0.0.1:8786", "", "tcp://"])
+def test_a_bad_scheduler_address_is_one_clear_error(address):
+    with pytest.raises(ValueError, match="is not a Dask scheduler address"):
+        _connect(address)
+
+
+def test_importing_the_library_does_not_import_distributed():
+    code = "import sys, fsspeckit, fsspeckit.distributed; print('distributed' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # -- on the cluster ------------------------------------------------------------------
