@@ -41,14 +41,13 @@ HIVE_DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 # starts with a letter (".parquet", ".csv", ".gz", ".v2"), so "score=1.5" and
 # "v=1.2" stay partitions while "part=0.parquet" is a file name.
 _FILE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9_-]{0,15}$")
+# "s3://", "gs://", "file://", "simplecache::s3://" (a URL scheme, RFC 3986; chained with "::").
+_PROTOCOL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*::)*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _strip_protocol(path: str) -> str:
-    if "://" in path:
-        head, _, rest = path.partition("://")
-        if "/" not in head:  # a real "proto://" prefix, not "a/b=c://d"
-            return rest
-    return path
+    m = _PROTOCOL.match(path)
+    return path[m.end():] if m else path
 
 
 def _decode(value: str) -> str | None:

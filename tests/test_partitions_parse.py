@@ -31,6 +31,8 @@ def arrow_keys(path: str, keys) -> dict:
     ("gs://bucket/v1.2/year=2023//month=1/x.csv", {"year": "2023", "month": "1"}),
     ("/abs/k=a%2Fb/k2=%C3%A9t%C3%A9/f", {"k": "a/b", "k2": "été"}),
     ("x=a=b/f.txt", {"x": "a=b"}),
+    ("=://", {"": ":"}),  # not a protocol prefix
+    ("simplecache::s3://b/y=1/f.csv", {"y": "1"}),
     ("year=__HIVE_DEFAULT_PARTITION__/f.csv", {"year": None}),
     ("year=2023/year=2024/f.csv", {"year": "2023"}),  # first wins, like pyarrow's get_partition_keys
     ("score=1.5", {"score": "1.5"}),  # no extension: a folder
