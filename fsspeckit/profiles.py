@@ -20,7 +20,6 @@ The file is ``$FSSPECKIT_CONFIG`` if set, else
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import tempfile
@@ -32,6 +31,7 @@ from typing import Any, Mapping
 
 from .exceptions import FsspeckitError
 from .filesystem import KitFileSystem, filesystem, split_url
+from .toml_writer import TomlWriteError, dumps_toml
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ __all__ = [
     "Remote",
     "add_remote",
     "config_path",
-    "dumps_toml",
     "find_remote_for_url",
     "get_remote",
     "list_remotes",
@@ -122,8 +121,11 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Write atomically, readable by the owner only (it may name credentials)."""
+    try:
+        text = dumps_toml(data, inline_below=("remotes",))
+    except TomlWriteError as exc:
+        raise ProfileError(str(exc)) from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = dumps_toml(data)
     fd, tmp = tempfile.mkstemp(prefix=".remotes-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -491,86 +493,6 @@ def explain_error(exc: BaseException, url: str, bucket: str = "", options: Mappi
             return f"the bucket '{bucket}' or the path {url} does not exist."
         return f"{url} does not exist."
     return f"listing {url} failed: {_short(exc)}."
-
-
-# --- TOML writing ----------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
-
-
-def _toml_string(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\f":
-            out.append("\\f")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04X}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise ProfileError(f"Cannot write a value of type {type(value).__name__} to TOML.")
-
-
-def dumps_toml(data: Mapping[str, Any]) -> str:
-    """Write a small TOML document: tables of scalars, lists and inline tables."""
-    lines: list[str] = []
-
-    def emit(table: Mapping[str, Any], prefix: tuple[str, ...]) -> None:
-        scalars = [(k, v) for k, v in table.items() if not isinstance(v, Mapping) or _inline(prefix, v)]
-        tables = [(k, v) for k, v in table.items() if isinstance(v, Mapping) and not _inline(prefix, v)]
-        if prefix and (scalars or not tables):
-            if lines:
-                lines.append("")
-            lines.append("[" + ".".join(_toml_key(p) for p in prefix) + "]")
-        for k, v in scalars:
-            lines.append(f"{_toml_key(str(k))} = {_toml_value(v)}")
-        for k, v in tables:
-            emit(v, prefix + (str(k),))
-
-    emit(data, ())
-    return "\n".join(lines) + "\n"
-
-
-def _inline(prefix: tuple[str, ...], value: Mapping) -> bool:
-    """Tables nested inside a remote's settings are written inline."""
-    return len(prefix) >= 2 and prefix[0] == "remotes"
 
 
 test_remote.__test__ = False  # a library function, not a pytest test

@@ -12,7 +12,6 @@ from fsspeckit.profiles import (
     ProfileError,
     add_remote,
     config_path,
-    dumps_toml,
     find_remote_for_url,
     get_remote,
     list_remotes,
@@ -20,6 +19,7 @@ from fsspeckit.profiles import (
     remove_remote,
     resolve_location,
 )
+from fsspeckit.toml_writer import dumps_toml
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +78,8 @@ def test_toml_writer_escapes_and_reads_back(config):
                                 "on": True, "dotted.key": "v", "client_kwargs": {"region_name": "x", "verify": False},
                                 "list": ["a", 1]}},
             "other": {"x": "y"}}
-    text = dumps_toml(data)
+    text = dumps_toml(data, inline_below=("remotes",))
+    assert "[remotes.r-1]" in text and "[other]" in text and "client_kwargs = {" in text
     assert tomllib.loads(text) == data
     # add_remote keeps other tables and remotes of the file
     config.parent.mkdir(parents=True, exist_ok=True)
