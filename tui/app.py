@@ -587,6 +587,22 @@ class SyncApp(App[None]):
             if self.linked:
                 self._follow(data.path, exclude=tree)
 
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
+        self._mirror(event, True)
+
+    def on_tree_node_collapsed(self, event: Tree.NodeCollapsed) -> None:
+        self._mirror(event, False)
+
+    def _mirror(self, event, expanded: bool) -> None:
+        tree = event.control
+        if self.linked and isinstance(tree, FileTree) and tree.has_focus and event.node.data is not None:
+            path = event.node.data.path
+            for role in ("source", "destination"):
+                other = self._tree(role)
+                if other is not tree:
+                    other.go_to(path)
+                    other.set_expanded(path, expanded)
+
     def on_diff_table_path_highlighted(self, message: DiffTable.PathHighlighted) -> None:
         self._show_detail(message.path)
         if self.linked and self.query_one(DiffTable).has_focus:

@@ -132,6 +132,25 @@ class FileTree(Tree[NodeData]):
         self.call_after_refresh(self._move_to, node)
         return node.data is not None and node.data.path == rel
 
+    def set_expanded(self, rel: str, expanded: bool) -> None:
+        """Expand or collapse the folder ``rel`` if it is shown (used by linked trees)."""
+        node = self._find_loaded(rel)
+        if node is not None and node.data is not None and node.data.is_dir:
+            if expanded and not node.is_expanded:
+                node.expand()
+            elif not expanded and node.is_expanded:
+                node.collapse()
+
+    def _find_loaded(self, rel: str) -> TreeNode[NodeData] | None:
+        node = self.root
+        parts = [p for p in rel.split("/") if p]
+        for depth in range(len(parts)):
+            target = "/".join(parts[: depth + 1])
+            node = next((c for c in node.children if c.data is not None and c.data.path == target), None)
+            if node is None:
+                return None
+        return node
+
     def _move_to(self, node: TreeNode[NodeData]) -> None:
         self.move_cursor(node)
         self.scroll_to_node(node, animate=False)
