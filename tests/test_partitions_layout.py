@@ -235,9 +235,9 @@ def test_sync_partitions_under_a_partition_folder(src, dst):
     assert not partition_scope(None, "data")({})  # outside every partition
 
 
-def test_sync_partitions_refuses_partitions_keyword(src, dst):
+def test_sync_partitions_refuses_partitions_keyword(tmp_path):
     with pytest.raises(TypeError, match="partition_filter"):
-        sync_partitions(local(), local(), str(src), partitions="year=2023")
+        sync_partitions(local(), local(), str(tmp_path), partitions="year=2023")
 
 
 # -- retention ----------------------------------------------------------------

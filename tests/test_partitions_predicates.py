@@ -102,3 +102,13 @@ def test_errors_name_position_and_expectation(text, position, expected):
 def test_non_text_is_refused():
     with pytest.raises(PredicateError, match="text or a callable"):
         compile_predicate(2023)
+
+
+def test_a_bad_predicate_stops_a_sync_before_anything_is_written(local_tree):
+    from fsspeckit import filesystem, sync_dir
+
+    src = local_tree({"year=2023/a.csv": b"a"}, name="src")
+    dst = local_tree({"year=2022/b.csv": b"b"}, name="dst")
+    with pytest.raises(PredicateError, match="position 6"):
+        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), partitions="year>")
+    assert sorted(p.name for p in dst.rglob("*.csv")) == ["b.csv"]
