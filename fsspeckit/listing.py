@@ -67,11 +67,13 @@ class Entry:
             d["crc32c"] = self.crc32c
         if self.etag:
             d["etag"] = self.etag
+        if self.ctime is not None:
+            d["ctime"] = self.ctime
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Entry":
-        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"))
+        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"), d.get("ctime"))
 
 
 @dataclass(slots=True)

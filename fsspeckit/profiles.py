@@ -5,7 +5,7 @@ Secrets are not stored: an option written ``"env:VAR"`` is read from the
 environment when the remote is used, and otherwise the backends' own
 credential chains apply (``AWS_PROFILE``, instance roles, gcloud defaults).
 
-The file is ``$FSSPECKIT_CONFIG`` if set, else
+The file is ``$FSKIT_CONFIG`` if set, else
 ``$XDG_CONFIG_HOME/fsspeckit/remotes.toml`` (``~/.config/fsspeckit/remotes.toml``)::
 
     [remotes.prod-s3]
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Environment variable naming the remotes file (overrides the default place).
-CONFIG_ENV = "FSSPECKIT_CONFIG"
+CONFIG_ENV = "FSKIT_CONFIG"
 
 #: A remote's name: letters, digits, '_' and '-' (a TOML bare key), at least two
 #: characters so that ``C:\\data`` never reads as a remote.

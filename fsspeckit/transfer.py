@@ -13,10 +13,8 @@ import errno
 import hashlib
 import logging
 import os
-import shutil
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 
 import fsspec
@@ -63,7 +61,7 @@ def same_store(a: fsspec.AbstractFileSystem, b: fsspec.AbstractFileSystem) -> bo
 def partial_name(path: str) -> str:
     """The temporary name a local copy is written under, beside its final name."""
     folder, name = os.path.split(path)
-    return os.path.join(folder, f".{name[:120]}{PARTIAL_MARK}{uuid.uuid4().hex[:10]}")
+    return os.path.join(folder, f".{name[:120]}{PARTIAL_MARK}{os.urandom(5).hex()}")
 
 
 class _Guard(Callback):
@@ -166,18 +164,29 @@ def _check_local_source(path: str, size: int, mtime: float | None, when: str) ->
 
 
 def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source) -> int:
-    folder = os.path.dirname(dst_path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
     tmp = partial_name(dst_path)
-    try:
+
+    def fetch() -> int:
         if is_local(src_fs):
-            written = _local_to_local(src_path, tmp, guard, chunk_size)
-        else:
-            src_fs.get_file(src_path, tmp, callback=guard)
-            written = os.path.getsize(tmp)
-            if not guard.moved:
-                guard.relative_update(written)
+            return _local_to_local(src_path, tmp, guard, chunk_size)
+        src_fs.get_file(src_path, tmp, callback=guard)
+        n = os.path.getsize(tmp)
+        if not guard.moved:
+            guard.relative_update(n)
+        return n
+
+    try:
+        try:
+            written = fetch()
+        except FileNotFoundError:
+            # Create the folder only when it is missing: one makedirs per file
+            # costs more than the copy of a small file.
+            # (another worker may have just made it: retry once either way).
+            folder = os.path.dirname(dst_path)
+            if not folder:
+                raise
+            os.makedirs(folder, exist_ok=True)
+            written = fetch()
         if size is not None and written != size:
             raise SourceChangedError(
                 f"{src_path}: {written} bytes arrived but the listing said {size}; the source changed during the sync."
@@ -198,22 +207,44 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
 
 
 def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int) -> int:
-    if os.path.getsize(src) <= chunk_size:
-        # Small files: one kernel-side copy (sendfile), no Python buffers.
-        shutil.copyfile(src, dst)
-        written = os.path.getsize(dst)
-        guard.relative_update(written)
-        return written
-    written = 0
-    with open(src, "rb") as fsrc, open(dst, "wb") as fdst:
-        while True:
-            chunk = fsrc.read(chunk_size)
-            if not chunk:
-                break
-            fdst.write(chunk)
-            written += len(chunk)
-            guard.relative_update(len(chunk))
+    with open(src, "rb") as fsrc:
+        if os.fstat(fsrc.fileno()).st_size <= chunk_size:
+            # Small files: one kernel-side copy, without shutil.copyfile's extra stat calls.
+            with open(dst, "wb") as fdst:
+                written = _kernel_copy(fsrc, fdst)
+            guard.relative_update(written)
+            return written
+        written = 0
+        with open(dst, "wb") as fdst:
+            while True:
+                chunk = fsrc.read(chunk_size)
+                if not chunk:
+                    break
+                fdst.write(chunk)
+                written += len(chunk)
+                guard.relative_update(len(chunk))
     return written
+
+
+def _kernel_copy(fsrc, fdst) -> int:
+    """Copy an open file with sendfile(2); fall back to reads where the kernel cannot."""
+    fin, fout = fsrc.fileno(), fdst.fileno()
+    written = 0
+    try:
+        while True:
+            n = os.sendfile(fout, fin, written, 1 << 30)
+            if n == 0:
+                return written
+            written += n
+    except OSError as exc:
+        if written or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EBADF):
+            raise
+    while True:
+        chunk = fsrc.read(1 << 20)
+        if not chunk:
+            return written
+        fdst.write(chunk)
+        written += len(chunk)
 
 
 def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int) -> int:

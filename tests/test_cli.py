@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import fsspeckit  # noqa: F401 - imported before FSSPECKIT_CONFIG is set (fsspec warns about FSSPEC* names)
 from tui import cli
 
 VENV_BIN = Path(sys.executable).parent
@@ -18,7 +17,7 @@ VENV_BIN = Path(sys.executable).parent
 @pytest.fixture(autouse=True)
 def config(tmp_path, monkeypatch):
     path = tmp_path / "remotes.toml"
-    monkeypatch.setenv("FSSPECKIT_CONFIG", str(path))
+    monkeypatch.setenv("FSKIT_CONFIG", str(path))
     return path
 
 

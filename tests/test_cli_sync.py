@@ -10,7 +10,6 @@ import subprocess
 
 import pytest
 
-import fsspeckit  # noqa: F401 - imported before FSSPECKIT_CONFIG is set (fsspec warns about FSSPEC* names)
 from fsspeckit import Plan, filesystem, plan_sync
 from tui import cli
 
@@ -18,7 +17,7 @@ from tui import cli
 @pytest.fixture(autouse=True)
 def config(tmp_path, monkeypatch):
     path = tmp_path / "remotes.toml"
-    monkeypatch.setenv("FSSPECKIT_CONFIG", str(path))
+    monkeypatch.setenv("FSKIT_CONFIG", str(path))
     return path
 
 

@@ -25,13 +25,13 @@ from fsspeckit.toml_writer import dumps_toml
 @pytest.fixture(autouse=True)
 def config(tmp_path, monkeypatch):
     path = tmp_path / "cfg" / "remotes.toml"
-    monkeypatch.setenv("FSSPECKIT_CONFIG", str(path))
+    monkeypatch.setenv("FSKIT_CONFIG", str(path))
     return path
 
 
 def test_config_path_default_and_override(tmp_path, monkeypatch, config):
     assert config_path() == config
-    monkeypatch.delenv("FSSPECKIT_CONFIG")
+    monkeypatch.delenv("FSKIT_CONFIG")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert config_path() == tmp_path / "xdg" / "fsspeckit" / "remotes.toml"
     monkeypatch.delenv("XDG_CONFIG_HOME")

@@ -17,9 +17,6 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-# fsspec warns, when first imported, about every environment variable whose name
-# starts with "FSSPEC" but not "FSSPEC_" -- which includes our FSSPECKIT_CONFIG.
-warnings.filterwarnings("ignore", message=r"Ignoring environment variable FSSPECKIT_", category=UserWarning)
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_STALE", "EXIT_CONNECT"]
 
@@ -183,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "remote", formatter_class=_Formatter, help="manage saved remotes (list, add, remove, test)",
         description="Saved remotes are named locations with their storage options, used as NAME:path "
-                    "wherever a URL is. They live in $FSSPECKIT_CONFIG, or "
+                    "wherever a URL is. They live in $FSKIT_CONFIG, or "
                     "$XDG_CONFIG_HOME/fsspeckit/remotes.toml (~/.config/fsspeckit/remotes.toml). Secrets are "
                     "not stored: write key=env:VAR to read a value from the environment when the remote is "
                     "used, or rely on the backend's own credentials (profile=NAME, AWS_PROFILE, gcloud).",
