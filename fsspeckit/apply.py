@@ -206,6 +206,7 @@ def apply_plan(
     partials: list[str] | None = None,
     dry_run: bool = False,
     executor: cf.Executor | None = None,
+    refresh: bool | None = None,
 ) -> SyncResult:
     """Carry out ``plan`` from ``src_fs`` to ``dst_fs``; return every path's outcome.
 
@@ -233,6 +234,10 @@ def apply_plan(
     backup_root = None
     if backup_dir:
         _, backup_root = unwrap(dst_fs, backup_dir)
+    if refresh or (refresh is None and plan.loaded):
+        from .plan_check import refresh_plan
+
+        plan = refresh_plan(plan, src_fs, dst_fs)
     cancel = cancel or threading.Event()
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=dry_run)
 

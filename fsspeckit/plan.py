@@ -184,6 +184,8 @@ class Plan:
     #: Facts about the source listing, to tell an empty source from a typo.
     src_exists: bool = True
     src_files: int = 0
+    #: True for a plan read back from JSON: applying it first skips what is already done.
+    loaded: bool = field(default=False, compare=False, repr=False)
 
     # -- queries ----------------------------------------------------------
     def __len__(self) -> int:
@@ -294,6 +296,7 @@ class Plan:
                 dst_upload_times=bool(d.get("dst_upload_times", False)),
                 src_exists=bool(d.get("src_exists", True)),
                 src_files=int(d.get("src_files", 0)),
+                loaded=True,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanError(f"The plan file is damaged: {exc}.") from exc

@@ -123,21 +123,21 @@ def test_no_space_left_fails_cleanly(local_tree, tmp_path, monkeypatch):
     dst = local_tree({"b.bin": b"old version", "stale.txt": b"keep me"}, name="dst")
     import fsspeckit.transfer as transfer
 
-    real = transfer.shutil.copyfile
+    real = transfer._kernel_copy
 
-    def full_disk(s, d, *a, **k):
-        with open(d, "wb") as f:
-            f.write(b"partial")
-        raise OSError(errno.ENOSPC, "No space left on device", d)
+    def full_disk(fsrc, fdst):
+        fdst.write(b"partial")
+        fdst.flush()
+        raise OSError(errno.ENOSPC, "No space left on device", fdst.name)
 
-    monkeypatch.setattr(transfer.shutil, "copyfile", full_disk)
+    monkeypatch.setattr(transfer, "_kernel_copy", full_disk)
     result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), retries=3, backoff=0.01)
     assert {o.path for o in result.failed} == {"a.bin", "b.bin"}
     assert all("No space left" in o.error and o.attempts == 1 for o in result.failed)
     assert (dst / "b.bin").read_bytes() == b"old version"  # the old version is untouched
     assert (dst / "stale.txt").exists()  # deletes skipped after failed copies
     assert not [p for p in dst.iterdir() if PARTIAL_MARK in p.name]
-    monkeypatch.setattr(transfer.shutil, "copyfile", real)
+    monkeypatch.setattr(transfer, "_kernel_copy", real)
     assert sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst)).ok
 
 
@@ -293,3 +293,23 @@ def test_kill_minus_9_then_rerun_finishes_the_job_on_s3(s3, local_tree, tmp_path
     assert result.ok
     assert not set(result.copied) & before
     assert _digest_s3(s3.fs, s3.path("dst")) == _digest_local(src)
+
+
+def test_saved_plan_applied_twice_does_the_remaining_work_only(s3, local_tree, tmp_path):
+    from fsspeckit import Plan, apply_plan, plan_sync
+
+    src = local_tree({f"f{i}.txt": f"file {i}".encode() for i in range(20)}, name="src")
+    s3.fs.pipe_file(s3.path("d/stale.txt"), b"old")
+    dst = filesystem(f"s3://{s3.bucket}/d", storage_options=s3.options)
+    plan_sync(filesystem("file"), dst, str(src), "").save(tmp_path / "plan.json")
+    # Half the work is done by a first, partial run (the plan cut to ten files).
+    plan = Plan.load(tmp_path / "plan.json")
+    from dataclasses import replace
+
+    first = apply_plan(replace(plan, actions=plan.actions[:10]), filesystem("file"), dst)
+    assert len(first.copied) == 10
+    second = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
+    assert len(second.copied) == 10 and second.deleted == ["stale.txt"]
+    assert not set(second.copied) & set(first.copied)
+    third = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
+    assert third.copied == [] and third.deleted == []
