@@ -24,9 +24,11 @@ from typing import Any, Callable, Iterable, Sequence
 
 import fsspec
 from fsspec.callbacks import Callback
+from fsspec.implementations.memory import MemoryFileSystem
 
 from .apply import Progress, apply_plan, check_delete_limit
 from .exceptions import BackendNotInstalledError, EmptySourceError, FsspeckitError, SourceNotFoundError
+from .filesystem import unwrap
 from .plan import Action, Plan
 from .result import Outcome, SyncResult
 from .retry import describe_error
@@ -406,6 +408,10 @@ def apply_plan_distributed(
     if dry_run:
         return apply_plan(plan, src_fs, dst_fs, callback=callback, progress_hook=progress_hook, dry_run=True,
                           max_delete=max_delete, allow_delete_all=allow_delete_all, **common)
+    for side, fs in (("source", src_fs), ("destination", dst_fs)):
+        if isinstance(unwrap(fs, "")[0], MemoryFileSystem):
+            raise ValueError(f"The {side} is a memory:// filesystem, which exists only in this process, so "
+                             "cluster workers cannot reach it; apply without a Dask executor.")
     _check_delete_guards(plan, max_delete, allow_delete_all)
     cancel = cancel or threading.Event()
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time())

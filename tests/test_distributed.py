@@ -194,6 +194,15 @@ def test_a_bad_scheduler_address_is_one_clear_error(address):
         _connect(address)
 
 
+def test_memory_filesystems_are_refused_before_connecting():
+    src = fsspeckit.filesystem("memory://dist-src")
+    src.pipe("a.txt", b"a")
+    dst = fsspeckit.filesystem("memory://dist-dst")
+    plan = fsspeckit.plan_sync(src, dst)
+    with pytest.raises(ValueError, match="memory:// filesystem"):
+        fsspeckit.apply_plan(plan, src, dst, executor="tcp://127.0.0.1:9")
+
+
 def test_importing_the_library_does_not_import_distributed():
     code = "import sys, fsspeckit, fsspeckit.distributed; print('distributed' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
