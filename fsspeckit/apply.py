@@ -226,7 +226,7 @@ def apply_plan(
             plan, src_fs, dst_fs, executor, max_workers=max_workers, callback=callback,
             progress_hook=progress_hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
             verify=verify, chunk_size=chunk_size, max_delete=max_delete, backup_dir=backup_dir,
-            allow_delete_all=allow_delete_all, state=state, partials=partials, dry_run=dry_run)
+            allow_delete_all=allow_delete_all, state=state, partials=partials, dry_run=dry_run, refresh=refresh)
     if verify not in ("size", "checksum", "none"):
         raise ValueError("verify must be 'size', 'checksum' or 'none'.")
     src_b, _ = unwrap(src_fs, "")
@@ -340,16 +340,28 @@ def apply_plan(
 
 
 def _run_all(fn, actions: list[Action], workers: int, executor, cancel) -> list[Outcome]:
+    """Run ``fn`` over ``actions`` with at most a few tasks queued per worker; results in order."""
     if workers == 1 and executor is None:
         return [fn(a) for a in actions]
     own = executor is None
     pool = executor or cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fsspeckit")
+    results: list[Outcome | None] = [None] * len(actions)
+    window = max(workers * 4, 16)
+    pending: dict[cf.Future, int] = {}
     try:
-        futures = [pool.submit(fn, a) for a in actions]
-        return [f.result() for f in futures]
+        it = iter(enumerate(actions))
+        for i, a in it:
+            pending[pool.submit(fn, a)] = i
+            if len(pending) >= window:
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for f in done:
+                    results[pending.pop(f)] = f.result()
+        for f in cf.as_completed(list(pending)):
+            results[pending.pop(f)] = f.result()
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+    return results  # type: ignore[return-value]
 
 
 def _verify_checksum(src_b, src_path, dst_b, dst_path, a: Action, cancel) -> None:
