@@ -377,6 +377,7 @@ def apply_plan_distributed(
     state: SyncState | None = None,
     partials: list[str] | None = None,
     dry_run: bool = False,
+    refresh: bool | None = None,
     shards: int | None = None,
     task_retries: int = 2,
     max_in_flight: int | None = None,
@@ -403,8 +404,14 @@ def apply_plan_distributed(
     """
     if verify not in ("size", "checksum", "none"):
         raise ValueError("verify must be 'size', 'checksum' or 'none'.")
+    if refresh or (refresh is None and plan.loaded):
+        from .plan_check import refresh_plan
+
+        plan = refresh_plan(plan, src_fs, dst_fs)  # once, here; shards are never refreshed again
+    plan = dataclasses.replace(plan, loaded=False)
+    # Every apply_plan below (here or on a worker) gets refresh=False through these.
     common = dict(max_workers=max_workers, retries=retries, backoff=backoff, verify=verify, chunk_size=chunk_size,
-                  backup_dir=backup_dir)
+                  backup_dir=backup_dir, refresh=False)
     if dry_run:
         return apply_plan(plan, src_fs, dst_fs, callback=callback, progress_hook=progress_hook, dry_run=True,
                           max_delete=max_delete, allow_delete_all=allow_delete_all, **common)
@@ -416,7 +423,7 @@ def apply_plan_distributed(
     cancel = cancel or threading.Event()
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time())
     if partials:
-        cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, partials=partials)
+        cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, partials=partials, refresh=False)
         result.cleaned_partials = cleanup.cleaned_partials
 
     client, owned = _connect(client)
@@ -463,7 +470,8 @@ def apply_plan_distributed(
             # The guards ran on the whole plan above; apply_plan's delete path does the rest, here.
             sub = apply_plan(dataclasses.replace(plan, actions=tuple(deletes)), src_fs, dst_fs, cancel=cancel,
                              pause=pause, state=state, allow_delete_all=True, progress_hook=delete_hook,
-                             max_workers=max_workers, retries=retries, backoff=backoff, backup_dir=backup_dir)
+                             max_workers=max_workers, retries=retries, backoff=backoff, backup_dir=backup_dir,
+                             refresh=False)
             result.outcomes.extend(sub.outcomes)
             result.deletes_skipped = sub.deletes_skipped
             result.cancelled = result.cancelled or sub.cancelled

@@ -361,3 +361,18 @@ def test_dry_run_on_a_cluster_writes_nothing(client, s3, local_tree):
                                 dry_run=True)
     assert result.dry_run and result.counts["skipped"] == 10
     assert s3_objects(s3, "dry") == {}
+
+
+@pytest.mark.slow
+def test_a_saved_plan_applied_twice_does_the_rest_only(client, s3, local_tree, tmp_path):
+    src_dir, files = make_tree(local_tree, n=30)
+    src = fsspeckit.filesystem(str(src_dir))
+    fsspeckit.plan_sync(src, dst_fs(s3, "saved")).save(str(tmp_path / "plan.json"))
+    first = fsspeckit.apply_plan(fsspeckit.Plan.load(str(tmp_path / "plan.json")), src, dst_fs(s3, "saved"),
+                                 executor=client)
+    assert first.counts["copied"] == 30
+    # The loaded plan is checked against the stores once, on the coordinator: nothing is left to do.
+    again = fsspeckit.apply_plan(fsspeckit.Plan.load(str(tmp_path / "plan.json")), src, dst_fs(s3, "saved"),
+                                 executor=client)
+    assert again.ok and again.counts["copied"] == 0 and again.counts["skipped"] == 30
+    assert s3_objects(s3, "saved") == expected(files)
