@@ -44,6 +44,13 @@ def test_help_documents_exit_codes(capsys):
         assert "exit codes:" in out and "3  the plan is stale" in out and "4  could not connect" in out
 
 
+def test_apply_help_documents_the_scheduler_option(capsys):
+    code, out, _ = run(capsys, "apply", "--help")
+    assert code == 0 and "--scheduler ADDRESS" in out and "Dask" in out
+    code, _, err = run(capsys, "plan", "a", "b", "--scheduler", "tcp://h:8786")
+    assert code == 2 and "unrecognized arguments: --scheduler" in err
+
+
 def test_usage_errors_exit_2(capsys):
     code, _, err = run(capsys, "plan", "only-one-arg")
     assert code == 2 and "the following arguments are required: DST" in err

@@ -153,6 +153,29 @@ def test_plan_made_in_the_library_applies_from_the_cli(capsys, trees, tmp_path):
     assert (dst / "stale.txt").exists() and (dst / "docs" / "b.md").read_bytes() == b"beta beta"
 
 
+def test_scheduler_address_reaches_apply_plan(capsys, trees, tmp_path, monkeypatch):
+    """--scheduler ADDRESS is handed to apply_plan as its executor; without it, the default (threads)."""
+    import fsspeckit.apply
+
+    real = fsspeckit.apply.apply_plan
+    executors = []
+
+    def spy(plan, src_fs, dst_fs, **kwargs):
+        executors.append(kwargs.pop("executor"))
+        return real(plan, src_fs, dst_fs, **kwargs)
+
+    monkeypatch.setattr(fsspeckit.apply, "apply_plan", spy)
+    src, dst = trees
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", src, dst, "-o", plan_file)[0] == 0
+    code, out, err = run(capsys, "apply", plan_file, "--scheduler", "tcp://10.0.0.5:8786", "--dry-run")
+    assert code == 0, err
+    code, out, err = run(capsys, "apply", plan_file)
+    assert code == 0, err
+    assert "copied 3, updated 1, deleted 1" in out
+    assert executors == ["tcp://10.0.0.5:8786", None]
+
+
 def _s3_opts(s3, side):
     return [f"--{side}-option", f"endpoint_url={s3.endpoint}", f"--{side}-option", "key=testing",
             f"--{side}-option", "secret=testing"]

@@ -1,0 +1,203 @@
+"""What every headless command shares: exit codes, help layout and option types,
+``K=V`` storage options and locations, output, and the mapping of errors to one
+sentence and an exit code. The library is imported only inside functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STALE = 3
+EXIT_CONNECT = 4
+
+PROG = "fsspeckit-tui"
+
+EXIT_CODES = """\
+exit codes:
+  0  success (check: no differences)
+  1  some paths failed (check: differences found); or a safety guard refused to run
+  2  bad usage or input (options, plan file, remote name)
+  3  the plan is stale: the source changed since it was made; nothing was written
+  4  could not connect to or list a location
+"""
+
+LOCATIONS = """\
+locations:
+  s3://bucket/prefix, gs://bucket/prefix, memory://name, a local folder (./out, /data),
+  or NAME:path for a saved remote (see `fsspeckit-tui remote --help`).
+"""
+
+#: The epilog of every command that takes locations.
+LOCATIONS_AND_EXIT_CODES = LOCATIONS + "\n" + EXIT_CODES
+
+#: Where the exceptions of the storage clients come from: a failure there is a connection problem.
+NETWORK_MODULES = ("botocore", "aiobotocore", "aiohttp", "google", "s3fs", "gcsfs", "requests", "urllib3")
+
+log = logging.getLogger("fsspeckit.cli")
+
+
+class UsageError(Exception):
+    """Bad input on the command line: exit code 2."""
+
+
+class ConnectError(Exception):
+    """A location could not be reached or listed: exit code 4."""
+
+
+# --- parser ------------------------------------------------------------------
+
+class Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=32)
+
+
+def _logging_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what the library does (to stderr)")
+    return p
+
+
+def add_command(sub, name: str, *, logging_options: bool = True, **kwargs) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` with this tool's help layout and, by default, --debug/--verbose."""
+    parents = [_logging_options()] if logging_options else []
+    return sub.add_parser(name, parents=parents, formatter_class=Formatter, **kwargs)
+
+
+def add_sync_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--src-option", action="append", default=[], metavar="K=V",
+                   help="storage option for the source (repeatable), e.g. endpoint_url=http://host:9000, "
+                        "profile=prod, region=eu-west-1, anon=true, key=env:MY_KEY")
+    p.add_argument("--dst-option", action="append", default=[], metavar="K=V",
+                   help="storage option for the destination (repeatable)")
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for whole numbers of ``minimum`` or more."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more")
+        return n
+
+    return parse
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
+
+
+# --- input -------------------------------------------------------------------
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """``["K=V", ...]`` from the command line as storage options."""
+    from fsspeckit.profiles import parse_option
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, value = parse_option(item)
+        out[key] = value
+    return out
+
+
+def location(text: str, options: dict) -> tuple[Any, str, str | None]:
+    """(fs, path, text to store in a plan): a remote stays ``NAME:path``, a URL its URL."""
+    from fsspeckit.profiles import parse_location, resolve_location
+
+    loc = parse_location(text)
+    fs, path = resolve_location(text, options)
+    stored = f"{loc.remote.name}:{loc.path}" if loc.remote is not None else None
+    return fs, path, stored
+
+
+def connect(what: str, fn: Callable[[], Any], url: str = "") -> Any:
+    """Run a listing call; turn network and permission errors into ``ConnectError``."""
+    from fsspeckit.exceptions import FsspeckitError
+    from fsspeckit.profiles import explain_error
+
+    try:
+        return fn()
+    except FsspeckitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - only network errors are translated
+        if is_network_error(exc):
+            raise ConnectError(f"could not list the {what}: {explain_error(exc, url or what)}") from exc
+        raise
+
+
+def is_network_error(exc: BaseException) -> bool:
+    """An OS-level error, a timeout, or anything a storage client library raised."""
+    return isinstance(exc, (OSError, TimeoutError)) or type(exc).__module__.startswith(NETWORK_MODULES)
+
+
+# --- output ------------------------------------------------------------------
+
+def err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def out(text: str = "") -> None:
+    print(text, file=sys.stdout)
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=sys.stdout)
+
+
+def human(n: float) -> str:
+    from fsspeckit.progress import human_bytes
+
+    return human_bytes(n)
+
+
+def when(ts: float | None) -> str | None:
+    """An epoch time as ISO 8601 UTC to the second, or None."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- errors ------------------------------------------------------------------
+
+def classify(exc: BaseException) -> tuple[int, str]:
+    """The exit code and the one sentence to print for an error a command raised."""
+    from fsspeckit.exceptions import (
+        BackendError,
+        DeleteLimitError,
+        DestinationError,
+        FsspeckitError,
+        PlanError,
+        SourceError,
+        StalePlanError,
+        SyncCancelled,
+    )
+    from fsspeckit.profiles import ProfileError
+
+    if isinstance(exc, StalePlanError):
+        return EXIT_STALE, str(exc)
+    if isinstance(exc, (UsageError, PlanError, ProfileError, BackendError)):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, (DeleteLimitError, SyncCancelled)):
+        return EXIT_FAILED, str(exc)
+    if isinstance(exc, (ConnectError, SourceError, DestinationError)):
+        return EXIT_CONNECT, str(exc)
+    if is_network_error(exc):
+        from fsspeckit.profiles import explain_error
+
+        return EXIT_CONNECT, explain_error(exc, "the location")
+    if isinstance(exc, ValueError):
+        return EXIT_USAGE, str(exc)
+    if isinstance(exc, FsspeckitError):  # the library's own sentence, e.g. an unreachable Dask scheduler
+        return EXIT_FAILED, str(exc)
+    return EXIT_FAILED, f"unexpected error: {type(exc).__name__}: {exc} (run again with --debug for details)"
