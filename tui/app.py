@@ -1,24 +1,17 @@
 """The main screen of fsspeckit-tui: two trees, the diff preview and its totals.
 
-``create_app(src_fs, src_path, dst_fs, dst_path)`` builds the app on filesystem
-instances (tests use memory and local ones); ``run_app(argv)`` parses the command
-line, creates filesystems from URLs inside a worker (so a bad URL is a message,
-not a traceback) and opens a built-in demo without arguments.
-
-Every fsspec call runs in a thread worker that calls one core function and posts
-one message; ``on_worker_state_changed`` is the one place worker errors land.
+``SyncApp`` shows where each side points, the plan between them and its totals,
+and lets the user change decisions before running. Every fsspec call runs in a
+thread worker that calls one function of ``tui.planning`` and posts one message;
+``on_worker_state_changed`` is the one place worker errors land. Starting the app
+(command line, factory, demo) lives in ``tui.launch``; ``create_app``,
+``run_app`` and ``build_parser`` stay importable from here.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import os
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -28,72 +21,24 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, Tree
+from textual.widgets import Footer, Header, Static, Tree
 from textual.worker import Worker, WorkerState
 
-import fsspeckit
-from fsspeckit.exceptions import FsspeckitError
 from fsspeckit.filesystem import split_url
-from fsspeckit.listing import Listing, list_tree
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions, path_filter
-from fsspeckit.sync import plan_sync, url_of
+from fsspeckit.listing import Listing
+from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
 
+from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
+                       open_saved_plan, override_plan, plan_sides)
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
 from .widgets.totals import COMPARE_LABELS, STRATEGY_LABELS, DetailBar, TotalsBar
 from .widgets.trees import FileTree
 
-__all__ = ["SyncApp", "create_app", "run_app", "build_parser", "Side"]
+__all__ = ["SyncApp", "Side", "build_parser", "create_app", "run_app"]
 
 logger = logging.getLogger(__name__)
-
-#: Compare modes ``c`` cycles through ("always" stays in the command palette).
-CYCLED_COMPARE = ("size_mtime", "size", "checksum")
-DECISIONS = {
-    "exclude": "Excluded",
-    "include": "Included",
-    "source_wins": "Source wins for",
-    "keep_both": "Keeping both versions of",
-    "keep": "Keeping the destination of",
-    "delete": "Deleting",
-}
-DEFAULT_PLAN_FILE = "fsspeckit-plan.json"
-
-
-def describe(exc: BaseException) -> str:
-    """One sentence for an error, without a traceback."""
-    text = str(exc).strip()
-    if isinstance(exc, FsspeckitError) and text:
-        return text
-    if isinstance(exc, PermissionError):
-        return f"Access denied: {text or 'no permission'}. Check the credentials and their permissions."
-    if isinstance(exc, FileNotFoundError):
-        return f"Not found: {text or exc.filename}."
-    if isinstance(exc, (ValueError, OSError, ImportError)) and text:
-        return text if text.endswith(".") else text + "."
-    name = type(exc).__name__
-    if "Credential" in name:
-        return f"No usable credentials ({name}): set them in the environment or pass them with --src-option/--dst-option."
-    return f"{name}: {text}" if text else name
-
-
-@dataclass
-class Side:
-    """Where one side of the sync points, and what was listed there."""
-
-    role: str  # "source" | "destination"
-    url: str
-    storage_options: dict[str, Any] = field(default_factory=dict)
-    fs: Any = None  # created from ``url`` in a worker when None
-    path: str = ""
-    label: str | None = None
-    listing: Listing | None = None
-    index: TreeIndex | None = None
-
-    @property
-    def title(self) -> str:
-        return self.label or self.url
 
 
 class SyncApp(App[None]):
@@ -122,6 +67,7 @@ class SyncApp(App[None]):
         Binding("l", "layout", "Layout", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("e", "locations", "Locations", show=False),
+        Binding("m", "remotes", "Remotes", show=False),
         Binding("a", "toggle_link", "Link trees", show=False),
         Binding("g", "toggle_log", "Log", show=False),
     ]
@@ -130,9 +76,11 @@ class SyncApp(App[None]):
     class SideListed(Message):
         """One side was listed (and its filesystem created if needed)."""
 
-        def __init__(self, role: str, fs: Any, listing: Listing, index: TreeIndex):
+        def __init__(self, role: str, fs: Any, listing: Listing, index: TreeIndex, path: str | None = None):
             super().__init__()
             self.role, self.fs, self.listing, self.index = role, fs, listing, index
+            #: The path under ``fs`` (from ``remote:path``); None keeps the side's own.
+            self.path = path
 
     class PlanComputed(Message):
         """A plan (new, changed by hand, or loaded) with its view; trees narrowed when given."""
@@ -157,7 +105,7 @@ class SyncApp(App[None]):
         self.sides = {"source": src, "destination": dst}
         self.options = options or SyncOptions(delete=False)
         self.demo = demo
-        #: Address of a distributed scheduler to run transfers on (wired by the run screen).
+        #: Address of a Dask scheduler: when set, runs apply the plan on that cluster.
         self.scheduler = scheduler
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.plan_file = plan_file
@@ -218,52 +166,25 @@ class SyncApp(App[None]):
         self._show_plan()
 
     def _list_side(self, role: str) -> None:
-        side = self.sides[role]
-        fs = side.fs if side.fs is not None else fsspeckit.filesystem(side.url, side.storage_options)
-        listing = list_tree(fs, side.path, role=role)
-        self.post_message(self.SideListed(role, fs, listing, TreeIndex.build(listing)))
+        fs, path, listing, index = list_side(self.sides[role])
+        self.post_message(self.SideListed(role, fs, listing, index, path=path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="plan")
     def compute_plan(self, options: SyncOptions, overrides: list, narrow: bool) -> None:
-        src, dst = self.sides["source"], self.sides["destination"]
-        t0 = time.perf_counter()
-        base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=(src.listing, dst.listing),
-                         delete=options.delete, compare=options.compare, strategy=options.strategy,
-                         include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                         partitions=options.partitions)
-        plan = base
-        for paths, decision in overrides:
-            plan = plan.override(list(paths), decision)
-        indexes = None
-        if narrow:
-            keep = path_filter(SyncOptions(partitions=options.partitions)) if options.partitions else None
-            indexes = (TreeIndex.build(src.listing, keep), TreeIndex.build(dst.listing, keep))
-        note = f"Planned {len(plan):,} files in {time.perf_counter() - t0:.1f} s: {plan.summary()}."
-        self.post_message(self.PlanComputed(plan, base, PlanView(plan), note, indexes=indexes))
+        plan, base, view, note, indexes = plan_sides(self.sides["source"], self.sides["destination"],
+                                                     options, overrides, narrow)
+        self.post_message(self.PlanComputed(plan, base, view, note, indexes=indexes))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="override")
     def apply_override(self, plan: Plan, base: Plan, paths: tuple[str, ...], decision: str) -> None:
-        new = plan.override(list(paths), decision)
-        changed = sum(1 for a, b in zip(plan.actions, new.actions) if a is not b)
-        what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
-        if changed:
-            note = f"{DECISIONS[decision]} {what or 'everything'}: {changed:,} file{'s' if changed != 1 else ''} changed."
-            severity = "information"
-        else:
-            note = f"Nothing changed: '{decision.replace('_', ' ')}' does not apply to {what or 'everything'}."
-            severity = "warning"
-        self.post_message(self.PlanComputed(new, base, PlanView(new), note, severity=severity, tell=True))
+        new, view, note, severity = override_plan(plan, paths, decision)
+        self.post_message(self.PlanComputed(new, base, view, note, severity=severity, tell=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="open plan")
     def open_plan(self, path: str) -> None:
-        plan = Plan.load(path)
-        note = f"Opened {path}: {len(plan):,} actions, {plan.summary()}."
-        src, dst = self.sides["source"].listing, self.sides["destination"].listing
-        severity = "information"
-        if src is not None and (plan.src_root != src.root or (dst is not None and plan.dst_root != dst.root)):
-            note += f" It was made for {plan.src_url or plan.src_root} → {plan.dst_url or plan.dst_root}, not the locations shown."
-            severity = "warning"
-        self.post_message(self.PlanComputed(plan, plan, PlanView(plan), note, severity=severity, loaded=True, tell=True))
+        plan, view, note, severity = open_saved_plan(path, self.sides["source"].listing,
+                                                     self.sides["destination"].listing)
+        self.post_message(self.PlanComputed(plan, plan, view, note, severity=severity, loaded=True, tell=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", name="save plan")
     def save_plan(self, plan: Plan, path: str) -> None:
@@ -274,10 +195,12 @@ class SyncApp(App[None]):
     def on_sync_app_side_listed(self, message: SideListed) -> None:
         side = self.sides[message.role]
         side.fs, side.listing, side.index = message.fs, message.listing, message.index
+        if message.path is not None:
+            side.path = message.path
         self._set_error(f"list {message.role}", None)
         if side.label is None:
             try:
-                side.label = url_of(side.fs, side.path)
+                side.label = location_label(side.url, side.fs, side.path)
             except Exception:  # noqa: BLE001 - a label is cosmetic
                 pass
         tree = self._tree(message.role)
@@ -360,7 +283,8 @@ class SyncApp(App[None]):
         for role in ("source", "destination"):
             self._tree(role).show_plan(view)
         self._show_detail(table.current_path())
-        self.query_one(TotalsBar).show(view, self.options, filter_name=self.filter_name, busy=self.busy)
+        self.query_one(TotalsBar).show(view, self.options, filter_name=self.filter_name, busy=self.busy,
+                                       cluster=self.scheduler)
 
     def _show_detail(self, path: str | None) -> None:
         view = self.view
@@ -374,7 +298,8 @@ class SyncApp(App[None]):
         if any(s.listing is None for s in self.sides.values()):
             return
         self.busy = "planning…"
-        self.query_one(TotalsBar).show(self.view, self.options, filter_name=self.filter_name, busy=self.busy)
+        self.query_one(TotalsBar).show(self.view, self.options, filter_name=self.filter_name, busy=self.busy,
+                                       cluster=self.scheduler)
         self.compute_plan(self.options, list(self.overrides), narrow)
 
     # -- actions: plan options -----------------------------------------------------------------
@@ -478,26 +403,39 @@ class SyncApp(App[None]):
         src, dst = self.sides["source"], self.sides["destination"]
 
         def done(result: tuple[str, str] | None) -> None:
-            if not result:
-                return
-            changed = []
-            for side, url in zip((src, dst), result):
-                if url != side.title:
-                    old_protocol = split_url(side.url)[0] if side.url else None
-                    new_protocol = split_url(url)[0]
-                    if old_protocol != new_protocol:
-                        side.storage_options = {}
-                    side.url, side.fs, side.path, side.label = url, None, "", None
-                    changed.append(side.role)
-            if changed:
-                self.overrides.clear()
-                self._update_subtitle()
-                for role in changed:
-                    self._tree(role).border_title = f"{role.capitalize()}: {self.sides[role].title}"
-                    self._set_error(f"list {role}", None)
-                self.load_sides(*changed)
+            if result:
+                self.set_locations({"source": result[0], "destination": result[1]})
 
-        self.push_screen(LocationScreen(src.title, dst.title), done)
+        self.push_screen(LocationScreen(src.url, dst.url), done)
+
+    def set_locations(self, locations: dict[str, str]) -> None:
+        """Point sides elsewhere (``{role: URL, path or remote:path}``), then list them again."""
+        changed = []
+        for role, text in locations.items():
+            side = self.sides[role]
+            if text == side.title or text == side.url:
+                continue
+            if _protocol_of(side.url) != _protocol_of(text) or ":" in text and "://" not in text:
+                side.storage_options = {}  # options typed for one backend mean nothing to another
+            side.url, side.fs, side.path, side.label = text, None, "", None
+            changed.append(role)
+        if changed:
+            self.overrides.clear()
+            self._update_subtitle()
+            for role in changed:
+                self._tree(role).border_title = f"{role.capitalize()}: {self.sides[role].title}"
+                self._set_error(f"list {role}", None)
+            self.load_sides(*changed)
+
+    def action_remotes(self) -> None:
+        from .screens.remotes import RemotesScreen
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result:
+                role, text = result
+                self.set_locations({role: text})
+
+        self.push_screen(RemotesScreen(), done)
 
     # -- actions: other screens ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -555,7 +493,11 @@ class SyncApp(App[None]):
                 self.overrides.clear()
                 self.load_sides()
 
-        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, {}), done)
+        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs()), done)
+
+    def apply_kwargs(self) -> dict[str, Any]:
+        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""
+        return {"executor": self.scheduler} if self.scheduler else {}
 
     def action_toggle_link(self) -> None:
         self.linked = not self.linked
@@ -636,97 +578,24 @@ class SyncApp(App[None]):
         yield SystemCommand("Choose partitions", "Narrow the sync to some partitions (p)", self.action_partitions)
         yield SystemCommand("Partition layout", "Inspect the partitions of the side in focus (l)", self.action_layout)
         yield SystemCommand("Change locations", "Point the source or destination elsewhere (e)", self.action_locations)
+        yield SystemCommand("Remotes", "Saved remotes: pick one for a side, add, remove or test one (m)", self.action_remotes)
         yield SystemCommand("Link trees", "Keep both trees on the same relative path (a)", self.action_toggle_link)
         yield SystemCommand("Show log", "Show or hide the log panel (g)", self.action_toggle_log)
         yield SystemCommand("Help", "Keys and statuses (?)", self.action_help)
 
 
-# --- construction -------------------------------------------------------------------------------------
-
-def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, demo: bool = False,
-               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool = False,
-               partitions: str | None = None, scheduler: str | None = None,
-               clock: Callable[[], datetime] | None = None, src_label: str | None = None,
-               dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE) -> SyncApp:
-    """An app on two filesystem instances (paths relative to them)."""
-    options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions)
-    src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
-    dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
-    return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file)
-
-
-def _parse_option(text: str) -> tuple[str, Any]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+def _protocol_of(text: str) -> str | None:
     try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = value
-    return key.strip(), parsed
+        return split_url(text)[0] if text else None
+    except Exception:  # noqa: BLE001 - an unknown protocol is reported when the side is listed
+        return None
 
 
-def _parse_json(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("expected a JSON object, e.g. '{\"endpoint_url\": \"http://...\"}'")
-    return value
+# --- construction lives in tui.launch (which imports this module) ------------------------------------
 
+def __getattr__(name: str):
+    if name in ("create_app", "run_app", "build_parser"):
+        from . import launch
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fsspeckit-tui",
-        description="Preview, adjust and run a sync between two filesystems. Without SRC and DST, opens a demo.",
-        epilog="Headless commands: fsspeckit-tui plan|apply|check|partitions|remote --help",
-    )
-    parser.add_argument("src", nargs="?", metavar="SRC", help="source URL or path (s3://bucket/data, gs://b/x, ./in, memory://x)")
-    parser.add_argument("dst", nargs="?", metavar="DST", help="destination URL or path")
-    parser.add_argument("--src-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                        help="a storage option of the source (repeatable; values are JSON when they parse)")
-    parser.add_argument("--dst-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                        help="a storage option of the destination (repeatable)")
-    parser.add_argument("--src-options", type=_parse_json, default={}, metavar="JSON", help="source storage options as a JSON object")
-    parser.add_argument("--dst-options", type=_parse_json, default={}, metavar="JSON", help="destination storage options as a JSON object")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="source_wins", help="how conflicts are resolved")
-    parser.add_argument("--compare", default="size_mtime", help=f"how files are compared: {', '.join(COMPARE_MODES)}")
-    parser.add_argument("--delete", dest="delete", action="store_true", default=False,
-                        help="delete files only in the destination (off by default; d toggles it in the app)")
-    parser.add_argument("--no-delete", dest="delete", action="store_false", help="keep files only in the destination (default)")
-    parser.add_argument("--partitions", default=None, metavar="PREDICATE", help="only these partitions, e.g. \"year>=2024\"")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a distributed scheduler to run transfers on")
-    return parser
-
-
-def run_app(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the app; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if (args.src is None) != (args.dst is None):
-        parser.error("give both SRC and DST, or neither for the demo")
-    try:
-        options = SyncOptions(strategy=args.strategy, compare=args.compare, delete=args.delete, partitions=args.partitions)
-    except ValueError as exc:
-        parser.error(str(exc))
-    if args.src is None:
-        from .demo import DEMO_NOW, build_demo
-
-        with tempfile.TemporaryDirectory(prefix="fsspeckit-demo-") as tmp:
-            src, dst = build_demo(tmp)
-            app = SyncApp(Side("source", str(src), label="demo/source"),
-                          Side("destination", str(dst), label="demo/destination"),
-                          options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW)
-            app.run()
-        return app.return_code or 0
-    src_opts = {**args.src_options, **dict(args.src_option)}
-    dst_opts = {**args.dst_options, **dict(args.dst_option)}
-    app = SyncApp(Side("source", args.src, src_opts), Side("destination", args.dst, dst_opts),
-                  options=options, scheduler=args.scheduler)
-    app.run()
-    return app.return_code or 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run_app())
+        return getattr(launch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,9 @@
 """Small input dialogs: change where each side points, and ask for a file path.
 
-``LocationScreen(src, dst)`` dismisses with ``(src, dst)`` (URLs or local paths)
-or ``None``; ``PathScreen(title, value)`` dismisses with a path or ``None``.
+``LocationScreen(src, dst)`` dismisses with ``(src, dst)`` (URLs, local paths or
+saved remotes as ``remote:path``) or ``None``; it lists the saved remotes, and
+picking one fills the field last edited. ``PathScreen(title, value)``
+dismisses with a path or ``None``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from fsspeckit.profiles import ProfileError, list_remotes
 
 __all__ = ["LocationScreen", "PathScreen"]
 
@@ -24,15 +29,29 @@ class LocationScreen(ModalScreen[tuple[str, str] | None]):
         super().__init__()
         self.src = src
         self.dst = dst
+        self.target = "src-input"  # the field a picked remote fills
 
     def compose(self) -> ComposeResult:
+        try:
+            remotes, problem = list_remotes(), None
+        except ProfileError as exc:  # a broken remotes file must not block typing a URL
+            remotes, problem = [], str(exc)
         with Vertical(classes="dialog"):
             yield Label("Change locations", classes="dialog-title")
-            yield Label("URL or local path, e.g. s3://bucket/data, gs://bucket/x, ./out, memory://demo", classes="dialog-hint")
+            yield Label("URL, local path or saved remote, e.g. s3://bucket/data, gs://bucket/x, ./out, "
+                        "memory://demo, prod-s3:data/2024", classes="dialog-hint")
             yield Label("Source")
             yield Input(self.src, id="src-input")
             yield Label("Destination")
             yield Input(self.dst, id="dst-input")
+            if remotes:
+                yield Label("Saved remotes: pick one to fill the field you were in (then add a path after the ':')",
+                            classes="dialog-hint")
+                yield OptionList(*[Option(f"{r.name}:  {r.url}", id=r.name) for r in remotes], id="remote-list")
+            elif problem:
+                yield Label(problem, classes="dialog-hint", markup=False)
+            else:
+                yield Label("No saved remotes (m opens the remotes screen to add one).", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Open", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -42,6 +61,16 @@ class LocationScreen(ModalScreen[tuple[str, str] | None]):
             self.query_one("#dst-input", Input).focus()
         else:
             self._done()
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, Input):
+            self.target = event.widget.id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        field = self.query_one(f"#{self.target}", Input)
+        field.value = f"{event.option.id}:"
+        field.focus()
+        field.cursor_position = len(field.value)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":

@@ -163,8 +163,10 @@ class RunScreen(Screen[SyncResult | None]):
             yield Static(f"Leave   {_count(n_skip, 'file')} as they are", classes="line no-deletes")
             workers = self.apply_kwargs.get("max_workers") or "default"
             verify = self.apply_kwargs.get("verify", "size")
-            yield Static(f"\nWorkers: {workers}, verify: {verify}. Nothing is written before you start.",
-                         classes="line no-deletes")
+            executor = self.apply_kwargs.get("executor")
+            where = f"Runs on cluster {executor}. " if isinstance(executor, str) else ""
+            yield Static(f"\n{where}Workers: {workers}, verify: {verify}. Nothing is written before you start.",
+                         classes="line no-deletes", id="run-options", markup=False)
             nothing = not plan.transfers and not plan.deletes
             with Horizontal(id="confirm-buttons"):
                 yield Button("Nothing to do" if nothing else "Start  (enter)", id="start",

@@ -21,6 +21,10 @@ from .trees import CATEGORY_STYLES, human_size, status_text
 __all__ = ["DiffTable", "PAGE_SIZE"]
 
 PAGE_SIZE = 500
+#: The Reason column gets at least this many cells; the Path column the longest path on the page if it fits.
+MIN_REASON = 30
+STATUS_WIDTH = 20
+SIZE_WIDTH = 8
 
 
 class DiffTable(DataTable):
@@ -45,11 +49,41 @@ class DiffTable(DataTable):
         self.filter_name = "all"
 
     def on_mount(self) -> None:
-        self.add_column("Status", key="status", width=20)
+        self.add_column("Status", key="status", width=STATUS_WIDTH)
         self.add_column("Path", key="path", width=52)
-        self.add_column("Size", key="size", width=9)
+        self.add_column("Size", key="size", width=SIZE_WIDTH)
         self.add_column("Reason", key="reason")
+        self._path_width = 0
         self._update_title()
+
+    def on_resize(self) -> None:
+        if self.row_count and self._fit_columns(self._path_width):
+            self._fill(self.cursor_row)
+
+    def _width_of(self, key: str) -> int:
+        column = next((c for c in self.columns.values() if c.key.value == key), None)
+        return 0 if column is None or column.auto_width else column.width
+
+    def _fit_columns(self, path_width: int) -> bool:
+        """Size Path to its longest entry and Reason to the rest of the width, so nothing scrolls sideways.
+
+        Returns True when a width changed. A reason longer than its column ends in "…"
+        (the detail bar under the table shows it whole).
+        """
+        # Leave room for the vertical scrollbar even before it shows (a page usually scrolls).
+        avail = self.size.width - self.styles.scrollbar_size_vertical
+        if avail <= 0:
+            return False
+        pad = 2 * self.cell_padding
+        free = avail - STATUS_WIDTH - SIZE_WIDTH - 4 * pad
+        path = max(12, min(path_width, free - MIN_REASON))
+        reason = max(MIN_REASON, free - path)
+        changed = False
+        for column in self.columns.values():
+            width = {"path": path, "reason": reason}.get(column.key.value)
+            if width is not None and (column.width != width or column.auto_width):
+                column.width, column.auto_width, changed = width, False, True
+        return changed
 
     # -- content -------------------------------------------------------------------
     @property
@@ -81,9 +115,15 @@ class DiffTable(DataTable):
                 status_text(a),
                 path,
                 Text(human_size(size), justify="right"),
-                Text(a.reason, style="red" if a.kind == "delete" else ""),
+                Text(a.reason, style="red" if a.kind == "delete" else "", no_wrap=True, overflow="ellipsis"),
             ))
             keys.append(a.path)
+        self._path_width = max((cells[1].cell_len for cells in rows), default=0)
+        self._fit_columns(self._path_width)
+        reason_width = self._width_of("reason")
+        if reason_width:
+            for cells in rows:
+                cells[3].truncate(reason_width, overflow="ellipsis")
         for key, cells in zip(keys, rows):
             self.add_row(*cells, key=key)
         if self.row_count:

@@ -33,7 +33,7 @@ class TotalsBar(Static):
     """Two lines: what the plan will do, and with which options."""
 
     def show(self, view: PlanView | None, options: SyncOptions, *, filter_name: str = "all",
-             busy: str | None = None) -> None:
+             busy: str | None = None, cluster: str | None = None) -> None:
         first = Text()
         if view is None:
             first.append(busy or "No plan yet.", style="italic")
@@ -73,6 +73,9 @@ class TotalsBar(Static):
             second.append("   Partitions ", style="dim")
             second.append(options.partitions, style="bold cyan")
             second.append(" [p]", style="dim")
+        if cluster:
+            second.append("   Runs on cluster ", style="dim")
+            second.append(cluster, style="bold cyan")
         self.update(Text("\n").join([first, second]))
 
 

@@ -1,0 +1,122 @@
+"""Starting fsspeckit-tui: the command line, the app factory and the demo.
+
+``create_app(src_fs, src_path, dst_fs, dst_path)`` builds the app on filesystem
+instances (tests use memory and local ones). ``run_app(argv)`` parses the
+command line and opens the app on two locations (URLs, local paths or saved
+remotes as ``remote:path``), or a built-in demo without arguments. The
+filesystems are made inside the app's workers with
+``fsspeckit.profiles.resolve_location``, so a bad URL or an unknown remote is
+a message in the app, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import datetime
+from typing import Any, Callable
+
+from fsspeckit.plan import COMPARE_MODES, STRATEGIES, SyncOptions
+from fsspeckit.sync import url_of
+
+from .app import SyncApp
+from .planning import DEFAULT_PLAN_FILE, Side
+
+__all__ = ["build_parser", "create_app", "run_app"]
+
+
+def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, demo: bool = False,
+               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool = False,
+               partitions: str | None = None, scheduler: str | None = None,
+               clock: Callable[[], datetime] | None = None, src_label: str | None = None,
+               dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE) -> SyncApp:
+    """An app on two filesystem instances (paths relative to them)."""
+    options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions)
+    src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
+    dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
+    return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file)
+
+
+def _parse_option(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def _parse_json(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object, e.g. '{\"endpoint_url\": \"http://...\"}'")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fsspeckit-tui",
+        description="Preview, adjust and run a sync between two filesystems. Without SRC and DST, opens a demo.",
+        epilog="Headless commands: fsspeckit-tui plan|apply|check|partitions|remote --help",
+    )
+    parser.add_argument("src", nargs="?", metavar="SRC",
+                        help="source URL, path or saved remote (s3://bucket/data, gs://b/x, ./in, memory://x, prod-s3:data)")
+    parser.add_argument("dst", nargs="?", metavar="DST", help="destination URL, path or saved remote")
+    parser.add_argument("--src-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
+                        help="a storage option of the source (repeatable; values are JSON when they parse; "
+                             "overrides a saved remote's option)")
+    parser.add_argument("--dst-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
+                        help="a storage option of the destination (repeatable)")
+    parser.add_argument("--src-options", type=_parse_json, default={}, metavar="JSON", help="source storage options as a JSON object")
+    parser.add_argument("--dst-options", type=_parse_json, default={}, metavar="JSON", help="destination storage options as a JSON object")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="source_wins", help="how conflicts are resolved")
+    parser.add_argument("--compare", default="size_mtime", help=f"how files are compared: {', '.join(COMPARE_MODES)}")
+    parser.add_argument("--delete", dest="delete", action="store_true", default=False,
+                        help="delete files only in the destination (off by default; d toggles it in the app)")
+    parser.add_argument("--no-delete", dest="delete", action="store_false", help="keep files only in the destination (default)")
+    parser.add_argument("--partitions", default=None, metavar="PREDICATE", help="only these partitions, e.g. \"year>=2024\"")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="apply the plan on a Dask cluster at this scheduler address (tcp://host:8786); "
+                             "needs the dask extra")
+    return parser
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the app; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.src is None) != (args.dst is None):
+        parser.error("give both SRC and DST, or neither for the demo")
+    try:
+        options = SyncOptions(strategy=args.strategy, compare=args.compare, delete=args.delete, partitions=args.partitions)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.src is None:
+        from .demo import DEMO_NOW, build_demo
+
+        with tempfile.TemporaryDirectory(prefix="fsspeckit-demo-") as tmp:
+            src, dst = build_demo(tmp)
+            app = SyncApp(Side("source", str(src), label="demo/source"),
+                          Side("destination", str(dst), label="demo/destination"),
+                          options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW)
+            app.run()
+        return app.return_code or 0
+    # The sides are resolved (fsspeckit.profiles.resolve_location) in the app's
+    # workers: a remote, a URL or a path that cannot be opened becomes a message.
+    src_opts = {**args.src_options, **dict(args.src_option)}
+    dst_opts = {**args.dst_options, **dict(args.dst_option)}
+    app = SyncApp(Side("source", args.src, src_opts), Side("destination", args.dst, dst_opts),
+                  options=options, scheduler=args.scheduler)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_app())

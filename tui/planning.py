@@ -1,0 +1,137 @@
+"""What the main screen plans with: the two sides, and the plan computations its workers run.
+
+``Side`` says where one side points (a URL, a local path or ``remote:path``) and
+what was listed there. The functions below are what the app's thread workers
+call: each takes plain values, does the work off the UI thread and returns what
+one message carries. ``describe`` turns any error into one sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fsspeckit.exceptions import FsspeckitError
+from fsspeckit.listing import Listing, list_tree
+from fsspeckit.plan import Plan, SyncOptions, path_filter
+from fsspeckit.profiles import parse_location, resolve_location
+from fsspeckit.sync import plan_sync, url_of
+
+from .widgets.index import PlanView, TreeIndex
+
+__all__ = ["CYCLED_COMPARE", "DECISIONS", "DEFAULT_PLAN_FILE", "Side", "describe", "list_side",
+           "location_label", "open_saved_plan", "override_plan", "plan_sides"]
+
+#: Compare modes ``c`` cycles through ("always" stays in the command palette).
+CYCLED_COMPARE = ("size_mtime", "size", "checksum")
+DECISIONS = {
+    "exclude": "Excluded",
+    "include": "Included",
+    "source_wins": "Source wins for",
+    "keep_both": "Keeping both versions of",
+    "keep": "Keeping the destination of",
+    "delete": "Deleting",
+}
+DEFAULT_PLAN_FILE = "fsspeckit-plan.json"
+
+
+def describe(exc: BaseException) -> str:
+    """One sentence for an error, without a traceback."""
+    text = str(exc).strip()
+    if isinstance(exc, FsspeckitError) and text:
+        return text
+    if isinstance(exc, PermissionError):
+        return f"Access denied: {text or 'no permission'}. Check the credentials and their permissions."
+    if isinstance(exc, FileNotFoundError):
+        return f"Not found: {text or exc.filename}."
+    if isinstance(exc, (ValueError, OSError, ImportError)) and text:
+        return text if text.endswith(".") else text + "."
+    name = type(exc).__name__
+    if "Credential" in name:
+        return f"No usable credentials ({name}): set them in the environment or pass them with --src-option/--dst-option."
+    return f"{name}: {text}" if text else name
+
+
+@dataclass
+class Side:
+    """Where one side of the sync points, and what was listed there.
+
+    ``url`` is what the user typed: a URL, a local path or ``remote:path`` (a
+    saved remote); the filesystem is made from it in a worker when ``fs`` is None.
+    """
+
+    role: str  # "source" | "destination"
+    url: str
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    fs: Any = None  # created from ``url`` in a worker when None
+    path: str = ""
+    label: str | None = None
+    listing: Listing | None = None
+    index: TreeIndex | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or self.url
+
+
+def location_label(text: str, fs: Any, path: str) -> str:
+    """How a side is titled: its URL, or ``remote:path (URL)`` for a saved remote."""
+    url = url_of(fs, path)
+    try:
+        remote = parse_location(text).remote
+    except Exception:  # noqa: BLE001 - a label is cosmetic
+        remote = None
+    return f"{text} ({url})" if remote is not None and url != text else url
+
+
+def list_side(side: Side) -> tuple[Any, str, Listing, TreeIndex]:
+    """Make the side's filesystem if needed (URL, path or remote:path) and list it."""
+    fs, path = side.fs, side.path
+    if fs is None:
+        fs, path = resolve_location(side.url, side.storage_options)
+    listing = list_tree(fs, path, role=side.role)
+    return fs, path, listing, TreeIndex.build(listing)
+
+
+def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narrow: bool):
+    """Plan from both listings, replay the changes made by hand; ``(plan, base, view, note, indexes)``."""
+    t0 = time.perf_counter()
+    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=(src.listing, dst.listing),
+                     delete=options.delete, compare=options.compare, strategy=options.strategy,
+                     include=options.include, exclude=options.exclude, modified_after=options.modified_after,
+                     partitions=options.partitions)
+    plan = base
+    for paths, decision in overrides:
+        plan = plan.override(list(paths), decision)
+    indexes = None
+    if narrow:
+        keep = path_filter(SyncOptions(partitions=options.partitions)) if options.partitions else None
+        indexes = (TreeIndex.build(src.listing, keep), TreeIndex.build(dst.listing, keep))
+    note = f"Planned {len(plan):,} files in {time.perf_counter() - t0:.1f} s: {plan.summary()}."
+    return plan, base, PlanView(plan), note, indexes
+
+
+def override_plan(plan: Plan, paths: tuple[str, ...], decision: str) -> tuple[Plan, PlanView, str, str]:
+    """Apply one decision by hand; ``(plan, view, note, severity)``."""
+    new = plan.override(list(paths), decision)
+    changed = sum(1 for a, b in zip(plan.actions, new.actions) if a is not b)
+    what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
+    if changed:
+        note = f"{DECISIONS[decision]} {what or 'everything'}: {changed:,} file{'s' if changed != 1 else ''} changed."
+        severity = "information"
+    else:
+        note = f"Nothing changed: '{decision.replace('_', ' ')}' does not apply to {what or 'everything'}."
+        severity = "warning"
+    return new, PlanView(new), note, severity
+
+
+def open_saved_plan(path: str, src: Listing | None, dst: Listing | None) -> tuple[Plan, PlanView, str, str]:
+    """Load a plan file; warn when it was made for other locations. ``(plan, view, note, severity)``."""
+    plan = Plan.load(path)
+    note = f"Opened {path}: {len(plan):,} actions, {plan.summary()}."
+    severity = "information"
+    if src is not None and (plan.src_root != src.root or (dst is not None and plan.dst_root != dst.root)):
+        note += f" It was made for {plan.src_url or plan.src_root} → {plan.dst_url or plan.dst_root}, not the locations shown."
+        severity = "warning"
+    return plan, PlanView(plan), note, severity
