@@ -92,6 +92,8 @@ class _Guard(Callback):
         self.moved += inc
         if self._on_bytes is not None and inc:
             self._on_bytes(inc)
+        if self.size is not None and self.moved >= self.size:
+            return  # every byte has moved: let the copy finish (and be reported) rather than abandon it
         self.check()
 
     def absolute_update(self, value):
@@ -124,6 +126,7 @@ def copy_file(
     """
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
+    guard.size = size
     if check_source and is_local(src_fs) and size is not None:
         _check_local_source(src_path, size, mtime, "when the copy started")
     if is_local(dst_fs):

@@ -313,3 +313,30 @@ def test_saved_plan_applied_twice_does_the_remaining_work_only(s3, local_tree, t
     assert not set(second.copied) & set(first.copied)
     third = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
     assert third.copied == [] and third.deleted == []
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_cancel_mid_run_reports_exactly_what_landed(where, request, local_tree, tmp_path):
+    import threading
+
+    src = local_tree({f"f{i:03d}.bin": os.urandom(20_000) for i in range(150)}, name="src")
+    from fsspec.callbacks import Callback
+
+    cancel = threading.Event()
+
+    class CancelAfter(Callback):  # bytes arrive per file: cancel once 30 files' worth moved
+        def call(self, *args, **kwargs):
+            if self.value >= 30 * 20_000:
+                cancel.set()
+
+    if where == "s3":
+        s3 = request.getfixturevalue("s3")
+        dst = filesystem(f"s3://{s3.bucket}/d", storage_options=s3.options)
+    else:
+        dst = filesystem(str(tmp_path / "d"))
+    result = sync_dir(filesystem("file"), dst, str(src), "", n_jobs=4, cancel=cancel, callback=CancelAfter())
+    assert result.cancelled and not result.ok
+    landed = set(list_tree(dst, "").entries)
+    assert landed == set(result.copied), "the report and the destination disagree"
+    assert 30 <= len(landed) < 150
+    assert {o.path for o in result.outcomes if o.outcome == "cancelled"} == {f"f{i:03d}.bin" for i in range(150)} - landed
