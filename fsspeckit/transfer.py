@@ -290,19 +290,10 @@ def _quiet_rm(fs, path) -> None:
 
 
 def file_md5(fs, path: str, chunk_size: int = DEFAULT_CHUNK_SIZE, cancel: threading.Event | None = None) -> str:
-    """MD5 of a file's content, streamed in chunks."""
+    """MD5 of a file's content, streamed in chunks (plain ``open`` for local files)."""
     h = hashlib.md5()
-    if is_local(fs):
-        with open(path, "rb") as f:
-            while True:
-                if cancel is not None and cancel.is_set():
-                    raise SyncCancelled("The sync was cancelled.")
-                chunk = f.read(chunk_size)
-                if not chunk:
-                    break
-                h.update(chunk)
-        return h.hexdigest()
-    with fs.open(path, "rb", block_size=chunk_size) as f:
+    opened = open(path, "rb") if is_local(fs) else fs.open(path, "rb", block_size=chunk_size)
+    with opened as f:
         while True:
             if cancel is not None and cancel.is_set():
                 raise SyncCancelled("The sync was cancelled.")
