@@ -223,3 +223,23 @@ async def test_s3_missing_bucket_is_a_message(s3, tmp_path):
         await settle(app, pilot)
         text = str(app.query_one("#banner").render())
         assert "no-such-bucket-here" in text and "does not exist" in text
+
+
+async def test_destination_tree_shows_what_will_arrive(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        tree = app.query_one("#dst-tree", FileTree)
+        assert tree.go_to("exports/daily/2025-01-07.json")  # only in the source: shown, marked, dimmed
+        await pilot.pause()
+        node = tree.cursor_node
+        assert node.data.ghost and "(new)" in node.label.plain and "copy →" in node.label.plain
+        assert tree.go_to("sales/year=2024/month=10")  # a folder the sync will create
+        table = app.query_one(DiffTable)
+        table.focus()
+        assert table.go_to("exports/daily/2025-01-07.json")
+        await pilot.press("x")  # excluded: it no longer arrives
+        await settle(app, pilot)
+        await pilot.pause()
+        assert not tree.go_to("exports/daily/2025-01-07.json")
+        assert tree.go_to("exports/daily/2025-01-06.json")

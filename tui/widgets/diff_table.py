@@ -22,7 +22,7 @@ __all__ = ["DiffTable", "PAGE_SIZE"]
 
 PAGE_SIZE = 500
 #: The Reason column gets at least this many cells; the Path column the longest path on the page if it fits.
-MIN_REASON = 30
+MIN_REASON = 24
 STATUS_WIDTH = 20
 SIZE_WIDTH = 8
 

@@ -117,6 +117,27 @@ class PlanView:
         self.totals = plan.totals
         self.category_counts = counts.get("", Counter())
         self.overridden = sum(1 for a in plan.actions if a.overridden)
+        # What will arrive in the destination (copies of files it does not have), by folder,
+        # so the destination tree can show them before they exist.
+        arriving_files: dict[str, set[str]] = {}
+        arriving_folders: dict[str, set[str]] = {}
+        for a in plan.actions:
+            if a.kind == "copy" and a.dst is None:
+                parent, name = posixpath.split(a.path)
+                names = arriving_files.get(parent)
+                if names is None:
+                    names = arriving_files[parent] = set()
+                    child = parent
+                    while child:
+                        up, folder_name = posixpath.split(child)
+                        siblings = arriving_folders.setdefault(up, set())
+                        if folder_name in siblings:
+                            break
+                        siblings.add(folder_name)
+                        child = up
+                names.add(name)
+        self.arriving_files = arriving_files
+        self.arriving_folders = arriving_folders
         self._filtered: dict[str, list[Action]] = {}
 
     def filtered(self, name: str) -> list[Action]:

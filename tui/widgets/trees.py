@@ -2,7 +2,9 @@
 
 ``FileTree`` draws a ``TreeIndex`` (built off the UI thread); children are added
 only when a folder is expanded, so a listing of 100,000 files costs a handful of
-nodes. Once a plan is shown, each node says what will happen to it.
+nodes. Once a plan is shown, each node says what will happen to it, and the
+destination tree also shows, dimmed and marked "(new)", the files and folders
+the sync will create there.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class NodeData:
     path: str  # relative path ("" for the root)
     is_dir: bool
     loaded: bool = False
+    #: Not there yet: a file or folder the plan will create (destination tree only).
+    ghost: bool = False
 
 
 class FileTree(Tree[NodeData]):
@@ -93,8 +97,12 @@ class FileTree(Tree[NodeData]):
 
     def show_plan(self, view: PlanView | None) -> None:
         """Mark loaded nodes with the plan's statuses (only visible nodes are touched)."""
+        before = self._arrivals()
         self.view = view
         if self.index is None:
+            return
+        if self._arrivals() != before:
+            self._rebuild()
             return
         self.root.set_label(self._root_label())
         stack = list(self.root.children)
@@ -103,8 +111,39 @@ class FileTree(Tree[NodeData]):
             data = node.data
             if data is None:
                 continue
-            node.set_label(self._label(data.path, data.is_dir))
+            node.set_label(self._label(data.path, data.is_dir, data.ghost))
             stack.extend(node.children)
+
+    def _arrivals(self):
+        view = self.view
+        if self.side != "destination" or view is None:
+            return None
+        return view.arriving_files, view.arriving_folders
+
+    def _rebuild(self) -> None:
+        """Show the tree again with the new arrivals, keeping open folders and the cursor."""
+        opened = []
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            for child in node.children:
+                if child.data is not None and child.data.is_dir and child.is_expanded:
+                    opened.append(child.data.path)
+                    stack.append(child)
+        cursor = self.selected()
+        self.reset(self._root_label(), NodeData("", True))
+        self._populate(self.root)
+        self.root.expand()
+        for path in sorted(opened, key=lambda p: p.count("/")):
+            node = self._find_loaded(path)
+            if node is not None:
+                if not node.data.loaded:
+                    self._populate(node)
+                node.expand()
+        if cursor is not None and cursor.path:
+            node = self._find_loaded(cursor.path)
+            if node is not None:
+                self.call_after_refresh(self._move_to, node)
 
     def selected(self) -> NodeData | None:
         node = self.cursor_node
@@ -170,18 +209,29 @@ class FileTree(Tree[NodeData]):
         folder = data.path
         folders = index.folders.get(folder, [])
         files = index.files.get(folder, [])
+        ghost_folders = ghost_files = frozenset()
+        arrivals = self._arrivals()
+        if arrivals is not None:
+            ghost_files = arrivals[0].get(folder, set()) - set(files)
+            ghost_folders = arrivals[1].get(folder, set()) - set(folders)
+            if ghost_files:
+                files = sorted([*files, *ghost_files])
+            if ghost_folders:
+                folders = sorted([*folders, *ghost_folders])
         shown = 0
         for name in folders:
             if shown >= MAX_CHILDREN:
                 break
             rel = posixpath.join(folder, name) if folder else name
-            node.add(self._label(rel, True), data=NodeData(rel, True))
+            ghost = name in ghost_folders
+            node.add(self._label(rel, True, ghost), data=NodeData(rel, True, ghost=ghost))
             shown += 1
         for name in files:
             if shown >= MAX_CHILDREN:
                 break
             rel = posixpath.join(folder, name) if folder else name
-            node.add_leaf(self._label(rel, False), data=NodeData(rel, False))
+            ghost = name in ghost_files
+            node.add_leaf(self._label(rel, False, ghost), data=NodeData(rel, False, ghost=ghost))
             shown += 1
         rest = len(folders) + len(files) - shown
         if rest > 0:
@@ -198,21 +248,33 @@ class FileTree(Tree[NodeData]):
                 text.append("  (does not exist yet)", style="yellow")
         return text
 
-    def _label(self, rel: str, is_dir: bool) -> Text:
+    def _label(self, rel: str, is_dir: bool, ghost: bool = False) -> Text:
         name = posixpath.basename(rel)
         index = self.index
         if is_dir:
-            text = Text(name, style="bold")
+            text = Text(name, style="dim bold" if ghost else "bold")
             if is_partition(name):
                 text.append(" ◆", style="cyan")
+            if ghost:
+                text.append(" (new)", style="dim green")
             if self.view is not None:
                 self._append_counts(text, rel)
-            files, size = index.stats.get(rel, (0, 0)) if index else (0, 0)
-            text.append(f"  ({files:,} files, {human_size(size)})", style="dim")
+            if not ghost:
+                files, size = index.stats.get(rel, (0, 0)) if index else (0, 0)
+                text.append(f"  ({files:,} file{'' if files == 1 else 's'}, {human_size(size)})", style="dim")
+            return text
+        action = self.view.by_path.get(rel) if self.view is not None else None
+        if ghost:
+            text = Text(name, style="dim")
+            text.append(" (new)", style="dim green")
+            if action is not None:
+                text.append("  ")
+                text.append_text(status_text(action))
+                if action.src is not None:
+                    text.append(f"  {human_size(action.src.size)} arriving", style="dim")
             return text
         entry = index.entry(rel) if index else None
         text = Text(name)
-        action = self.view.by_path.get(rel) if self.view is not None else None
         if action is not None:
             text.append("  ")
             text.append_text(status_text(action))
