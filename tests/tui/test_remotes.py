@@ -90,7 +90,7 @@ async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree):
         assert isinstance(screen, RemotesScreen)
         table = screen.query_one(DataTable)
         assert table.row_count == 1
-        assert "secret=env:AAA_SECRET" in str(table.get_row("aaa")[2])
+        assert "secret=env:AAA_SECRET" in str(table.get_row("aaa")[3])
         # a plain-text secret is refused with the library's message, and the dialog stays open
         await fill_add_dialog(app, pilot, "bad", "s3://bucket", "secret=hunter2")
         await wait_for(pilot, lambda: "env:VARIABLE_NAME" in str(app.screen.query_one("#add-error").render()))

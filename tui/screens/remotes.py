@@ -197,8 +197,8 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
         table = self.query_one(DataTable)
         table.add_column("Name", key="name", width=16)
         table.add_column("URL", key="url", width=36)
-        table.add_column("Options", key="options")
         table.add_column("Check", key="check", width=10)
+        table.add_column("Options", key="options")
         self.reload()
         table.focus()
 
@@ -212,8 +212,8 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
             self.remotes = []
             self._status(str(exc), ok=False)
         for r in self.remotes:
-            table.add_row(Text(r.name, style="bold"), Text(r.url), Text(format_options(r.options), style="dim"),
-                          self._check_cell(r.name), key=r.name)
+            table.add_row(Text(r.name, style="bold"), Text(r.url), self._check_cell(r.name),
+                          Text(format_options(r.options), style="dim"), key=r.name)
         if not self.remotes and not self.query_one("#remote-status", Static).has_class("failed"):
             self._status("No saved remotes yet: press a to add one.")
         names = [r.name for r in self.remotes]

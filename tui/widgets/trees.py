@@ -243,7 +243,7 @@ class FileTree(Tree[NodeData]):
         text = Text(self._title, style="bold")
         if index is not None:
             files, size = index.stats.get("", (0, 0))
-            text.append(f"  {files:,} files, {human_size(size)}", style="dim")
+            text.append(f"  {files:,} file{'' if files == 1 else 's'}, {human_size(size)}", style="dim")
             if not index.listing.exists:
                 text.append("  (does not exist yet)", style="yellow")
         return text
