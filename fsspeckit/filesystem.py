@@ -85,10 +85,12 @@ def _backend_class(protocol: str):
             f"`pip install {package}`."
         ) from exc
     except ValueError as exc:
-        known = ", ".join(sorted(p for p in fsspec.available_protocols() if len(p) < 8)[:20])
+        import difflib
+
+        close = difflib.get_close_matches(protocol, fsspec.available_protocols(), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else " Common ones: file, memory, s3, gs, az, http, sftp."
         raise UnknownProtocolError(
-            f"Unknown protocol '{protocol}': fsspec has no filesystem by that name "
-            f"(known ones include {known})."
+            f"Unknown protocol '{protocol}': fsspec has no filesystem by that name.{hint}"
         ) from exc
 
 
