@@ -127,7 +127,7 @@ def copy_file(
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
     guard.size = size
-    if check_source and is_local(src_fs) and size is not None:
+    if check_source and is_local(src_fs) and not is_local(dst_fs) and size is not None:
         _check_local_source(src_path, size, mtime, "when the copy started")
     if is_local(dst_fs):
         written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source)
@@ -160,6 +160,10 @@ def _check_local_source(path: str, size: int, mtime: float | None, when: str) ->
         st = os.stat(path)
     except FileNotFoundError:
         raise SourceChangedError(f"{path}: the source file was removed {when}.") from None
+    _check_stat(st, path, size, mtime, when)
+
+
+def _check_stat(st, path: str, size: int, mtime: float | None, when: str) -> None:
     if st.st_size != size or (mtime is not None and abs(st.st_mtime - mtime) > 0.002):
         raise SourceChangedError(
             f"{path}: the source file changed {when} (size {size} -> {st.st_size}); it was not copied."
@@ -171,7 +175,8 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
 
     def fetch() -> int:
         if is_local(src_fs):
-            return _local_to_local(src_path, tmp, guard, chunk_size)
+            expect = (size, mtime) if check_source and size is not None else None
+            return _local_to_local(src_path, tmp, guard, chunk_size, expect)
         src_fs.get_file(src_path, tmp, callback=guard)
         n = os.path.getsize(tmp)
         if not guard.moved:
@@ -209,45 +214,48 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         raise
 
 
-def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int) -> int:
-    with open(src, "rb") as fsrc:
-        if os.fstat(fsrc.fileno()).st_size <= chunk_size:
-            # Small files: one kernel-side copy, without shutil.copyfile's extra stat calls.
-            with open(dst, "wb") as fdst:
-                written = _kernel_copy(fsrc, fdst)
-            guard.relative_update(written)
-            return written
-        written = 0
-        with open(dst, "wb") as fdst:
-            while True:
-                chunk = fsrc.read(chunk_size)
-                if not chunk:
-                    break
-                fdst.write(chunk)
-                written += len(chunk)
-                guard.relative_update(len(chunk))
-    return written
+def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int, expect=None) -> int:
+    """Copy with sendfile(2) on raw descriptors: no Python buffers, few system calls.
+
+    ``expect`` = (size, mtime) from the listing is checked on the open source,
+    so a file changed since the listing is refused before a byte is written.
+    """
+    fin = os.open(src, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if expect is not None:
+            _check_stat(os.fstat(fin), src, expect[0], expect[1], "when the copy started")
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            return _kernel_copy(fin, fout, guard, chunk_size)
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
 
 
-def _kernel_copy(fsrc, fdst) -> int:
-    """Copy an open file with sendfile(2); fall back to reads where the kernel cannot."""
-    fin, fout = fsrc.fileno(), fdst.fileno()
+def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
+    """sendfile(2) in chunks (a cancel point between chunks); plain reads where the kernel cannot."""
     written = 0
     try:
         while True:
-            n = os.sendfile(fout, fin, written, 1 << 30)
+            n = os.sendfile(fout, fin, written, chunk_size)
             if n == 0:
                 return written
             written += n
+            guard.relative_update(n)
     except OSError as exc:
         if written or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EBADF):
             raise
     while True:
-        chunk = fsrc.read(1 << 20)
+        chunk = os.read(fin, min(chunk_size, 1 << 20))
         if not chunk:
             return written
-        fdst.write(chunk)
+        view = memoryview(chunk)
+        while view:
+            k = os.write(fout, view)
+            view = view[k:]
         written += len(chunk)
+        guard.relative_update(len(chunk))
 
 
 def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int) -> int:
