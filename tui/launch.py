@@ -106,6 +106,7 @@ def run_app(argv: list[str] | None = None) -> int:
             app = SyncApp(Side("source", str(src), label="demo/source"),
                           Side("destination", str(dst), label="demo/destination"),
                           options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW)
+            _exit_on_hangup(app)  # a closed terminal still removes the demo's temporary folder
             app.run()
         return app.return_code or 0
     # The sides are resolved (fsspeckit.profiles.resolve_location) in the app's
@@ -116,6 +117,20 @@ def run_app(argv: list[str] | None = None) -> int:
                   options=options, scheduler=args.scheduler)
     app.run()
     return app.return_code or 0
+
+
+def _exit_on_hangup(app) -> None:
+    """Let SIGHUP/SIGTERM end the app normally, so ``finally`` blocks and cleanups run."""
+    import signal
+
+    def stop(signum, frame):  # runs on the main thread, the app's event loop thread
+        app.exit(return_code=128 + signum)
+
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        try:
+            signal.signal(sig, stop)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover
