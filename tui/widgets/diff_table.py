@@ -24,7 +24,7 @@ PAGE_SIZE = 500
 #: The Reason column gets at least this many cells; the Path column the longest path on the page if it fits.
 MIN_REASON = 24
 STATUS_WIDTH = 20
-SIZE_WIDTH = 8
+SIZE_WIDTH = 9  # "999 Bytes"
 
 
 class DiffTable(DataTable):
