@@ -39,6 +39,22 @@ def url_of(fs: fsspec.AbstractFileSystem, path: str = "") -> str:
     return f"{proto}://{full}"
 
 
+def check_overlap(src_fs, src_path: str, dst_fs, dst_path: str) -> None:
+    """Refuse a source and destination on the same store where one holds the other (as rclone does)."""
+    from .transfer import same_store
+
+    src_b, src_root = unwrap(src_fs, src_path)
+    dst_b, dst_root = unwrap(dst_fs, dst_path)
+    if not same_store(src_b, dst_b):
+        return
+    a, b = src_root.rstrip("/"), dst_root.rstrip("/")
+    if a == b or a.startswith(b + "/") or b.startswith(a + "/") or not a or not b:
+        raise ValueError(
+            f"The source {url_of(src_fs, src_path)} and the destination {url_of(dst_fs, dst_path)} overlap "
+            "(one is inside the other); choose folders side by side."
+        )
+
+
 def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_workers: int = DEFAULT_WORKERS,
                 cancel: threading.Event | None = None) -> int:
     """Hash the files whose comparison needs a checksum the listing lacks.
@@ -104,6 +120,7 @@ def plan_sync(
 ) -> Plan:
     """List both sides and plan the sync from ``src_path`` to ``dst_path``."""
     options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
         src = list_tree(src_fs, src_path, role="source")
         dst = list_tree(dst_fs, dst_path, role="destination")
@@ -197,6 +214,7 @@ def sync_dir(
     outcome; failures do not raise (see ``SyncResult.raise_for_errors``).
     """
     workers = _workers(parallel, n_jobs, max_workers)
+    check_overlap(src_fs, src_path, dst_fs, dst_path)
     src = list_tree(src_fs, src_path, role="source")
     if not src.exists and not allow_empty_source:
         raise SourceNotFoundError(

@@ -207,3 +207,16 @@ def test_progress_callback_counts_bytes(local_tree, tmp_path):
              progress_hook=seen.append)
     assert cb.size == 10_000 and cb.value == 10_000
     assert seen[-1].finished and seen[-1].files_done == 10 and seen[-1].bytes_done == 10_000
+
+
+def test_overlapping_source_and_destination_are_refused(local_tree):
+    src = local_tree({"a.txt": b"a"}, name="src")
+    fs = filesystem("file")
+    for dst in (src, src / "backup"):
+        with pytest.raises(ValueError, match="overlap"):
+            sync_dir(fs, fs, str(src), str(dst))
+    assert sorted(p.name for p in src.iterdir()) == ["a.txt"]
+    # Side by side is fine, and so is the same path on two different stores.
+    assert sync_dir(fs, fs, str(src), str(src) + "-copy").ok
+    mem = filesystem("memory://")
+    assert sync_dir(fs, mem, str(src), str(src)).ok
