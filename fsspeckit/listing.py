@@ -14,14 +14,14 @@ import logging
 import os
 import posixpath
 import stat as stat_module
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from .exceptions import DestinationError, FsspeckitError, SourceError, SourceNotFoundError
+from .exceptions import DestinationError, SourceError, SourceNotFoundError
 from .filesystem import unwrap
 from .retry import is_transient, retry_call
 from .times import entry_mtime

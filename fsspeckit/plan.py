@@ -9,7 +9,6 @@ before anything is written.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import logging
 import posixpath

@@ -15,10 +15,9 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 
 import fsspec
-from fsspec.callbacks import Callback, NoOpCallback
+from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 

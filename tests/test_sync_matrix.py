@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-import fsspeckit
 from fsspeckit import filesystem, sync_dir
 from fsspeckit.filesystem import unwrap
 from fsspeckit.listing import list_tree

@@ -16,39 +16,10 @@ import time
 from pathlib import Path
 
 from fsspec.implementations.dirfs import DirFileSystem
-from fsspec.implementations.memory import MemoryFileSystem
-from textual.app import App
+
+from .testing import ScreenHost, ThrottledMemoryFileSystem
 
 SIZE = (120, 36)
-
-
-class _ThrottledMemory(MemoryFileSystem):
-    """An in-memory source read 64 KiB at a time with a pause per read, so a run takes a while."""
-
-    protocol = ("throttledmem",)
-    blocksize = 64 * 1024
-    delay = 0.03
-
-    def _open(self, path, mode="rb", **kwargs):
-        f = super()._open(path, mode, **kwargs)
-        if "r" in mode:
-            read = f.read
-
-            def slow_read(n=-1):
-                time.sleep(self.delay)
-                return read(n)
-
-            f.read = slow_read
-        return f
-
-
-class _Host(App):
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self._screen = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen)
 
 
 async def _settle(app, pilot) -> None:
@@ -96,7 +67,7 @@ async def _run_shots(out: Path) -> list[str]:
     from fsspeckit.plan import SyncOptions, make_plan
     from tui.screens.run import RunScreen
 
-    backend = _ThrottledMemory(skip_instance_cache=True)
+    backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
     root = f"/screenshots-{os.getpid()}"
     for year in (2023, 2024):
         for month in range(1, 7):
@@ -112,7 +83,7 @@ async def _run_shots(out: Path) -> list[str]:
     plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions(),
                      src_url="memory://demo/sales", dst_url="./mirror")
     screen = RunScreen(plan, src_fs, dst_fs, {"max_workers": 4})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -124,7 +95,7 @@ async def _run_shots(out: Path) -> list[str]:
             await pilot.pause(0.05)
         await pilot.pause(0.1)
         app.save_screenshot(str(out / "progress.svg"))
-        _ThrottledMemory.delay = 0.0
+        ThrottledMemoryFileSystem.delay = 0.0
         await _settle(app, pilot)
         await pilot.pause(0.3)
         app.save_screenshot(str(out / "report.svg"))

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import os
 
-from textual.app import App
 from textual.widgets import DataTable, Static, Tree
 
 import fsspeckit
 from fsspeckit.listing import list_tree
 from tui.screens.layout import LayoutScreen
-
-
-class _Host(App):
-    def __init__(self, screen):
-        super().__init__()
-        self._screen = screen
-        self.dismissed = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen, self.dismissed.append)
+from tui.testing import ScreenHost
 
 
 async def test_layout_tree_and_key_table(local_tree):
@@ -32,7 +22,7 @@ async def test_layout_tree_and_key_table(local_tree):
     os.utime(root / "t/year=2023/month=01/a.parquet", (1672531200, 1672531200))  # 2023-01-01
     listing = list_tree(fsspeckit.filesystem(str(root)))
     screen = LayoutScreen(listing, "source")
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         keys = screen.query_one("#keys", DataTable)

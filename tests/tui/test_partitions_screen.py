@@ -9,20 +9,11 @@ import fsspeckit
 from fsspeckit.listing import list_tree
 from fsspeckit.plan import SyncOptions, make_plan
 from tui.screens.partitions import PartitionScreen, partition_values, predicate_from_selection
+from tui.testing import ScreenHost
 from tui.screens.report import ReportScreen
 from tui.screens.run import RunScreen
 
 SIZE = (120, 36)
-
-
-class _Host(App):
-    def __init__(self, screen):
-        super().__init__()
-        self._screen = screen
-        self.dismissed = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen, self.dismissed.append)
 
 
 def _sides(local_tree):
@@ -75,7 +66,7 @@ def test_predicate_from_selection():
 async def test_select_values_and_keys(local_tree):
     *_, sl, dl = _sides(local_tree)
     screen = PartitionScreen(sl, dl)
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         box = screen.query_one("#predicate", Input)
@@ -102,7 +93,7 @@ async def test_select_values_and_keys(local_tree):
 async def test_typed_predicate_validates_and_marks_values(local_tree):
     *_, sl, dl = _sides(local_tree)
     screen = PartitionScreen(sl, dl, current_predicate="region=eu")
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         regions = screen.query_one("#key-1", SelectionList)
@@ -129,7 +120,7 @@ async def test_typed_predicate_validates_and_marks_values(local_tree):
 
 async def test_cancel_and_no_filter(local_tree):
     *_, sl, dl = _sides(local_tree)
-    app = _Host(PartitionScreen(sl, dl, "year=2024"))
+    app = ScreenHost(PartitionScreen(sl, dl, "year=2024"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("escape")

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 
-from textual.app import App
 from textual.widgets import DataTable, Input, Label
 
 import fsspeckit
@@ -15,19 +14,10 @@ from fsspeckit.listing import list_tree
 from fsspeckit.plan import SyncOptions, make_plan
 from fsspeckit.result import Outcome, SyncResult
 from tui.screens.report import ReportScreen, merge_results
+from tui.testing import ScreenHost
 from tui.screens.run import RunScreen
 
 SIZE = (120, 36)
-
-
-class _Host(App):
-    def __init__(self, screen):
-        super().__init__()
-        self._screen = screen
-        self.dismissed = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen, self.dismissed.append)
 
 
 def _result() -> SyncResult:
@@ -40,7 +30,7 @@ def _result() -> SyncResult:
 
 async def test_summary_failures_and_export(tmp_path):
     screen = ReportScreen(_result())
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         summary = screen.query_one("#summary", DataTable)
@@ -91,7 +81,7 @@ async def test_retry_runs_only_the_failed_paths(local_tree):
     os.utime(src / "flaky.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
     screen = ReportScreen(first, plan=plan, src_fs=src_fs, dst_fs=dst_fs, apply_kwargs={"retries": 0})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not screen.query_one("#retry").disabled

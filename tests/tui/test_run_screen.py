@@ -6,50 +6,17 @@ import asyncio
 import os
 import time
 
-import pytest
 from fsspec.implementations.memory import MemoryFileSystem
-from textual.app import App
 from textual.widgets import Log, Static
 
 import fsspeckit
 from fsspeckit.listing import list_tree
 from fsspeckit.plan import SyncOptions, make_plan
 from tui.screens.report import ReportScreen
+from tui.testing import ScreenHost, ThrottledMemoryFileSystem
 from tui.screens.run import FileRow, RunScreen
 
 SIZE = (120, 36)
-
-
-class _Host(App):
-    """A bare app that opens one screen and records what it dismissed with."""
-
-    def __init__(self, screen):
-        super().__init__()
-        self._screen = screen
-        self.dismissed = []
-
-    def on_mount(self) -> None:
-        self.push_screen(self._screen, self.dismissed.append)
-
-
-class SlowMemoryFileSystem(MemoryFileSystem):
-    """A memory store that reads 64 KiB at a time, slowly: a throttled source."""
-
-    protocol = ("slowmem",)
-    blocksize = 64 * 1024
-    delay = 0.01
-
-    def _open(self, path, mode="rb", **kwargs):
-        f = super()._open(path, mode, **kwargs)
-        if "r" in mode:
-            read = f.read
-
-            def slow_read(n=-1):
-                time.sleep(self.delay)
-                return read(n)
-
-            f.read = slow_read
-        return f
 
 
 def _plan(src_fs, dst_fs, **options):
@@ -58,7 +25,7 @@ def _plan(src_fs, dst_fs, **options):
 
 
 def _slow_source(name: str, files: int, size: int):
-    backend = SlowMemoryFileSystem(skip_instance_cache=True)
+    backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
     root = f"/slow-{name}-{os.getpid()}-{time.monotonic_ns()}"
     for i in range(files):
         backend.pipe_file(f"{root}/big/part-{i}.bin", os.urandom(1024) * (size // 1024))
@@ -86,7 +53,7 @@ async def test_confirm_then_run_then_report(local_tree, tmp_path):
     dst = local_tree({"old.txt": b"gone soon", "a.txt": b"changed!"}, name="dst")
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
     screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = " ".join(str(w.render()) for w in screen.query("#confirm Static"))
@@ -110,7 +77,7 @@ async def test_back_from_confirmation_runs_nothing(local_tree):
     src = local_tree({"a.txt": b"a"}, name="src")
     dst = local_tree({}, name="dst")
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
-    app = _Host(RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs))
+    app = ScreenHost(RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("escape")
@@ -126,7 +93,7 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
     dst.mkdir()
     dst_fs = fsspeckit.filesystem(str(dst))
     screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -168,7 +135,7 @@ async def test_errors_show_live_with_their_cause(local_tree):
     plan = _plan(src_fs, dst_fs)
     (src / "gone.txt").unlink()  # the source changes after planning
     screen = RunScreen(plan, src_fs, dst_fs, {"retries": 0, "max_workers": 1})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -184,7 +151,7 @@ async def test_a_refused_run_says_why(local_tree):
     dst = local_tree({"x.txt": b"x", "y.txt": b"y"}, name="dst")
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
     screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_delete": 1})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -215,7 +182,7 @@ async def test_ten_thousand_small_files_do_not_flood_the_ui():
     src_fs = DirFileSystem(path=f"{root}/src", fs=backend)
     dst_fs = DirFileSystem(path=f"{root}/dst", fs=backend)
     screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 4})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
@@ -231,7 +198,7 @@ async def test_run_to_s3(s3, local_tree):
     src_fs = fsspeckit.filesystem(str(src))
     dst_fs = fsspeckit.filesystem(s3.url("out"), storage_options=s3.options)
     screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
-    app = _Host(screen)
+    app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
