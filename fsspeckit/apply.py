@@ -237,8 +237,10 @@ def apply_plan(
     if backup_dir:
         _, backup_root = unwrap(dst_fs, backup_dir)
     if refresh or (refresh is None and plan.loaded):
-        from .plan_check import refresh_plan
+        from .plan_check import raise_if_stale, refresh_plan
 
+        if plan.loaded:
+            raise_if_stale(plan, src_fs)  # before any write: the source must be what was planned
         plan = refresh_plan(plan, src_fs, dst_fs)
     cancel = cancel or threading.Event()
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=dry_run)

@@ -139,10 +139,10 @@ def refresh_plan(
         if a.kind == "delete" and a.path not in dst.entries:
             done[a.path] = "already deleted"
     if not done:
-        return plan
+        return replace(plan, loaded=False)  # refreshed: nothing more to check before applying
     logger.info("%d planned actions are already done", len(done))
     actions = tuple(_as_done(a, done[a.path]) if a.path in done else a for a in plan.actions)
-    return replace(plan, actions=actions)
+    return replace(plan, actions=actions, loaded=False)
 
 
 def _as_done(a: Action, reason: str) -> Action:

@@ -305,7 +305,7 @@ def test_saved_plan_applied_twice_does_the_remaining_work_only(s3, local_tree, t
     plan = Plan.load(tmp_path / "plan.json")
     from dataclasses import replace
 
-    first = apply_plan(replace(plan, actions=plan.actions[:10]), filesystem("file"), dst)
+    first = apply_plan(replace(plan, actions=plan.actions[:10], loaded=False), filesystem("file"), dst)
     assert len(first.copied) == 10
     second = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
     assert len(second.copied) == 10 and second.deleted == ["stale.txt"]
@@ -339,3 +339,16 @@ def test_cancel_mid_run_reports_exactly_what_landed(where, request, local_tree, 
     assert landed == set(result.copied), "the report and the destination disagree"
     assert 30 <= len(landed) < 150
     assert {o.path for o in result.outcomes if o.outcome == "cancelled"} == {f"f{i:03d}.bin" for i in range(150)} - landed
+
+
+def test_a_saved_plan_whose_source_changed_is_refused_before_any_write(local_tree, tmp_path):
+    from fsspeckit import Plan, StalePlanError, apply_plan, plan_sync
+
+    src = local_tree({"a.txt": b"a", "b.txt": b"b"}, name="src")
+    out = tmp_path / "out"
+    fs = filesystem("file")
+    plan_sync(fs, fs, str(src), str(out)).save(tmp_path / "plan.json")
+    (src / "b.txt").write_bytes(b"bigger now")
+    with pytest.raises(StalePlanError, match="b.txt"):
+        apply_plan(Plan.load(tmp_path / "plan.json"), fs, fs)
+    assert not out.exists()
