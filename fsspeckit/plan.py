@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
-import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Literal, Mapping
 
+from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
 from .exceptions import PlanError
+from .filters import path_filter  # noqa: F401 - re-exported
 from .listing import Entry, Listing
 
 logger = logging.getLogger(__name__)
@@ -40,20 +41,10 @@ __all__ = [
 PLAN_FORMAT_VERSION = 1
 
 Kind = Literal["copy", "update", "delete", "skip"]
-#: FreeFileSync-like categories of a path, before the strategy decides.
-Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded"]
 
 COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
 STRATEGIES = ("source_wins", "newer", "larger", "skip", "keep_both")
 _COMPARE_ALIASES = {"size+mtime": "size_mtime", "mtime": "size_mtime", "default": "size_mtime", "hash": "checksum", "md5": "checksum"}
-
-#: On a destination that keeps its own times (local), a copy is dated like its source;
-#: times closer than this are equal (float rounding of nanosecond times).
-LOCAL_WINDOW = 0.002
-#: Object stores record upload times at one-second precision: a copy is "clearly
-#: newer than its source" only beyond this margin; inside it, hashes decide.
-UPLOAD_WINDOW = 2.0
-
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
@@ -369,167 +360,6 @@ def conflict_name(path: str, dst: Entry | None) -> str:
     else:
         new = f"{stem}.conflict-{stamp}.{ext}"
     return posixpath.join(folder, new) if folder else new
-
-
-# --- comparison ------------------------------------------------------------
-
-def compare_entries(src: Entry, dst: Entry, compare: str, dst_upload_times: bool) -> tuple[Category, str]:
-    """Compare one path present on both sides: (category, reason).
-
-    ``conflict`` means the destination looks newer than the source, so the
-    strategy decides; ``changed`` means the source should replace it.
-    """
-    if compare == "always":
-        return "changed", "compare mode 'always'"
-    same_size = src.size == dst.size
-    if compare == "size":
-        return ("identical", "same size") if same_size else ("changed", f"size differs ({src.size} vs {dst.size} bytes)")
-    hashes = _comparable_hash(src, dst)
-    if compare == "checksum":
-        if not same_size:
-            return "changed", f"size differs ({src.size} vs {dst.size} bytes)"
-        if hashes is None:
-            return "changed", "no comparable checksum on both sides; copying to be safe"
-        algo, a, b = hashes
-        return ("identical", f"same size and {algo}") if a == b else _direction(src, dst, dst_upload_times, f"{algo} differs")
-    # size_mtime
-    if not same_size:
-        return _direction(src, dst, dst_upload_times, f"size differs ({src.size} vs {dst.size} bytes)")
-    if hashes is not None:
-        algo, a, b = hashes
-        return ("identical", f"same size and {algo}") if a == b else _direction(src, dst, dst_upload_times, f"same size, {algo} differs")
-    if src.mtime is None or dst.mtime is None:
-        return "identical", "same size (no modification time to compare)"
-    delta = dst.mtime - src.mtime
-    if dst_upload_times:
-        if delta >= UPLOAD_WINDOW:
-            return "identical", "same size, destination written after the source was last modified"
-        if delta >= -UPLOAD_WINDOW:
-            # Too close to call from one-second upload times, and no hashes to decide.
-            return "changed", "same size, source modified around the upload time (no checksum to confirm)"
-        return "changed", "same size, source modified after the destination was written"
-    if abs(delta) <= LOCAL_WINDOW:
-        return "identical", "same size and modification time"
-    if delta < 0:
-        return "changed", "same size, source is newer"
-    return "conflict", "same size, destination is newer than source"
-
-
-def _direction(src: Entry, dst: Entry, dst_upload_times: bool, why: str) -> tuple[Category, str]:
-    if not dst_upload_times and src.mtime is not None and dst.mtime is not None and dst.mtime > src.mtime + LOCAL_WINDOW:
-        return "conflict", f"{why}; destination is newer than source"
-    return "changed", why
-
-
-def _comparable_hash(src: Entry, dst: Entry) -> tuple[str, str, str] | None:
-    if src.md5 and dst.md5:
-        return "MD5", src.md5, dst.md5
-    if src.crc32c and dst.crc32c:
-        return "CRC32C", src.crc32c, dst.crc32c
-    return None
-
-
-def needs_hash(src: Entry, dst: Entry, compare: str, dst_upload_times: bool) -> bool:
-    """True when comparing this pair should first hash the side(s) lacking a checksum.
-
-    In checksum mode every same-size pair without comparable hashes; in the
-    default mode only pairs whose upload time is too close to the source's
-    modification time to decide.
-    """
-    if src.size != dst.size or _comparable_hash(src, dst) is not None:
-        return False
-    if compare == "checksum":
-        return True
-    if (compare == "size_mtime" and not dst_upload_times and src.md5 and dst.ctime is not None
-            and src.mtime is not None and dst.mtime is not None and abs(dst.mtime - src.mtime) <= LOCAL_WINDOW
-            and dst.ctime - src.mtime < UPLOAD_WINDOW):
-        # A local copy of an object dated to the second: it was written so soon
-        # after the upload that a same-second, same-size re-upload would look equal.
-        return True
-    if compare != "size_mtime" or not dst_upload_times or src.mtime is None or dst.mtime is None:
-        return False
-    delta = dst.mtime - src.mtime
-    return -UPLOAD_WINDOW <= delta < UPLOAD_WINDOW
-
-
-# --- the plan --------------------------------------------------------------
-
-def _glob_to_regex(patterns: tuple[str, ...]) -> re.Pattern | None:
-    """Compile globs: a pattern with '/' matches the whole relative path,
-    one without matches any path segment or the file name (like rsync/rclone);
-    ``**`` crosses folders."""
-    if not patterns:
-        return None
-    parts = []
-    for pat in patterns:
-        anchored = "/" in pat.strip("/") or pat.startswith("/")
-        body = _translate_glob(pat.strip("/"))
-        if anchored:
-            parts.append(f"(?:{body})(?:/.*)?")
-        else:
-            parts.append(f"(?:.*/)?(?:{body})(?:/.*)?")
-    return re.compile("^(?:" + "|".join(parts) + ")$", re.DOTALL)
-
-
-def _translate_glob(pat: str) -> str:
-    out = []
-    i = 0
-    while i < len(pat):
-        c = pat[i]
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pat.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape(c))
-            else:
-                inner = pat[i + 1:j]
-                if inner.startswith("!"):
-                    inner = "^" + inner[1:]
-                out.append(f"[{inner}]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
-
-
-def path_filter(options: SyncOptions, partition_filter: Callable[[dict], bool] | None = None) -> Callable[[str], bool] | None:
-    """A predicate on relative paths from include/exclude globs and a partition filter."""
-    inc = _glob_to_regex(options.include)
-    exc = _glob_to_regex(options.exclude)
-    part = partition_filter
-    if part is None and options.partitions:
-        from .partitions import compile_predicate
-
-        part = compile_predicate(options.partitions)
-    if inc is None and exc is None and part is None:
-        return None
-    if part is not None:
-        from .partitions import get_partitions_from_path
-
-    def keep(path: str) -> bool:
-        if inc is not None and not inc.match(path):
-            return False
-        if exc is not None and exc.match(path):
-            return False
-        if part is not None:
-            parts = get_partitions_from_path(path)
-            if not part(parts):
-                return False
-        return True
-
-    return keep
 
 
 def make_plan(
