@@ -200,6 +200,12 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         if is_local(src_fs):
             expect = (size, mtime) if check_source and size is not None else None
             return _local_to_local(src_path, tmp, guard, chunk_size, expect)
+        # A remote read opens the request before the local file: into a missing
+        # folder it would fail after the GET, and the retry below repeats the GET
+        # (one wasted request per new folder). A stat is cheaper than that.
+        folder = os.path.dirname(tmp)
+        if folder and not os.path.isdir(folder):
+            os.makedirs(folder, exist_ok=True)
         src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
         n = os.path.getsize(tmp)
         if not guard.moved:
