@@ -352,3 +352,23 @@ def test_a_saved_plan_whose_source_changed_is_refused_before_any_write(local_tre
     with pytest.raises(StalePlanError, match="b.txt"):
         apply_plan(Plan.load(tmp_path / "plan.json"), fs, fs)
     assert not out.exists()
+
+
+def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy, local_tree, monkeypatch, fast_retries):
+    import fsspeckit.transfer as transfer
+
+    # Upload in 5 MiB parts from 10 MiB on (instead of 16 MiB parts from 100 MiB).
+    monkeypatch.setattr(transfer, "_S3_MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(transfer, "_S3_PART", 5 * 2**20)
+    src = local_tree({"big.bin": os.urandom(12 * 2**20), "small.txt": b"s"})
+    proxy = fault_proxy(fail_rate=1.0, predicate=lambda r: r.method == "PUT" and "partNumber=2" in r.path)
+    dst = filesystem(f"s3://{s3.bucket}/up", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("file"), dst, str(src), "", retries=1, backoff=0.01)
+    assert result.copied == ["small.txt"]
+    (failed,) = result.failed
+    assert failed.path == "big.bin" and failed.attempts == 2
+    s3.fs.invalidate_cache()
+    assert not s3.fs.exists(s3.path("up/big.bin")), "a failed upload left an object"
+    uploads = s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", [])
+    assert uploads == [], "the multipart upload was not aborted"
+    assert proxy.faults_injected >= 2
