@@ -23,14 +23,36 @@ from .exceptions import (
 )
 from .filesystem import filesystem
 from .listing import Entry, Listing, list_tree
-from .parallel import run_parallel
-from .partition_ops import cleanup_old_partitions, sync_partitions
-from .partitions import diff_partitions, get_partitions_from_path, partition_index
 from .plan import Action, Plan, SyncOptions, make_plan
-from .predicates import compile_predicate
 from .result import Outcome, SyncResult
 from .sync import plan_sync, sync_dir, sync_files
-from .verify import validate_file_transfer
+
+# Loaded on first use, so that a plain sync does not pay for them at start-up.
+_LAZY = {
+    "cleanup_old_partitions": "partition_ops",
+    "sync_partitions": "partition_ops",
+    "diff_partitions": "partitions",
+    "get_partitions_from_path": "partitions",
+    "partition_index": "partitions",
+    "compile_predicate": "predicates",
+    "run_parallel": "parallel",
+    "validate_file_transfer": "verify",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fsspeckit' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 
