@@ -21,7 +21,7 @@ from .exceptions import EmptySourceError, SourceNotFoundError
 from .filesystem import unwrap
 from .listing import Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
-from .result import SyncResult
+from .result import Outcome, SyncResult
 from .state import SyncState
 from .transfer import file_md5
 
@@ -247,6 +247,10 @@ def sync_dir(
             state.close()
         if term is not None:
             term.close()
+    for rel, why in sorted(src.skipped.items()):
+        # Keys no file path can hold are never dropped silently: they are in the report.
+        result.outcomes.append(Outcome(rel, "skip", "skipped", error=f"not synced: {why}"))
+        logger.warning("not synced: %s (%s)", rel, why)
     if term is not None:
         term.report(result)
     return result
@@ -342,7 +346,6 @@ def sync_files(
     finally:
         if term is not None:
             term.close()
-    from .result import Outcome
 
     for rel in missing:
         result.outcomes.append(Outcome(rel, "copy", "failed", 0, 0, f"Not found: {join_path(src.root, rel)} is not in the source."))

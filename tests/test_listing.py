@@ -64,3 +64,15 @@ def test_local_listing_follows_nested_folders_and_unicode(tmp_path):
     os.utime(deep / "ü.txt", (1_500_000_000, 1_500_000_000))
     e = list_tree(filesystem("file"), str(tmp_path)).entries["ä ö/x/y/ü.txt"]
     assert e.size == 1 and e.modified == datetime.fromtimestamp(1_500_000_000, tz=timezone.utc)
+
+
+def test_keys_that_map_to_no_file_are_reported_by_the_sync(s3, tmp_path):
+    from fsspeckit import sync_dir
+
+    s3.fs.pipe_file(s3.path("t/real.txt"), b"r")
+    s3.fs.pipe_file(s3.path("t/a//b.txt"), b"b")
+    src = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    result = sync_dir(src, filesystem("file"), "/t", str(tmp_path / "out"))
+    assert result.copied == ["real.txt"]
+    (note,) = [o for o in result.outcomes if o.error and "not synced" in o.error]
+    assert "//" in note.error
