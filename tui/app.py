@@ -72,6 +72,15 @@ class SyncApp(App[None]):
         Binding("g", "toggle_log", "Log", show=False),
     ]
 
+    #: App keys that stay live while another screen (run, report, remotes...) is on top.
+    _ALWAYS_ACTIVE = frozenset({"quit", "help", "command_palette"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Plan keys act on the main screen only, never beneath a pushed screen."""
+        if len(self.screen_stack) > 1 and action not in self._ALWAYS_ACTIVE:
+            return False
+        return True
+
     # -- messages posted by the workers -----------------------------------------------
     class SideListed(Message):
         """One side was listed (and its filesystem created if needed)."""

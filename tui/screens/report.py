@@ -95,7 +95,7 @@ class ReportScreen(Screen[SyncResult]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="title")
-        yield DataTable(id="summary", show_cursor=False, zebra_stripes=True)
+        yield DataTable(id="summary", show_cursor=False, show_header=False, zebra_stripes=True)
         yield Static("", id="notes", markup=False)
         yield Static("", id="failed-title")
         yield DataTable(id="failed", cursor_type="row", zebra_stripes=True)

@@ -106,7 +106,7 @@ class RunScreen(Screen[SyncResult | None]):
         Binding("y", "start", "Start", show=False),
         Binding("p,space", "toggle_pause", "Pause/resume"),
         Binding("c", "cancel_run", "Cancel run"),
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back/cancel"),
     ]
 
     class ProgressUpdate(Message):
