@@ -7,6 +7,8 @@ import tomllib
 
 import pytest
 
+import fsspeckit
+
 from fsspeckit import profiles
 from fsspeckit.profiles import (
     ProfileError,
@@ -200,3 +202,19 @@ def test_test_remote_s3_failures_are_named(s3, fault_proxy, monkeypatch):
     proxy.errors = ((403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."),)
     ok, msg = profiles.test_remote("denied")
     assert not ok and "credentials were rejected" in msg
+
+
+def test_gcs_remote_against_the_emulator(gcs, tmp_path):
+    from fsspeckit import sync_dir
+
+    gcs.fs.pipe_file(f"{gcs.bucket}/data/a.txt", b"a")
+    opts = {"endpoint_url": gcs.endpoint, "token": "anon", "project": "test"}
+    add_remote("gcs-em", f"gs://{gcs.bucket}/data", opts)
+    add_remote("g-missing", "gs://no-such-gcs-bucket", opts)
+    ok, msg = profiles.test_remote("gcs-em")
+    assert ok, msg
+    ok, msg = profiles.test_remote("g-missing")
+    assert not ok and "no-such-gcs-bucket" in msg
+    fs, path = resolve_location("gcs-em:")
+    result = sync_dir(fs, fsspeckit.filesystem("file"), path, str(tmp_path / "out"), n_jobs=1)
+    assert result.copied == ["a.txt"] and (tmp_path / "out" / "a.txt").read_bytes() == b"a"
