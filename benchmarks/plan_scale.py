@@ -8,21 +8,10 @@ sizes, 1 % missing and 1 % extra files, over hive-style paths.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS (VmHWM starts afresh at exec, unlike ru_maxrss after a fork)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+from benchmarks.rss import peak_rss_mb
 
 
 def main(n: int) -> dict:
