@@ -300,16 +300,21 @@ def apply_plan(
                 _verify_checksum(src_b, src_path, dst_b, dst_path, a, cancel)
             return written
 
+        aside = None  # where the destination's old version was moved before the copy
         try:
             if a.keep_as and a.dst is not None:
-                _move(dst_b, dst_path, join_path(plan.dst_root, a.keep_as))
+                aside = join_path(plan.dst_root, a.keep_as)
+                _move(dst_b, dst_path, aside)
             elif backup_root and a.kind == "update" and a.dst is not None:
-                backup_path = join_path(backup_root, a.path)
+                aside = backup_path = join_path(backup_root, a.path)
                 _move(dst_b, dst_path, backup_path)
             written, attempts = retry_call(attempt, retries=retries, backoff=backoff, cancel=cancel)
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
+            if aside is not None:
+                _put_back(dst_b, aside, dst_path)
+                backup_path = None
             attempts = getattr(exc, "fsspeckit_attempts", 1)
             tracker.end_file(a.path, False, moved[0], size or 0, describe_error(exc))
             kind = "cancelled" if isinstance(exc, SyncCancelled) else "failed"
@@ -404,6 +409,15 @@ def _move(fs, src: str, dst: str) -> None:
         os.replace(src, dst)
     else:
         fs.mv(src, dst)
+
+
+def _put_back(fs, aside: str, path: str) -> None:
+    """After a failed copy, return the old version moved aside (backup or keep-both) to its place."""
+    try:
+        if not fs.exists(path):
+            _move(fs, aside, path)
+    except Exception:  # noqa: BLE001 - the old version is still safe where it was moved
+        logger.warning("the previous version of %s stays at %s", path, aside)
 
 
 def _remove_partials(fs, partials: list[str]) -> int:

@@ -372,3 +372,24 @@ def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy
     uploads = s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", [])
     assert uploads == [], "the multipart upload was not aborted"
     assert proxy.faults_injected >= 2
+
+
+def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, monkeypatch):
+    import fsspeckit.transfer as transfer
+
+    src = local_tree({"a.txt": b"new version"}, name="src")
+    dst = local_tree({"a.txt": b"old"}, name="dst")
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(transfer, "_local_to_local", broken)
+    fs = filesystem("file")
+    result = sync_dir(fs, fs, str(src), str(dst), backup_dir=str(dst.parent / "bak"))
+    (failed,) = result.failed
+    assert failed.backup is None
+    assert (dst / "a.txt").read_bytes() == b"old"  # not left only in the backup folder
+    os.utime(src / "a.txt", (1_000_000, 1_000_000))  # the destination is newer: a conflict, keep both
+    result = sync_dir(fs, fs, str(src), str(dst), strategy="keep_both")
+    assert result.failed and result.failed[0].path == "a.txt"
+    assert (dst / "a.txt").read_bytes() == b"old" and sorted(p.name for p in dst.iterdir()) == ["a.txt"]
