@@ -181,6 +181,38 @@ def entry_from_info(rel: str, info: dict) -> Entry:
     return Entry(rel, int(info.get("size") or 0), mtime, md5, crc, str(etag) if etag else None)
 
 
+def _iso_utc(value):
+    """botocore's timestamp parser, with a fast path for the ISO-8601 UTC form S3 listings use."""
+    if isinstance(value, str) and value.endswith("Z") and len(value) in (20, 24) and value[10] == "T":
+        try:
+            return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    from botocore.utils import parse_timestamp
+
+    return parse_timestamp(value)
+
+
+def _fast_listing_times(backend) -> None:
+    """Let an s3fs client parse listing timestamps with ``fromisoformat``.
+
+    botocore's general parser (dateutil) took 40 % of the client's CPU in a
+    10,000-object listing; pages are fetched one after another, so that time
+    adds to the wall time. Only this filesystem's client is changed.
+    """
+    if not type(backend).__module__.startswith("s3fs"):
+        return
+    try:
+        # botocore makes a parser per response from its endpoint's factory (one per session).
+        factory = backend.s3._endpoint._response_parser_factory
+        if getattr(factory, "_fsspeckit_fast_times", False):
+            return
+        factory.set_parser_defaults(timestamp_parser=_iso_utc)
+        factory._fsspeckit_fast_times = True
+    except Exception:  # noqa: BLE001 - a different client layout: keep botocore's parser
+        logger.debug("keeping botocore's timestamp parser", exc_info=True)
+
+
 def _scan_local(root: str, listing: Listing) -> None:
     """Walk a local folder with os.scandir: one stat per file, no per-file Python objects beyond the entry."""
     entries = listing.entries
@@ -261,6 +293,7 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         _scan_local(root, listing)
         return listing
     try:
+        _fast_listing_times(backend)
         found, _ = retry_call(lambda: backend.find(root, withdirs=False, detail=True), retries=retries, backoff=0.5,
                               transient=_worth_relisting)
     except FileNotFoundError:

@@ -76,3 +76,20 @@ def test_keys_that_map_to_no_file_are_reported_by_the_sync(s3, tmp_path):
     assert result.copied == ["real.txt"]
     (note,) = [o for o in result.outcomes if o.error and "not synced" in o.error]
     assert "//" in note.error
+
+
+def test_fast_listing_timestamps_agree_with_botocore(s3):
+    from botocore.utils import parse_timestamp
+
+    from fsspeckit.listing import _iso_utc
+
+    for text in ("2026-11-29T10:20:01.123Z", "2026-11-29T10:20:01Z", "2026-11-29T10:20:01.123456Z",
+                 "Sun, 29 Nov 2026 10:20:01 GMT", "2026-11-29T10:20:01+01:00"):
+        assert _iso_utc(text) == parse_timestamp(text), text
+    s3.fs.pipe_file(s3.path("t/a.txt"), b"a")
+    fs = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    entry = list_tree(fs, "/t").entries["a.txt"]
+    factory = fs.fs.s3._endpoint._response_parser_factory
+    assert getattr(factory, "_fsspeckit_fast_times", False)
+    raw = s3.fs.info(s3.path("t/a.txt"))["LastModified"]  # another client, botocore's own parser
+    assert entry.mtime == raw.timestamp()
