@@ -93,8 +93,7 @@ def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_wo
 def _options(delete, compare, strategy, include, exclude, modified_after, partitions) -> SyncOptions:
     return SyncOptions(
         compare=compare, strategy=strategy, delete=delete,
-        include=tuple([include] if isinstance(include, str) else (include or ())),
-        exclude=tuple([exclude] if isinstance(exclude, str) else (exclude or ())),
+        include=include, exclude=exclude,  # SyncOptions turns a glob or a list into a tuple
         modified_after=modified_after,
         partitions=partitions if isinstance(partitions, str) else None,
     )
