@@ -220,3 +220,26 @@ def test_overlapping_source_and_destination_are_refused(local_tree):
     assert sync_dir(fs, fs, str(src), str(src) + "-copy").ok
     mem = filesystem("memory://")
     assert sync_dir(fs, mem, str(src), str(src)).ok
+
+
+def test_local_mixed_sizes_copy_large_files_alongside_small_ones(local_tree, tmp_path):
+    """Local to local, files above the small-file limit go to threads while small ones
+    are copied in the calling thread; the report keeps plan order and names a failure."""
+    from fsspeckit.apply import SMALL_LOCAL_FILE, apply_plan
+
+    files = {f"small/s{i:03d}.txt": os.urandom(100 + i) for i in range(60)}
+    files.update({f"large/l{i:02d}.bin": os.urandom(SMALL_LOCAL_FILE + 1 + i) for i in range(12)})
+    src = local_tree(files, name="src")
+    fs = filesystem("file")
+    dst = tmp_path / "out"
+    plan = fsspeckit.plan_sync(fs, fs, str(src), str(dst))
+    os.remove(src / "large" / "l05.bin")  # vanishes between plan and copy
+    os.remove(src / "small" / "s007.txt")
+    result = apply_plan(plan, fs, fs)
+    assert [o.path for o in result.outcomes] == [a.path for a in plan.actions]
+    failed = sorted(o.path for o in result.outcomes if o.outcome == "failed")
+    assert failed == ["large/l05.bin", "small/s007.txt"]
+    for rel, data in files.items():
+        if rel not in failed:
+            assert (dst / rel).read_bytes() == data, rel
+    assert not any(".fsspeckit-partial-" in p.name for p in dst.rglob("*"))
