@@ -39,9 +39,13 @@ def is_partial_name(name: str) -> bool:
     return PARTIAL_MARK in posixpath.basename(name)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Entry:
-    """One file in a listing."""
+    """One file in a listing. Treat it as immutable (``dataclasses.replace`` makes a changed copy).
+
+    Not a frozen dataclass only because a frozen ``__init__`` costs 0.6 us instead
+    of 0.17 us, and a listing builds one per file.
+    """
 
     path: str  # relative POSIX path under the listed root
     size: int
@@ -216,6 +220,9 @@ def _fast_listing_times(backend) -> None:
 def _scan_local(root: str, listing: Listing) -> None:
     """Walk a local folder with os.scandir: one stat per file, no per-file Python objects beyond the entry."""
     entries = listing.entries
+    is_reg = stat_module.S_ISREG
+    mark = PARTIAL_MARK
+    make = Entry
     stack = [("", root)]
     while stack:
         prefix, folder = stack.pop()
@@ -236,12 +243,12 @@ def _scan_local(root: str, listing: Listing) -> None:
                     st = d.stat()
                 except FileNotFoundError:
                     continue  # vanished or broken symlink
-                if not stat_module.S_ISREG(st.st_mode):
+                if not is_reg(st.st_mode):
                     continue
-                if PARTIAL_MARK in name:
+                if mark in name:
                     listing.partials.append(d.path)
                     continue
-                entries[rel] = Entry(rel, st.st_size, st.st_mtime, ctime=st.st_ctime)
+                entries[rel] = make(rel, st.st_size, st.st_mtime, None, None, None, st.st_ctime)
 
 
 def _worth_relisting(exc: BaseException) -> bool:

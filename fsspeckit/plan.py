@@ -89,9 +89,13 @@ class SyncOptions:
         return cls(**known)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Action:
-    """What the sync will do with one relative path, and why."""
+    """What the sync will do with one relative path, and why.
+
+    Treat it as immutable (``dataclasses.replace`` makes a changed copy); it is
+    not frozen for the same reason as ``Entry``: a plan builds one per path.
+    """
 
     path: str
     kind: Kind
