@@ -23,7 +23,7 @@ from .listing import Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .result import Outcome, SyncResult
 from .state import SyncState
-from .transfer import file_md5
+from .transfer import file_md5, is_local
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,45 @@ def _options(delete, compare, strategy, include, exclude, modified_after, partit
     )
 
 
+def list_both(src_fs, src_path: str, dst_fs, dst_path: str) -> tuple[Listing, Callable[[], Listing]]:
+    """List the source now and the destination alongside it when either side is remote.
+
+    Returns the source listing and a function that gives the destination's.
+    A remote listing mostly waits on the network, so the other side's listing
+    costs no wall time there. Listing only reads: a missing source still
+    changes nothing, and its error comes first (a destination error is only
+    raised when the destination listing is asked for).
+    """
+    src_local = is_local(unwrap(src_fs, "")[0])
+    dst_local = is_local(unwrap(dst_fs, "")[0])
+    if src_local and dst_local:
+        src = list_tree(src_fs, src_path, role="source")
+        return src, lambda: list_tree(dst_fs, dst_path, role="destination")
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["listing"] = list_tree(dst_fs, dst_path, role="destination")
+        except BaseException as exc:  # noqa: BLE001 - raised when the listing is asked for
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="fsspeckit-list-destination", daemon=True)
+    worker.start()
+    try:
+        src = list_tree(src_fs, src_path, role="source")
+    except BaseException:
+        worker.join()
+        raise
+
+    def destination() -> Listing:
+        worker.join()
+        if "error" in box:
+            raise box["error"]
+        return box["listing"]
+
+    return src, destination
+
+
 def plan_sync(
     src_fs: fsspec.AbstractFileSystem,
     dst_fs: fsspec.AbstractFileSystem,
@@ -121,8 +160,8 @@ def plan_sync(
     options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
-        src = list_tree(src_fs, src_path, role="source")
-        dst = list_tree(dst_fs, dst_path, role="destination")
+        src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
+        dst = pending_dst()
     else:
         src, dst = listings
     fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel)
@@ -214,7 +253,7 @@ def sync_dir(
     """
     workers = _workers(parallel, n_jobs, max_workers)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
-    src = list_tree(src_fs, src_path, role="source")
+    src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
     if not src.exists and not allow_empty_source:
         raise SourceNotFoundError(
             f"The source {url_of(src_fs, src_path)} does not exist; nothing was changed. "
@@ -226,7 +265,7 @@ def sync_dir(
             "(a sync from it would delete everything on the destination). "
             "Pass allow_empty_source=True if that is meant."
         )
-    dst = list_tree(dst_fs, dst_path, role="destination")
+    dst = pending_dst()
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
