@@ -393,3 +393,39 @@ def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, mon
     result = sync_dir(fs, fs, str(src), str(dst), strategy="keep_both")
     assert result.failed and result.failed[0].path == "a.txt"
     assert (dst / "a.txt").read_bytes() == b"old" and sorted(p.name for p in dst.iterdir()) == ["a.txt"]
+
+
+def test_s3_deletes_go_out_in_batches(s3, fault_proxy, local_tree, monkeypatch):
+    import fsspeckit.apply as apply_mod
+
+    monkeypatch.setattr(apply_mod, "S3_DELETE_BATCH", 3)
+    src = local_tree({"keep.txt": b"k"})
+    for i in range(7):
+        s3.fs.pipe_file(s3.path(f"d/old/{i}.txt"), b"x" * (i + 1))
+    s3.fs.pipe_file(s3.path("d/keep.txt"), b"k")
+    proxy = fault_proxy()
+    dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("file"), dst, str(src), "/d")
+    assert result.ok, result.summary()
+    assert sorted(result.deleted) == [f"old/{i}.txt" for i in range(7)]
+    batches = [e for e in proxy.log if e[1] == "POST" and "delete" in e[2]]
+    singles = [e for e in proxy.log if e[1] == "DELETE"]
+    assert len(batches) == 3 and singles == []  # 3 + 3 + 1 keys
+    s3.fs.invalidate_cache()
+    assert s3.fs.find(s3.path("d")) == [s3.path("d/keep.txt")]
+
+
+def test_s3_failed_batch_delete_falls_back_to_one_by_one(s3, fault_proxy, local_tree):
+    src = local_tree({"keep.txt": b"k"})
+    for name in ("a", "b", "bad"):
+        s3.fs.pipe_file(s3.path(f"d/{name}.txt"), b"x")
+    # The batch request is refused outright; then one key is refused on its own.
+    proxy = fault_proxy(fail_rate=1.0, errors=[(403, "AccessDenied", "Access Denied")],
+                        predicate=lambda r: r.method == "POST" or (r.method == "DELETE" and "bad" in r.path))
+    dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("file"), dst, str(src), "/d", retries=2, backoff=0.01)
+    assert sorted(result.deleted) == ["a.txt", "b.txt"]
+    (bad,) = [o for o in result.outcomes if o.outcome == "failed"]
+    assert bad.path == "bad.txt" and "denied" in bad.error.lower()
+    s3.fs.invalidate_cache()
+    assert sorted(s3.fs.find(s3.path("d"))) == [s3.path("d/bad.txt"), s3.path("d/keep.txt")]
