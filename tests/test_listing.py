@@ -93,3 +93,22 @@ def test_fast_listing_timestamps_agree_with_botocore(s3):
     assert getattr(factory, "_fsspeckit_fast_times", False)
     raw = s3.fs.info(s3.path("t/a.txt"))["LastModified"]  # another client, botocore's own parser
     assert entry.mtime == raw.timestamp()
+
+
+def test_local_listing_follows_links_once_and_matches_a_walk(tmp_path):
+    root = tmp_path / "src"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "f.txt").write_bytes(b"12345")
+    (root / "top.txt").write_bytes(b"x")
+    (root / "a" / "loop").symlink_to(root)  # a link back to the root: listed once, no endless walk
+    (root / "elsewhere").mkdir()
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "s.txt").write_bytes(b"shared")
+    (root / "elsewhere" / "linked").symlink_to(tmp_path / "shared")
+    (root / "broken").symlink_to(tmp_path / "missing")
+    listing = list_tree(filesystem("file"), str(root))
+    assert sorted(listing.entries) == ["a/b/f.txt", "elsewhere/linked/s.txt", "top.txt"]
+    assert listing.entries["a/b/f.txt"].size == 5
+    st = os.stat(root / "a" / "b" / "f.txt")
+    assert listing.entries["a/b/f.txt"].mtime == st.st_mtime
+    assert listing.entries["a/b/f.txt"].ctime == st.st_ctime
