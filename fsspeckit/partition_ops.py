@@ -11,7 +11,9 @@ import logging
 from typing import Any, Callable, Mapping, Sequence
 
 import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
+from .apply import _prune_empty_dirs
 from .filesystem import unwrap
 from .listing import join_path, rel_key
 from .partitions import get_partitions_from_path, value_sort_key
@@ -140,7 +142,8 @@ def cleanup_old_partitions(
     ``year=*/month=*`` keeps the last 12 months across years. Returns the
     folders deleted, as ``base_path`` joined with the folder
     (``"/data/year=2022/month=01"``), or with ``dry_run=True`` the same list
-    with nothing deleted. Parent folders left empty stay. See
+    with nothing deleted. On a local disk, parent folders the deletion left
+    empty are removed too (never ``base_path`` itself). See
     ``retention_plan`` for the ordering and ``per``.
     """
     backend, root = unwrap(fs, base_path)
@@ -155,4 +158,7 @@ def cleanup_old_partitions(
         return shown
     logger.info("Deleting %d old partition folders under %s (%s, keep %d)", len(doomed), base_path, partition_key, keep_count)
     backend.rm([join_path(root, rel) for rel in doomed], recursive=True)
+    if isinstance(backend, LocalFileSystem):
+        # Object stores have no folders; on a disk, ``year=2022/`` emptied of its months goes too.
+        _prune_empty_dirs(root, doomed)
     return shown

@@ -254,6 +254,8 @@ def test_retention_keeps_the_last_12_months_across_years(src):
     left = partition_index(list_tree(fs, str(src)))
     assert set(left.by_key()["year"]) == {"2024"}
     assert len(left.by_key()["month"]) == 12
+    # The years emptied of their months are gone too; the base folder and its other files stay.
+    assert sorted(p.name for p in src.iterdir()) == ["_SUCCESS", "year=2024"]
     assert cleanup_old_partitions(fs, base, "month", 12) == []
 
 
