@@ -243,8 +243,11 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         raise
 
 
+_COPY_FILE_RANGE = getattr(os, "copy_file_range", None)
+
+
 def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int, expect=None) -> int:
-    """Copy with sendfile(2) on raw descriptors: no Python buffers, few system calls.
+    """Copy in the kernel on raw descriptors: no Python buffers, few system calls.
 
     ``expect`` = (size, mtime) from the listing is checked on the open source,
     so a file changed since the listing is refused before a byte is written.
@@ -262,9 +265,31 @@ def _local_to_local(src: str, dst: str, guard: _Guard, chunk_size: int, expect=N
         os.close(fin)
 
 
+_KERNEL_REFUSALS = (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EBADF, errno.EPERM)
+
+
 def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
-    """sendfile(2) in chunks (a cancel point between chunks); plain reads where the kernel cannot."""
+    """Let the kernel copy, in chunks (a cancel point between chunks).
+
+    copy_file_range(2) first: on copy-on-write filesystems (btrfs, XFS) it
+    shares the blocks instead of copying them, and NFS copies on the server.
+    Where it is refused (another filesystem, an old kernel), or copies nothing
+    from a non-empty file, sendfile(2); plain reads where neither works.
+    """
     written = 0
+    if _COPY_FILE_RANGE is not None:
+        try:
+            while True:
+                n = _COPY_FILE_RANGE(fin, fout, chunk_size)
+                if n == 0:
+                    break
+                written += n
+                guard.relative_update(n)
+        except OSError as exc:
+            if written or exc.errno not in _KERNEL_REFUSALS:
+                raise
+        if written:
+            return written
     try:
         while True:
             n = os.sendfile(fout, fin, written, chunk_size)
@@ -273,7 +298,7 @@ def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
             written += n
             guard.relative_update(n)
     except OSError as exc:
-        if written or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EXDEV, errno.EBADF):
+        if written or exc.errno not in _KERNEL_REFUSALS:
             raise
     while True:
         chunk = os.read(fin, min(chunk_size, 1 << 20))
