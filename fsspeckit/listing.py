@@ -335,6 +335,65 @@ def _missing_bucket_message(fs, root: str) -> str | None:
     return None
 
 
+#: At most this many folder listings in flight at once when a listing is split.
+SPLIT_LISTINGS = 16
+
+
+def _find_files(backend, root: str) -> dict:
+    """``find(root, withdirs=False, detail=True)``; on S3 split by top-level folder.
+
+    One S3 listing is a chain of 1,000-key pages, each asked for only after
+    the previous one is parsed, so the client's parsing and the server's
+    work add up. Split at the first level with folders (one delimited
+    request), the folders are listed at once and parsing overlaps the waits
+    (a no-op sync of 10,000 files in 4 top folders to moto: 2.00 s -> 1.84 s,
+    the server's CPU unchanged). Where the first levels hold a single folder
+    the split looks one level deeper (at most 3); a whole bucket, and keys
+    that map to no folder ('//'), keep the plain listing.
+    """
+    if not (type(backend).__module__.startswith("s3fs") and hasattr(backend, "_lsdir")):
+        return backend.find(root, withdirs=False, detail=True)
+    from fsspec.asyn import sync
+
+    return sync(backend.loop, _find_split, backend, root)
+
+
+async def _find_split(backend, root: str) -> dict:
+    import asyncio
+
+    base = root.rstrip("/")
+    if not base or "/" not in base:
+        return await backend._find(root, withdirs=False, detail=True)  # a whole bucket: plain listing
+    found: dict = {}
+    folders: list[str] = []
+    here = base
+    for _ in range(3):
+        level = await backend._lsdir(here, refresh=True, delimiter="/")
+        files = [i for i in level if i.get("type") != "directory"]
+        dirs = [i["name"].rstrip("/") for i in level if i.get("type") == "directory"]
+        if any("//" in d + "/" or d in (here, "") or not d.startswith(here + "/") for d in dirs) or (
+                not dirs and not files):
+            return await backend._find(root, withdirs=False, detail=True)
+        for info in files:
+            found[info["name"]] = info
+        if len(dirs) == 1 and not files:
+            here = dirs[0]  # one folder only: look a level deeper
+            continue
+        folders = dirs
+        break
+    else:
+        folders = [here]
+    gate = asyncio.Semaphore(SPLIT_LISTINGS)
+
+    async def one(folder: str) -> dict:
+        async with gate:
+            return await backend._find(folder, withdirs=False, detail=True)
+
+    for part in await asyncio.gather(*(one(f) for f in folders)):
+        found.update(part)
+    return found
+
+
 def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source", retries: int = 3) -> Listing:
     """List every file under ``path`` on ``fs``, recursively, in one listing call.
 
@@ -358,7 +417,7 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         return listing
     try:
         _fast_listing_times(backend)
-        found, _ = retry_call(lambda: backend.find(root, withdirs=False, detail=True), retries=retries, backoff=0.5,
+        found, _ = retry_call(lambda: _find_files(backend, root), retries=retries, backoff=0.5,
                               transient=_worth_relisting)
     except FileNotFoundError:
         msg = _missing_bucket_message(backend, root)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
+import pytest
+
 from fsspeckit import filesystem
 from fsspeckit.listing import entry_from_info, list_tree
 
@@ -112,3 +114,30 @@ def test_local_listing_follows_links_once_and_matches_a_walk(tmp_path):
     st = os.stat(root / "a" / "b" / "f.txt")
     assert listing.entries["a/b/f.txt"].mtime == st.st_mtime
     assert listing.entries["a/b/f.txt"].ctime == st.st_ctime
+
+
+LAYOUTS = {
+    "hive": ["year=2023/month=01/a.csv", "year=2023/month=02/b.csv", "year=2024/month=01/c.csv", "top.txt"],
+    "one-folder-chain": ["only/deeper/x=1/a", "only/deeper/x=2/b", "only/deeper/x=2/c"],
+    "flat": ["a", "b", "c d.txt"],
+    "markers": ["", "sub/", "sub/f", "other/g", "other/h/"],
+    "double-slash": ["a//b", "c/d", "/e"],
+    "unicode": ["ä ö/ü.txt", "ä ö/x/y.txt", "z/ß"],
+    "deep-single": ["k/l/m/n/o/p.txt"],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_split_s3_listing_equals_the_plain_listing(s3, layout):
+    """The S3 listing split by folder must see exactly what one plain find sees."""
+    from fsspeckit.listing import _find_files
+
+    for key in LAYOUTS[layout]:
+        s3.fs.pipe_file(s3.path(f"root/{key}"), b"x" * len(key))
+    s3.fs.pipe_file(s3.path("root-sibling/not-mine.txt"), b"n")  # shares the prefix text, not the folder
+    s3.fs.invalidate_cache()
+    plain = s3.fs.find(s3.path("root"), withdirs=False, detail=True)
+    s3.fs.invalidate_cache()
+    split = _find_files(s3.fs, s3.path("root"))
+    assert sorted(split) == sorted(plain)
+    assert {k: v["size"] for k, v in split.items()} == {k: v["size"] for k, v in plain.items()}
