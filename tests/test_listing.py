@@ -141,3 +141,23 @@ def test_split_s3_listing_equals_the_plain_listing(s3, layout):
     split = _find_files(s3.fs, s3.path("root"))
     assert sorted(split) == sorted(plain)
     assert {k: v["size"] for k, v in split.items()} == {k: v["size"] for k, v in plain.items()}
+
+
+def test_s3_listing_of_a_hive_tree_lists_its_top_folders_at_once(s3, monkeypatch):
+    """The split happens: one listing per top-level folder, not one chain of pages for all."""
+    from fsspeckit.listing import _find_files
+
+    for key in LAYOUTS["hive"]:
+        s3.fs.pipe_file(s3.path(f"root/{key}"), b"x")
+    calls = []
+    real = type(s3.fs)._find
+
+    async def recording(self, path, *args, **kwargs):
+        calls.append(path)
+        return await real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(type(s3.fs), "_find", recording)
+    s3.fs.invalidate_cache()
+    found = _find_files(s3.fs, s3.path("root"))
+    assert sorted(calls) == [s3.path("root/year=2023"), s3.path("root/year=2024")]
+    assert len(found) == len(LAYOUTS["hive"])
