@@ -369,23 +369,10 @@ def _run_local(fn, transfers: list[Action], workers: int, cancel) -> list[Outcom
         return _run_all(fn, large, threads, None, cancel)
     # A feeder thread keeps the pool busy with the large files while this thread
     # copies the small ones.
-    box: dict = {}
-
-    def feed() -> None:
-        try:
-            box["large"] = _run_all(fn, large, threads, None, cancel)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    feeder = threading.Thread(target=feed, name="fsspeckit-feeder", daemon=True)
-    feeder.start()
-    try:
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsspeckit-feeder") as feeder:
+        large_done = feeder.submit(_run_all, fn, large, threads, None, cancel)
         done = {a.path: fn(a) for a in small}
-    finally:
-        feeder.join()
-    if "error" in box:
-        raise box["error"]
-    done.update((o.path, o) for o in box["large"])
+        done.update((o.path, o) for o in large_done.result())
     return [done[a.path] for a in transfers]
 
 

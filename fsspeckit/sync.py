@@ -113,27 +113,17 @@ def list_both(src_fs, src_path: str, dst_fs, dst_path: str) -> tuple[Listing, Ca
     if src_local and dst_local:
         src = list_tree(src_fs, src_path, role="source")
         return src, lambda: list_tree(dst_fs, dst_path, role="destination")
-    box: dict = {}
-
-    def run() -> None:
-        try:
-            box["listing"] = list_tree(dst_fs, dst_path, role="destination")
-        except BaseException as exc:  # noqa: BLE001 - raised when the listing is asked for
-            box["error"] = exc
-
-    worker = threading.Thread(target=run, name="fsspeckit-list-destination", daemon=True)
-    worker.start()
+    lister = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsspeckit-list-destination")
+    pending = lister.submit(list_tree, dst_fs, dst_path, role="destination")
+    lister.shutdown(wait=False)
     try:
         src = list_tree(src_fs, src_path, role="source")
     except BaseException:
-        worker.join()
+        cf.wait([pending])
         raise
 
     def destination() -> Listing:
-        worker.join()
-        if "error" in box:
-            raise box["error"]
-        return box["listing"]
+        return pending.result()  # raises the destination's error, if any
 
     return src, destination
 

@@ -276,11 +276,14 @@ def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
     Where it is refused (another filesystem, an old kernel), or copies nothing
     from a non-empty file, sendfile(2); plain reads where neither works.
     """
-    written = 0
+    steps = [lambda done: os.sendfile(fout, fin, done, chunk_size)]
     if _COPY_FILE_RANGE is not None:
+        steps.insert(0, lambda done: _COPY_FILE_RANGE(fin, fout, chunk_size))
+    written = 0
+    for i, step in enumerate(steps):
         try:
             while True:
-                n = _COPY_FILE_RANGE(fin, fout, chunk_size)
+                n = step(written)
                 if n == 0:
                     break
                 written += n
@@ -288,18 +291,9 @@ def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
         except OSError as exc:
             if written or exc.errno not in _KERNEL_REFUSALS:
                 raise
-        if written:
-            return written
-    try:
-        while True:
-            n = os.sendfile(fout, fin, written, chunk_size)
-            if n == 0:
-                return written
-            written += n
-            guard.relative_update(n)
-    except OSError as exc:
-        if written or exc.errno not in _KERNEL_REFUSALS:
-            raise
+            continue  # refused before a byte moved: the next way
+        if written or i == len(steps) - 1:
+            return written  # (sendfile's 0 is an empty file; copy_file_range's may be a refusal)
     while True:
         chunk = os.read(fin, min(chunk_size, 1 << 20))
         if not chunk:
