@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import logging
+import mimetypes
 import os
+import sys
 import threading
 import time
 
@@ -135,7 +138,8 @@ def copy_file(
         written = size if size is not None else dst_fs.size(dst_path)
         guard.relative_update(written)
     elif is_local(src_fs):
-        dst_fs.put_file(src_path, dst_path, callback=guard, **_one_part_at_a_time(dst_fs, size))
+        if not _s3_put_streamed(src_path, dst_fs, dst_path, guard, size):
+            dst_fs.put_file(src_path, dst_path, callback=guard, **_one_part_at_a_time(dst_fs, size))
         written = guard.moved if guard.moved else os.path.getsize(src_path)
         if check_source and size is not None:
             try:
@@ -154,9 +158,55 @@ def copy_file(
     return written
 
 
-#: s3fs uploads a file of 2 x 50 MiB or more in parts; ours are smaller (at most 10,000 parts)
-_S3_MULTIPART_FROM = 100 * 2**20
+#: below this size a file goes to S3 in one PUT streamed from disk (rclone's
+#: default upload cutoff); from it, in parts of ``_S3_PART`` (at most 10,000)
+_S3_MULTIPART_FROM = 200 * 2**20
 _S3_PART = 16 * 2**20
+
+
+class _UploadBody(io.FileIO):
+    """The file an S3 PUT reads its body from: reports progress, stops on cancel.
+
+    botocore may read the body more than once (to hash it on a plain-http
+    endpoint, again after a retried request); progress is the furthest point
+    read, so no byte is counted twice.
+    """
+
+    def __init__(self, path: str, guard: _Guard):
+        super().__init__(path, "rb")
+        self._guard = guard
+        self._furthest = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        end = self.tell()
+        if end > self._furthest:
+            step, self._furthest = end - self._furthest, end
+            self._guard.relative_update(step)
+        return data
+
+
+def _s3_put_streamed(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None) -> bool:
+    """Upload a local file below the multipart size to S3 in one PUT read from disk.
+
+    s3fs reads such a file whole into memory first (eight workers on 190 MiB
+    files would hold 1.5 GB); streamed, an upload holds a few buffers. One PUT
+    also leaves an MD5 ETag, which later syncs can compare. Returns False when
+    ``dst_fs`` is not S3 or the file is big enough for parts.
+    """
+    s3fs = sys.modules.get("s3fs")  # imported already if dst_fs is S3
+    if s3fs is None or not isinstance(dst_fs, s3fs.S3FileSystem) or size is None or size >= _S3_MULTIPART_FROM:
+        return False
+    bucket, key, _ = dst_fs.split_path(dst_path)
+    extra = {}
+    content_type, _ = mimetypes.guess_type(src_path)
+    if content_type is not None:
+        extra["ContentType"] = content_type
+    guard.set_size(size)
+    with _UploadBody(src_path, guard) as body:
+        dst_fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, **extra)
+    dst_fs.invalidate_cache(dst_path)
+    return True
 
 
 def _one_part_at_a_time(fs, size: int | None = None) -> dict:
@@ -164,10 +214,8 @@ def _one_part_at_a_time(fs, size: int | None = None) -> dict:
 
     s3fs moves a big file in parts of 50 MiB, ``max_concurrency`` (10) of them at
     once, all held in memory (twice over on upload): a 1 GiB upload peaked at
-    over 500 MB. One part at a time, and 16 MiB parts for a file that is
-    uploaded in parts anyway, keeps one file under ~50 MB more than the process.
-    Files below s3fs's multipart threshold keep one PUT (and an MD5 ETag).
-    Other backends get nothing.
+    over 500 MB. One part at a time, and 16 MiB parts, keeps one file under
+    ~50 MB more than the process. Other backends get nothing.
     """
     backend = getattr(fs, "fs", fs)
     if not isinstance(getattr(backend, "max_concurrency", None), int):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import os
 
+import fsspec
 import pytest
 
 import fsspeckit.transfer as transfer
+from fsspeckit.filesystem import unwrap
 
 
 def _copy(tmp_path, data: bytes, chunk: int = 1 << 16) -> tuple[bytes, int, list[int]]:
@@ -72,3 +74,82 @@ def test_kernel_copy_error_after_bytes_moved_is_raised(tmp_path, monkeypatch):
     monkeypatch.setattr(transfer, "_COPY_FILE_RANGE", half)
     with pytest.raises(OSError, match="I/O error"):
         _copy(tmp_path, os.urandom(300_000), chunk=65_536)
+
+
+# -- uploads to S3 below the multipart size: one PUT streamed from the file --------------
+
+
+def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp_path):
+    import hashlib
+
+    from fsspeckit import filesystem
+
+    data = os.urandom(3 * 2**20 + 5)
+    src = tmp_path / "table.csv"
+    src.write_bytes(data)
+    proxy = fault_proxy()
+    dst = filesystem(f"s3://{s3.bucket}/up", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    seen: list[int] = []
+    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(dst, "table.csv"), size=len(data),
+                           mtime=src.stat().st_mtime, on_bytes=seen.append)
+    assert n == len(data) and sum(seen) == len(data)
+    on_key = [(m, p) for _i, m, p, _o in proxy.log if "table.csv" in p]
+    assert [m for m, _p in on_key] == ["PUT"], on_key  # no multipart POSTs, no HEAD
+    info = s3.fs.info(s3.path("up/table.csv"))
+    assert info["ETag"].strip('"') == hashlib.md5(data).hexdigest()
+    assert info["ContentType"] == "text/csv"
+    assert s3.fs.cat(s3.path("up/table.csv")) == data
+
+
+def test_cancelled_streamed_upload_leaves_no_object(s3, tmp_path):
+    import threading
+
+    from fsspeckit import filesystem
+    from fsspeckit.exceptions import SyncCancelled
+
+    src = tmp_path / "a.bin"
+    src.write_bytes(os.urandom(4 * 2**20))
+    cancel = threading.Event()
+    dst = filesystem(f"s3://{s3.bucket}/up", storage_options=s3.options)
+    with pytest.raises(SyncCancelled):
+        transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(dst, "a.bin"), size=src.stat().st_size,
+                           on_bytes=lambda _n: cancel.set(), cancel=cancel)
+    s3.fs.invalidate_cache()
+    assert not s3.fs.exists(s3.path("up/a.bin"))
+
+
+_RSS_SCRIPT = """
+import json, os, resource, sys
+import fsspec
+from fsspeckit import filesystem
+from fsspeckit.filesystem import unwrap
+from fsspeckit.transfer import copy_file
+opts, src = json.loads(sys.argv[1]), sys.argv[2]
+dst = filesystem(opts.pop("url"), storage_options=opts)
+dst.ls("")  # client and connection made before the baseline
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+copy_file(fsspec.filesystem("file"), src, *unwrap(dst, "big.bin"), size=os.path.getsize(src))
+print(json.dumps({"grew_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before}))
+"""
+
+
+def test_streamed_upload_does_not_hold_the_file_in_memory(s3, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    size = 150 * 2**20  # below the multipart size: one PUT
+    assert size < transfer._S3_MULTIPART_FROM
+    src = tmp_path / "big.bin"
+    with open(src, "wb") as f:
+        block = os.urandom(2**20)
+        for _ in range(150):
+            f.write(block)
+    s3.fs.pipe(s3.path("up/keep"), b"x")
+    opts = dict(s3.options, url=f"s3://{s3.bucket}/up")
+    out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, json.dumps(opts), str(src)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    grew_mb = json.loads(out.stdout)["grew_kb"] / 1024
+    assert grew_mb < 40, f"peak memory grew by {grew_mb:.0f} MB for a 150 MiB upload"
+    assert s3.fs.size(s3.path("up/big.bin")) == size
