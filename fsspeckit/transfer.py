@@ -158,8 +158,10 @@ def copy_file(
     return written
 
 
-#: below this size a file goes to S3 in one PUT streamed from disk (rclone's
-#: default upload cutoff); from it, in parts of ``_S3_PART`` (at most 10,000)
+#: a file below this size goes to S3 in one PUT, read into memory (as s3fs does);
+#: from it to ``_S3_MULTIPART_FROM`` (rclone's default upload cutoff) in one PUT
+#: streamed from disk; from there in parts of ``_S3_PART`` (at most 10,000)
+_S3_STREAM_FROM = 8 * 2**20
 _S3_MULTIPART_FROM = 200 * 2**20
 _S3_PART = 16 * 2**20
 
@@ -187,15 +189,20 @@ class _UploadBody(io.FileIO):
 
 
 def _s3_put_streamed(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None) -> bool:
-    """Upload a local file below the multipart size to S3 in one PUT read from disk.
+    """Upload a mid-sized local file to S3 in one PUT read from disk as it is sent.
 
-    s3fs reads such a file whole into memory first (eight workers on 190 MiB
-    files would hold 1.5 GB); streamed, an upload holds a few buffers. One PUT
-    also leaves an MD5 ETag, which later syncs can compare. Returns False when
-    ``dst_fs`` is not S3 or the file is big enough for parts.
+    s3fs reads a file below its multipart size whole into memory first (eight
+    workers on 190 MiB files would hold 1.5 GB); streamed, an upload holds a
+    few buffers, and one PUT (rather than parts) costs the server less and
+    leaves an MD5 ETag that later syncs can compare. Small files are left to
+    s3fs: streaming costs more per file than the memory it saves (200 x 1 MiB
+    to moto: 1.33 s streamed, 1.23 s read whole, median of 5). Returns False
+    when ``dst_fs`` is not S3 or the size is not in the streamed range.
     """
     s3fs = sys.modules.get("s3fs")  # imported already if dst_fs is S3
-    if s3fs is None or not isinstance(dst_fs, s3fs.S3FileSystem) or size is None or size >= _S3_MULTIPART_FROM:
+    if s3fs is None or not isinstance(dst_fs, s3fs.S3FileSystem) or size is None:
+        return False
+    if not _S3_STREAM_FROM <= size < _S3_MULTIPART_FROM:
         return False
     bucket, key, _ = dst_fs.split_path(dst_path)
     extra = {}

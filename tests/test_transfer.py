@@ -76,7 +76,7 @@ def test_kernel_copy_error_after_bytes_moved_is_raised(tmp_path, monkeypatch):
         _copy(tmp_path, os.urandom(300_000), chunk=65_536)
 
 
-# -- uploads to S3 below the multipart size: one PUT streamed from the file --------------
+# -- mid-sized uploads to S3: one PUT streamed from the file -----------------------------
 
 
 def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp_path):
@@ -84,7 +84,7 @@ def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp
 
     from fsspeckit import filesystem
 
-    data = os.urandom(3 * 2**20 + 5)
+    data = os.urandom(transfer._S3_STREAM_FROM + 5)
     src = tmp_path / "table.csv"
     src.write_bytes(data)
     proxy = fault_proxy()
@@ -108,7 +108,7 @@ def test_cancelled_streamed_upload_leaves_no_object(s3, tmp_path):
     from fsspeckit.exceptions import SyncCancelled
 
     src = tmp_path / "a.bin"
-    src.write_bytes(os.urandom(4 * 2**20))
+    src.write_bytes(os.urandom(transfer._S3_STREAM_FROM))
     cancel = threading.Event()
     dst = filesystem(f"s3://{s3.bucket}/up", storage_options=s3.options)
     with pytest.raises(SyncCancelled):
@@ -139,7 +139,7 @@ def test_streamed_upload_does_not_hold_the_file_in_memory(s3, tmp_path):
     import sys
 
     size = 150 * 2**20  # below the multipart size: one PUT
-    assert size < transfer._S3_MULTIPART_FROM
+    assert transfer._S3_STREAM_FROM <= size < transfer._S3_MULTIPART_FROM
     src = tmp_path / "big.bin"
     with open(src, "wb") as f:
         block = os.urandom(2**20)
