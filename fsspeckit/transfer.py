@@ -9,11 +9,10 @@ store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import hashlib
-import io
 import logging
-import mimetypes
 import os
 import sys
 import threading
@@ -72,19 +71,19 @@ class _Guard(Callback):
     def __init__(self, on_bytes, cancel: threading.Event | None, pause: threading.Event | None):
         super().__init__()
         self._on_bytes = on_bytes
-        self._cancel = cancel
+        self.cancel = cancel
         self._pause = pause
         self.moved = 0
 
     def check(self) -> None:
         if self._pause is not None:
             while self._pause.is_set():
-                if self._cancel is not None and self._cancel.is_set():
+                if self.cancel is not None and self.cancel.is_set():
                     break
                 if self._on_bytes is not None:
                     self._on_bytes(0)  # a heartbeat, so progress shows the pause
                 time.sleep(0.05)
-        if self._cancel is not None and self._cancel.is_set():
+        if self.cancel is not None and self.cancel.is_set():
             raise SyncCancelled("The sync was cancelled.")
 
     def set_size(self, size):  # backends call this once per file
@@ -138,8 +137,10 @@ def copy_file(
         written = size if size is not None else dst_fs.size(dst_path)
         guard.relative_update(written)
     elif is_local(src_fs):
-        if not _s3_put_streamed(src_path, dst_fs, dst_path, guard, size):
-            dst_fs.put_file(src_path, dst_path, callback=guard, **_one_part_at_a_time(dst_fs, size))
+        if size is not None and size >= _S3_STREAM_FROM and _is_s3(dst_fs):
+            _upload_to_s3(src_path, dst_fs, dst_path, guard, size)
+        else:
+            dst_fs.put_file(src_path, dst_path, callback=guard)
         written = guard.moved if guard.moved else os.path.getsize(src_path)
         if check_source and size is not None:
             try:
@@ -158,79 +159,41 @@ def copy_file(
     return written
 
 
-#: a file below this size goes to S3 in one PUT, read into memory (as s3fs does);
-#: from it to ``_S3_MULTIPART_FROM`` (rclone's default upload cutoff) in one PUT
-#: streamed from disk; from there in parts of ``_S3_PART`` (at most 10,000)
+#: a local file from this size is uploaded to S3 read from disk as it is sent
+#: (``s3_upload``); a smaller one in one PUT read into memory, as s3fs does:
+#: streaming costs more per file than the memory it saves (200 x 1 MiB to moto:
+#: 1.33 s streamed, 1.23 s read whole, median of 5)
 _S3_STREAM_FROM = 8 * 2**20
-_S3_MULTIPART_FROM = 200 * 2**20
-_S3_PART = 16 * 2**20
 
 
-class _UploadBody(io.FileIO):
-    """The file an S3 PUT reads its body from: reports progress, stops on cancel.
-
-    botocore may read the body more than once (to hash it on a plain-http
-    endpoint, again after a retried request); progress is the furthest point
-    read, so no byte is counted twice.
-    """
-
-    def __init__(self, path: str, guard: _Guard):
-        super().__init__(path, "rb")
-        self._guard = guard
-        self._furthest = 0
-
-    def read(self, size=-1):
-        data = super().read(size)
-        end = self.tell()
-        if end > self._furthest:
-            step, self._furthest = end - self._furthest, end
-            self._guard.relative_update(step)
-        return data
+def _is_s3(fs) -> bool:
+    s3fs = sys.modules.get("s3fs")  # imported already if fs is S3
+    return s3fs is not None and isinstance(fs, s3fs.S3FileSystem)
 
 
-def _s3_put_streamed(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None) -> bool:
-    """Upload a mid-sized local file to S3 in one PUT read from disk as it is sent.
+def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int) -> None:
+    from . import s3_upload
 
-    s3fs reads a file below its multipart size whole into memory first (eight
-    workers on 190 MiB files would hold 1.5 GB); streamed, an upload holds a
-    few buffers, and one PUT (rather than parts) costs the server less and
-    leaves an MD5 ETag that later syncs can compare. Small files are left to
-    s3fs: streaming costs more per file than the memory it saves (200 x 1 MiB
-    to moto: 1.33 s streamed, 1.23 s read whole, median of 5). Returns False
-    when ``dst_fs`` is not S3 or the size is not in the streamed range.
-    """
-    s3fs = sys.modules.get("s3fs")  # imported already if dst_fs is S3
-    if s3fs is None or not isinstance(dst_fs, s3fs.S3FileSystem) or size is None:
-        return False
-    if not _S3_STREAM_FROM <= size < _S3_MULTIPART_FROM:
-        return False
-    bucket, key, _ = dst_fs.split_path(dst_path)
-    extra = {}
-    content_type, _ = mimetypes.guess_type(src_path)
-    if content_type is not None:
-        extra["ContentType"] = content_type
     guard.set_size(size)
-    with _UploadBody(src_path, guard) as body:
-        dst_fs.call_s3("put_object", Bucket=bucket, Key=key, Body=body, **extra)
-    dst_fs.invalidate_cache(dst_path)
-    return True
+    try:
+        s3_upload.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel)
+    except (Exception, asyncio.CancelledError):
+        if guard.cancel is not None and guard.cancel.is_set():
+            raise SyncCancelled("The sync was cancelled.") from None
+        raise
 
 
-def _one_part_at_a_time(fs, size: int | None = None) -> dict:
-    """Keyword arguments that bound the memory of one big file's transfer.
+def _one_part_at_a_time(fs) -> dict:
+    """Keyword arguments that bound the memory of one big file's download.
 
-    s3fs moves a big file in parts of 50 MiB, ``max_concurrency`` (10) of them at
-    once, all held in memory (twice over on upload): a 1 GiB upload peaked at
-    over 500 MB. One part at a time, and 16 MiB parts, keeps one file under
-    ~50 MB more than the process. Other backends get nothing.
+    s3fs moves a big file in parts, ``max_concurrency`` (10) of them at once,
+    all held in memory. One part at a time keeps one file under ~50 MB more
+    than the process. Other backends get nothing.
     """
     backend = getattr(fs, "fs", fs)
     if not isinstance(getattr(backend, "max_concurrency", None), int):
         return {}
-    kw = {"max_concurrency": 1}
-    if size is not None and size >= _S3_MULTIPART_FROM:
-        kw["chunksize"] = max(_S3_PART, -(-size // 10_000))
-    return kw
+    return {"max_concurrency": 1}
 
 
 def _check_local_source(path: str, size: int, mtime: float | None, when: str) -> None:

@@ -355,11 +355,11 @@ def test_a_saved_plan_whose_source_changed_is_refused_before_any_write(local_tre
 
 
 def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy, local_tree, monkeypatch, fast_retries):
-    import fsspeckit.transfer as transfer
+    import fsspeckit.s3_upload as s3_upload
 
-    # Upload in 5 MiB parts from 10 MiB on (instead of 16 MiB parts from 100 MiB).
-    monkeypatch.setattr(transfer, "_S3_MULTIPART_FROM", 10 * 2**20)
-    monkeypatch.setattr(transfer, "_S3_PART", 5 * 2**20)
+    # Upload in 5 MiB parts from 10 MiB on (instead of 16 MiB parts from 200 MiB).
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
     src = local_tree({"big.bin": os.urandom(12 * 2**20), "small.txt": b"s"})
     proxy = fault_proxy(fail_rate=1.0, predicate=lambda r: r.method == "PUT" and "partNumber=2" in r.path)
     dst = filesystem(f"s3://{s3.bucket}/up", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))

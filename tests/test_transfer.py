@@ -76,22 +76,26 @@ def test_kernel_copy_error_after_bytes_moved_is_raised(tmp_path, monkeypatch):
         _copy(tmp_path, os.urandom(300_000), chunk=65_536)
 
 
-# -- mid-sized uploads to S3: one PUT streamed from the file -----------------------------
+# -- uploads of big files to S3: read from disk as they are sent -------------------------
+
+
+def _s3_dst(s3, endpoint=None):
+    from fsspeckit import filesystem
+
+    opts = dict(s3.options, endpoint_url=endpoint) if endpoint else s3.options
+    return filesystem(f"s3://{s3.bucket}/up", storage_options=opts)
 
 
 def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp_path):
     import hashlib
 
-    from fsspeckit import filesystem
-
     data = os.urandom(transfer._S3_STREAM_FROM + 5)
     src = tmp_path / "table.csv"
     src.write_bytes(data)
     proxy = fault_proxy()
-    dst = filesystem(f"s3://{s3.bucket}/up", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
     seen: list[int] = []
-    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(dst, "table.csv"), size=len(data),
-                           mtime=src.stat().st_mtime, on_bytes=seen.append)
+    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), "table.csv"),
+                           size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
     assert n == len(data) and sum(seen) == len(data)
     on_key = [(m, p) for _i, m, p, _o in proxy.log if "table.csv" in p]
     assert [m for m, _p in on_key] == ["PUT"], on_key  # no multipart POSTs, no HEAD
@@ -101,30 +105,55 @@ def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp
     assert s3.fs.cat(s3.path("up/table.csv")) == data
 
 
-def test_cancelled_streamed_upload_leaves_no_object(s3, tmp_path):
+def test_s3_multipart_upload_sends_ranges_of_the_file(s3, fault_proxy, tmp_path, monkeypatch):
+    from fsspeckit import s3_upload
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    data = os.urandom(23 * 2**20)  # 4 parts of 5 MiB and one of 3 MiB
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    proxy = fault_proxy()
+    seen: list[int] = []
+    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), "big.bin"),
+                           size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
+    assert n == len(data) and sum(seen) == len(data)
+    calls = [(m, p.split("?", 1)[-1]) for _i, m, p, _o in proxy.log if "big.bin" in p]
+    assert sorted(m for m, _q in calls) == ["POST", "POST", "PUT", "PUT", "PUT", "PUT", "PUT"], calls
+    assert sorted(int(q.split("partNumber=")[1].split("&")[0]) for m, q in calls if m == "PUT") == [1, 2, 3, 4, 5]
+    assert s3.fs.info(s3.path("up/big.bin"))["ETag"].strip('"').endswith("-5")
+    assert s3.fs.cat(s3.path("up/big.bin")) == data
+
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["one-put", "multipart"])
+def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monkeypatch, multipart):
     import threading
 
-    from fsspeckit import filesystem
+    from fsspeckit import s3_upload
     from fsspeckit.exceptions import SyncCancelled
 
+    if multipart:
+        monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+        monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
     src = tmp_path / "a.bin"
-    src.write_bytes(os.urandom(transfer._S3_STREAM_FROM))
+    src.write_bytes(os.urandom(24 * 2**20))
     cancel = threading.Event()
-    dst = filesystem(f"s3://{s3.bucket}/up", storage_options=s3.options)
     with pytest.raises(SyncCancelled):
-        transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(dst, "a.bin"), size=src.stat().st_size,
-                           on_bytes=lambda _n: cancel.set(), cancel=cancel)
+        transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3), "a.bin"),
+                           size=src.stat().st_size, on_bytes=lambda _n: cancel.set(), cancel=cancel)
     s3.fs.invalidate_cache()
     assert not s3.fs.exists(s3.path("up/a.bin"))
+    assert s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", []) == []
 
 
 _RSS_SCRIPT = """
 import json, os, resource, sys
 import fsspec
-from fsspeckit import filesystem
+from fsspeckit import filesystem, s3_upload
 from fsspeckit.filesystem import unwrap
 from fsspeckit.transfer import copy_file
-opts, src = json.loads(sys.argv[1]), sys.argv[2]
+opts, src, multipart_from = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+s3_upload.MULTIPART_FROM = multipart_from
 dst = filesystem(opts.pop("url"), storage_options=opts)
 dst.ls("")  # client and connection made before the baseline
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -133,13 +162,17 @@ print(json.dumps({"grew_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss 
 """
 
 
-def test_streamed_upload_does_not_hold_the_file_in_memory(s3, tmp_path):
+@pytest.mark.parametrize("multipart", [False, True], ids=["one-put", "multipart"])
+def test_upload_does_not_hold_the_file_in_memory(s3, tmp_path, multipart):
     import json
     import subprocess
     import sys
 
-    size = 150 * 2**20  # below the multipart size: one PUT
-    assert transfer._S3_STREAM_FROM <= size < transfer._S3_MULTIPART_FROM
+    from fsspeckit import s3_upload
+
+    size = 150 * 2**20
+    multipart_from = 100 * 2**20 if multipart else s3_upload.MULTIPART_FROM  # 16 MiB parts, 4 in flight
+    assert (size >= multipart_from) is multipart
     src = tmp_path / "big.bin"
     with open(src, "wb") as f:
         block = os.urandom(2**20)
@@ -147,7 +180,7 @@ def test_streamed_upload_does_not_hold_the_file_in_memory(s3, tmp_path):
             f.write(block)
     s3.fs.pipe(s3.path("up/keep"), b"x")
     opts = dict(s3.options, url=f"s3://{s3.bucket}/up")
-    out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, json.dumps(opts), str(src)],
+    out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, json.dumps(opts), str(src), str(multipart_from)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     grew_mb = json.loads(out.stdout)["grew_kb"] / 1024
