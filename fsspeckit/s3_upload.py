@@ -21,6 +21,8 @@ import threading
 
 from fsspec.asyn import sync
 
+from .exceptions import SyncCancelled
+
 __all__ = ["upload", "MULTIPART_FROM", "PART_SIZE", "PARTS_IN_FLIGHT"]
 
 MULTIPART_FROM = 200 * 2**20
@@ -114,32 +116,45 @@ def part_size(size: int) -> int:
 def upload(fs, src_path: str, path: str, size: int, on_bytes, cancel: threading.Event | None = None) -> None:
     """Upload the local file ``src_path`` (``size`` bytes) to ``path`` on the s3fs instance ``fs``.
 
-    ``on_bytes(n)`` is called as bytes are read for sending. When ``cancel``
-    is set the requests in flight are stopped, a multipart upload is aborted,
-    and ``asyncio.CancelledError`` is raised.
+    ``on_bytes(n)`` is called, one call at a time, as bytes are read for
+    sending. When ``cancel`` is set the requests in flight are stopped, a
+    multipart upload is aborted, and ``SyncCancelled`` is raised.
     """
     bucket, key, _ = fs.split_path(path)
     extra = {}
     content_type, _ = mimetypes.guess_type(src_path)
     if content_type is not None:
         extra["ContentType"] = content_type
+    lock = threading.Lock()
+
+    def report(n: int) -> None:  # parts are read on several threads at once
+        with lock:
+            on_bytes(n)
+
     source = _Source(src_path)
     try:
-        sync(fs.loop, _until_cancelled, _send(fs, source, bucket, key, size, on_bytes, extra), cancel)
+        sync(fs.loop, _until_cancelled, _send(fs, source, bucket, key, size, report, extra), cancel)
     finally:
         source.close()
     fs.invalidate_cache(path)
 
 
 async def _until_cancelled(work, cancel: threading.Event | None):
-    """Run ``work``; cancel it (once) when ``cancel`` is set."""
+    """Run ``work``; cancel it (once) when ``cancel`` is set, and raise ``SyncCancelled``.
+
+    (fsspec's ``sync`` would return None for an ``asyncio.CancelledError``,
+    as if the upload had succeeded.)
+    """
     task = asyncio.ensure_future(work)
     while not task.done():
         await asyncio.wait([task], timeout=0.05)
         if cancel is not None and cancel.is_set() and not task.done():
             task.cancel()
             break
-    return await task
+    try:
+        return await task
+    except asyncio.CancelledError:
+        raise SyncCancelled("The sync was cancelled.") from None
 
 
 async def _send(fs, source: _Source, bucket: str, key: str, size: int, on_bytes, extra: dict) -> None:

@@ -9,7 +9,6 @@ store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import hashlib
 import logging
@@ -177,8 +176,9 @@ def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int
     guard.set_size(size)
     try:
         s3_upload.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel)
-    except (Exception, asyncio.CancelledError):
-        if guard.cancel is not None and guard.cancel.is_set():
+    except Exception as exc:
+        if guard.cancel is not None and guard.cancel.is_set() and not isinstance(exc, SyncCancelled):
+            # stopped mid-request: the client reports it as a connection error
             raise SyncCancelled("The sync was cancelled.") from None
         raise
 

@@ -146,6 +146,28 @@ def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monk
     assert s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", []) == []
 
 
+@pytest.mark.parametrize("multipart", [False, True], ids=["one-put", "multipart"])
+def test_cancel_stops_requests_in_flight(s3, tmp_path, monkeypatch, multipart):
+    """The cancel event alone (the body reads do not raise) stops the upload."""
+    import threading
+
+    from fsspeckit import s3_upload
+    from fsspeckit.exceptions import SyncCancelled
+
+    if multipart:
+        monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+        monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    src = tmp_path / "a.bin"
+    src.write_bytes(os.urandom(64 * 2**20))
+    cancel = threading.Event()
+    backend, path = unwrap(_s3_dst(s3), "a.bin")
+    with pytest.raises(SyncCancelled):
+        s3_upload.upload(backend, str(src), path, src.stat().st_size, lambda _n: cancel.set(), cancel)
+    s3.fs.invalidate_cache()
+    assert not s3.fs.exists(s3.path("up/a.bin"))
+    assert s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", []) == []
+
+
 _RSS_SCRIPT = """
 import json, os, resource, sys
 import fsspec
