@@ -127,11 +127,15 @@ LAYOUTS = {
 }
 
 
+@pytest.mark.parametrize("first_page", [1000, 1, 2, 3])
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_split_s3_listing_equals_the_plain_listing(s3, layout):
-    """The S3 listing split by folder must see exactly what one plain find sees."""
+def test_split_s3_listing_equals_the_plain_listing(s3, layout, first_page, monkeypatch):
+    """The S3 listing (first page, then split by folder) must see exactly what one plain find sees,
+    wherever the first page stops."""
+    from fsspeckit import listing
     from fsspeckit.listing import _find_files
 
+    monkeypatch.setattr(listing, "FIRST_PAGE", first_page)
     for key in LAYOUTS[layout]:
         s3.fs.pipe_file(s3.path(f"root/{key}"), b"x" * len(key))
     s3.fs.pipe_file(s3.path("root-sibling/not-mine.txt"), b"n")  # shares the prefix text, not the folder
@@ -143,21 +147,34 @@ def test_split_s3_listing_equals_the_plain_listing(s3, layout):
     assert {k: v["size"] for k, v in split.items()} == {k: v["size"] for k, v in plain.items()}
 
 
-def test_s3_listing_of_a_hive_tree_lists_its_top_folders_at_once(s3, monkeypatch):
-    """The split happens: one listing per top-level folder, not one chain of pages for all."""
+@pytest.mark.parametrize("first_page, expected", [
+    (1000, [("root/", None)]),  # it all fits in the first page: one request
+    (1, [("root/", None), ("root/year=2023/", None), ("root/year=2024/", None)]),
+    (2, [("root/", None), ("root/year=2023/", "root/year=2023/month=01/a.csv"), ("root/year=2024/", None)]),
+    (3, [("root/", None), ("root/year=2023/", "root/year=2023/month=02/b.csv"), ("root/year=2024/", None)]),
+    (4, [("root/", None)]),  # exactly full: not truncated
+])
+def test_s3_listing_of_a_hive_tree_lists_the_folders_past_the_first_page_at_once(s3, monkeypatch, first_page,
+                                                                                  expected):
+    """The split happens: after the first page, one listing per top-level folder it did not
+    finish (from where it stopped), not one chain of pages for all."""
+    from fsspeckit import listing
     from fsspeckit.listing import _find_files
 
+    monkeypatch.setattr(listing, "FIRST_PAGE", first_page)
     for key in LAYOUTS["hive"]:
         s3.fs.pipe_file(s3.path(f"root/{key}"), b"x")
     calls = []
-    real = type(s3.fs)._find
+    real = type(s3.fs)._call_s3
 
-    async def recording(self, path, *args, **kwargs):
-        calls.append(path)
-        return await real(self, path, *args, **kwargs)
+    async def recording(self, method, *args, **kwargs):
+        if method == "list_objects_v2" and not kwargs.get("Delimiter"):
+            calls.append((kwargs["Prefix"], kwargs.get("StartAfter")))
+        return await real(self, method, *args, **kwargs)
 
-    monkeypatch.setattr(type(s3.fs), "_find", recording)
+    monkeypatch.setattr(type(s3.fs), "_call_s3", recording)
     s3.fs.invalidate_cache()
     found = _find_files(s3.fs, s3.path("root"))
-    assert sorted(calls) == [s3.path("root/year=2023"), s3.path("root/year=2024")]
+    assert s3.path("root") == f"{s3.bucket}/root"
+    assert sorted(calls, key=str) == sorted(expected, key=str)
     assert len(found) == len(LAYOUTS["hive"])
