@@ -383,8 +383,8 @@ async def _find_split(backend, root: str) -> dict:
     if not page.get("IsTruncated"):
         split.cancel()
         await asyncio.gather(split, return_exceptions=True)
-        if not contents:  # missing, empty, or a file: find tells them apart
-            return await backend._find(root, withdirs=False, detail=True)
+        if not contents:
+            return await _file_or_nothing(backend, bucket, key, base)
         return _page_infos(backend, bucket, contents)
     last = contents[-1]["Key"]  # the first page holds every key up to this one
     found = _page_infos(backend, bucket, contents)
@@ -410,6 +410,16 @@ async def _find_split(backend, root: str) -> dict:
     for part in await asyncio.gather(*(one(d) for d in dirs)):
         found.update(part)
     return found
+
+
+async def _file_or_nothing(backend, bucket: str, key: str, base: str) -> dict:
+    """No key under ``base/``: the root is a file (one HEAD tells) or holds nothing."""
+    try:
+        head = await backend._call_s3("head_object", Bucket=bucket, Key=key, **backend.req_kw)
+    except FileNotFoundError:
+        return {}
+    return {base: {"name": base, "type": "file", "size": head.get("ContentLength", 0),
+                   "ETag": head.get("ETag"), "LastModified": head.get("LastModified")}}
 
 
 async def _split_folders(backend, base: str) -> tuple[dict, list[str]] | None:

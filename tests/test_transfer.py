@@ -208,3 +208,22 @@ def test_upload_does_not_hold_the_file_in_memory(s3, tmp_path, multipart):
     grew_mb = json.loads(out.stdout)["grew_kb"] / 1024
     assert grew_mb < 40, f"peak memory grew by {grew_mb:.0f} MB for a 150 MiB upload"
     assert s3.fs.size(s3.path("up/big.bin")) == size
+
+
+@pytest.mark.parametrize("listed_big", [False, True], ids=["one-copy", "copy-in-parts-path"])
+def test_same_bucket_copy_uses_the_listed_size(s3, fault_proxy, monkeypatch, listed_big):
+    """CopyObject without a HEAD first; a file listed as too big for one CopyObject goes
+    through s3fs's cp_file, which asks for the current size itself."""
+    import s3fs.core
+
+    if listed_big:
+        monkeypatch.setattr(s3fs.core, "MANAGED_COPY_THRESHOLD", 100)
+    data = os.urandom(1000)
+    s3.fs.pipe_file(s3.path("a/f.bin"), data)
+    proxy = fault_proxy()
+    backend, _ = unwrap(_s3_dst(s3, proxy.endpoint), "")
+    src, dst = s3.path("a/f.bin"), s3.path("b/f.bin")
+    assert transfer.copy_file(backend, src, backend, dst, size=len(data)) == len(data)
+    methods = [m for _i, m, p, _o in proxy.log if "f.bin" in p]
+    assert methods.count("HEAD") == (1 if listed_big else 0)
+    assert s3.fs.cat(dst) == data
