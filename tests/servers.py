@@ -32,6 +32,7 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -90,8 +91,10 @@ def _console_script(name: str) -> Path | None:
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
     """True if something at ``url`` answers HTTP at all (any status code)."""
+    # a test server's self-signed certificate on loopback: not verified
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
             resp.read()
         return True
     except urllib.error.HTTPError:
@@ -140,6 +143,8 @@ class _ServerProcess:
     name = "server"
     #: path probed for readiness (any HTTP answer counts)
     probe_path = "/"
+    #: "https" for a server with a self-signed certificate on loopback
+    scheme = "http"
 
     def __init__(self, host: str = LOOPBACK, port: int | None = None,
                  startup_timeout: float = 30.0):
@@ -163,7 +168,7 @@ class _ServerProcess:
     def endpoint(self) -> str:
         if self.port is None:
             raise RuntimeError(f"{self.name} is not started")
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -259,7 +264,8 @@ class _ServerProcess:
     def _request(self, method: str, path: str, timeout: float = 10.0) -> bytes:
         req = urllib.request.Request(self.endpoint + path, method=method, data=b""
                                      if method in ("POST", "PUT") else None)
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        context = ssl._create_unverified_context() if self.scheme == "https" else None
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
             return resp.read()
 
 
@@ -285,10 +291,15 @@ class S3Server(_ServerProcess):
     name = "moto_server"
     probe_path = "/moto-api/"
 
+    def __init__(self, *args, tls: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if tls:  # HTTPS with a certificate moto makes up at start (not verified by clients)
+            self.scheme = "https"
+
     def _command(self, port: int) -> list[str]:
         exe = _console_script("moto_server")
         base = [str(exe)] if exe else [sys.executable, "-m", "moto.server"]
-        return [*base, "-H", self.host, "-p", str(port)]
+        return [*base, "-H", self.host, "-p", str(port), *(["-s"] if self.scheme == "https" else [])]
 
     def reset(self) -> None:
         """Forget all buckets and objects."""
@@ -296,7 +307,10 @@ class S3Server(_ServerProcess):
 
     def storage_options(self) -> dict:
         """Options for ``s3fs.S3FileSystem`` / ``fsspec.filesystem("s3", ...)``."""
-        return {"endpoint_url": self.endpoint, "key": "testing", "secret": "testing"}
+        options = {"endpoint_url": self.endpoint, "key": "testing", "secret": "testing"}
+        if self.scheme == "https":
+            options["client_kwargs"] = {"verify": False}
+        return options
 
 
 def disable_gcsfs_experimental() -> None:
