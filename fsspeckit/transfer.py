@@ -2,8 +2,9 @@
 
 A local destination is written under a temporary name in the same folder and
 renamed into place only when complete, then dated like its source; an object
-store gets one upload that exists only once complete (s3fs aborts a failed
-multipart upload, a streamed upload is discarded). Same-store copies use the
+store gets one upload that exists only once complete (a failed multipart
+upload is aborted, a streamed upload is discarded); a big local file goes to
+S3 read from disk as it is sent (``s3_upload``). Same-store copies use the
 store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
 """
 
