@@ -367,28 +367,24 @@ async def _find_split(backend, root: str) -> dict:
 
     base = root.rstrip("/")
     if not base or "/" not in base or getattr(backend, "version_aware", False):
-        return await backend._find(root, withdirs=False, detail=True)  # a whole bucket: plain listing
+        return await backend._find(root, withdirs=False, detail=True)  # whole or versioned bucket: plain listing
     bucket, key, _ = backend.split_path(base)
     prefix = key + "/"
-    first = asyncio.ensure_future(backend._call_s3(
-        "list_objects_v2", Bucket=bucket, Prefix=prefix, MaxKeys=FIRST_PAGE, **backend.req_kw))
     split = asyncio.ensure_future(_split_folders(backend, base))
     try:
-        page = await first
-    except BaseException:
-        split.cancel()
+        page = await backend._call_s3(
+            "list_objects_v2", Bucket=bucket, Prefix=prefix, MaxKeys=FIRST_PAGE, **backend.req_kw)
+        truncated = bool(page.get("IsTruncated"))
+        folders = await split if truncated else None
+    finally:
+        split.cancel()  # not needed (or failed with the page): nothing to do once it is done
         await asyncio.gather(split, return_exceptions=True)
-        raise
     contents = page.get("Contents") or []
-    if not page.get("IsTruncated"):
-        split.cancel()
-        await asyncio.gather(split, return_exceptions=True)
-        if not contents:
-            return await _file_or_nothing(backend, bucket, key, base)
-        return _page_infos(backend, bucket, contents)
+    if not truncated:
+        return _page_infos(backend, bucket, contents) if contents else await _file_or_nothing(
+            backend, bucket, key, base)
     last = contents[-1]["Key"]  # the first page holds every key up to this one
     found = _page_infos(backend, bucket, contents)
-    folders = await split
     if folders is None:
         found.update(await _list_keys(backend, bucket, prefix, after=last))
         return found

@@ -146,9 +146,9 @@ async def _until_cancelled(work, cancel: threading.Event | None):
     as if the upload had succeeded.)
     """
     task = asyncio.ensure_future(work)
-    while not task.done():
+    while cancel is not None and not task.done():
         await asyncio.wait([task], timeout=0.05)
-        if cancel is not None and cancel.is_set() and not task.done():
+        if cancel.is_set() and not task.done():
             task.cancel()
             break
     try:

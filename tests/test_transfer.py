@@ -86,83 +86,69 @@ def _s3_dst(s3, endpoint=None):
     return filesystem(f"s3://{s3.bucket}/up", storage_options=opts)
 
 
+def _small_parts(monkeypatch, from_mib: int = 10) -> None:
+    """Upload in 5 MiB parts from ``from_mib`` MiB on (instead of 16 MiB parts from 200 MiB)."""
+    from fsspeckit import s3_upload
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", from_mib * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+
+
+def _upload_through_proxy(s3, fault_proxy, tmp_path, name: str, data: bytes) -> list[tuple[str, str]]:
+    """Upload ``data`` as ``up/NAME`` with ``copy_file``; the (method, query) of each request on it."""
+    src = tmp_path / name
+    src.write_bytes(data)
+    proxy = fault_proxy()
+    seen: list[int] = []
+    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), name),
+                           size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
+    assert n == len(data) and sum(seen) == len(data)
+    assert s3.fs.cat(s3.path(f"up/{name}")) == data
+    return [(m, p.split("?", 1)[-1]) for _i, m, p, _o in proxy.log if name in p]
+
+
 def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp_path):
     import hashlib
 
     data = os.urandom(transfer._S3_STREAM_FROM + 5)
-    src = tmp_path / "table.csv"
-    src.write_bytes(data)
-    proxy = fault_proxy()
-    seen: list[int] = []
-    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), "table.csv"),
-                           size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
-    assert n == len(data) and sum(seen) == len(data)
-    on_key = [(m, p) for _i, m, p, _o in proxy.log if "table.csv" in p]
-    assert [m for m, _p in on_key] == ["PUT"], on_key  # no multipart POSTs, no HEAD
+    calls = _upload_through_proxy(s3, fault_proxy, tmp_path, "table.csv", data)
+    assert [m for m, _q in calls] == ["PUT"], calls  # no multipart POSTs, no HEAD
     info = s3.fs.info(s3.path("up/table.csv"))
     assert info["ETag"].strip('"') == hashlib.md5(data).hexdigest()
     assert info["ContentType"] == "text/csv"
-    assert s3.fs.cat(s3.path("up/table.csv")) == data
 
 
 def test_s3_multipart_upload_sends_ranges_of_the_file(s3, fault_proxy, tmp_path, monkeypatch):
-    from fsspeckit import s3_upload
-
-    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
-    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    _small_parts(monkeypatch)
     data = os.urandom(23 * 2**20)  # 4 parts of 5 MiB and one of 3 MiB
-    src = tmp_path / "big.bin"
-    src.write_bytes(data)
-    proxy = fault_proxy()
-    seen: list[int] = []
-    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), "big.bin"),
-                           size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
-    assert n == len(data) and sum(seen) == len(data)
-    calls = [(m, p.split("?", 1)[-1]) for _i, m, p, _o in proxy.log if "big.bin" in p]
+    calls = _upload_through_proxy(s3, fault_proxy, tmp_path, "big.bin", data)
     assert sorted(m for m, _q in calls) == ["POST", "POST", "PUT", "PUT", "PUT", "PUT", "PUT"], calls
     assert sorted(int(q.split("partNumber=")[1].split("&")[0]) for m, q in calls if m == "PUT") == [1, 2, 3, 4, 5]
     assert s3.fs.info(s3.path("up/big.bin"))["ETag"].strip('"').endswith("-5")
-    assert s3.fs.cat(s3.path("up/big.bin")) == data
 
 
 @pytest.mark.parametrize("multipart", [False, True], ids=["one-put", "multipart"])
-def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monkeypatch, multipart):
+@pytest.mark.parametrize("through", ["copy_file", "event-alone"])
+def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monkeypatch, multipart, through):
+    """Cancelled through copy_file (the body reads raise), or by the cancel event alone
+    (they do not: the requests in flight are stopped)."""
     import threading
 
     from fsspeckit import s3_upload
     from fsspeckit.exceptions import SyncCancelled
 
     if multipart:
-        monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
-        monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+        _small_parts(monkeypatch)
     src = tmp_path / "a.bin"
-    src.write_bytes(os.urandom(24 * 2**20))
-    cancel = threading.Event()
-    with pytest.raises(SyncCancelled):
-        transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3), "a.bin"),
-                           size=src.stat().st_size, on_bytes=lambda _n: cancel.set(), cancel=cancel)
-    s3.fs.invalidate_cache()
-    assert not s3.fs.exists(s3.path("up/a.bin"))
-    assert s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", []) == []
-
-
-@pytest.mark.parametrize("multipart", [False, True], ids=["one-put", "multipart"])
-def test_cancel_stops_requests_in_flight(s3, tmp_path, monkeypatch, multipart):
-    """The cancel event alone (the body reads do not raise) stops the upload."""
-    import threading
-
-    from fsspeckit import s3_upload
-    from fsspeckit.exceptions import SyncCancelled
-
-    if multipart:
-        monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
-        monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
-    src = tmp_path / "a.bin"
-    src.write_bytes(os.urandom(64 * 2**20))
+    src.write_bytes(os.urandom((24 if through == "copy_file" else 64) * 2**20))
     cancel = threading.Event()
     backend, path = unwrap(_s3_dst(s3), "a.bin")
     with pytest.raises(SyncCancelled):
-        s3_upload.upload(backend, str(src), path, src.stat().st_size, lambda _n: cancel.set(), cancel)
+        if through == "copy_file":
+            transfer.copy_file(fsspec.filesystem("file"), str(src), backend, path, size=src.stat().st_size,
+                               on_bytes=lambda _n: cancel.set(), cancel=cancel)
+        else:
+            s3_upload.upload(backend, str(src), path, src.stat().st_size, lambda _n: cancel.set(), cancel)
     s3.fs.invalidate_cache()
     assert not s3.fs.exists(s3.path("up/a.bin"))
     assert s3.fs.call_s3("list_multipart_uploads", Bucket=s3.bucket).get("Uploads", []) == []
@@ -234,13 +220,12 @@ def test_uploads_over_https_with_the_default_checksums(tmp_path, monkeypatch):
     aws-chunked with a trailing CRC32: the path real S3 takes. Every upload size, one sync."""
     import s3fs
 
-    from fsspeckit import filesystem, s3_upload, sync_dir
+    from fsspeckit import filesystem, sync_dir
     from tests.servers import S3Server
 
     monkeypatch.delenv("AWS_REQUEST_CHECKSUM_CALCULATION", raising=False)
     monkeypatch.delenv("AWS_RESPONSE_CHECKSUM_VALIDATION", raising=False)
-    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 12 * 2**20)
-    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    _small_parts(monkeypatch, from_mib=12)
     files = {"small.txt": os.urandom(1000), "mid.bin": os.urandom(transfer._S3_STREAM_FROM + 1),
              "parts.bin": os.urandom(17 * 2**20)}  # in memory, one streamed PUT, 4 parts
     src = tmp_path / "src"
