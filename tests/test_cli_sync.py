@@ -274,3 +274,64 @@ def test_check_agrees_with_rclone(capsys, local_tree, flags):
             for d in data["differences"]}
     ours.update({p: "=" for p in data["matching"]})
     assert ours == theirs
+
+
+def _tree_bytes(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_sync_mirrors_in_one_run_and_reruns_as_a_no_op(capsys, trees, tmp_path):
+    src, dst = trees
+    code, out, err = run(capsys, "sync", src, dst, "--dry-run")
+    assert code == 0, err
+    assert out.startswith("Dry run, nothing written") and "would copy 3, update 1, delete 1" in out
+    assert _tree_bytes(dst) == {"stale.txt": b"old", "a.txt": b"ALPHA!"}
+
+    report = tmp_path / "report.json"
+    code, out, err = run(capsys, "sync", src, dst, "--exclude", "*.log", "--report", report)
+    assert code == 0, err
+    assert "copied 2, updated 1, deleted 1" in out
+    assert _tree_bytes(dst) == {k: v for k, v in SRC.items() if not k.endswith(".log")}
+    assert json.loads(report.read_text())["counts"]["copied"] == 2
+
+    code, out, err = run(capsys, "sync", src, dst, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["ok"] and summary["counts"]["copied"] == 1 and summary["counts"]["deleted"] == 0  # the .log
+    code, out, err = run(capsys, "sync", src, dst, "--json")
+    assert json.loads(out)["counts"]["skipped"] == len(SRC) and json.loads(out)["counts"]["copied"] == 0
+
+
+def test_sync_refuses_a_missing_or_empty_source_and_keeps_the_destination(capsys, trees, tmp_path):
+    _, dst = trees
+    before = _tree_bytes(dst)
+    code, _, err = run(capsys, "sync", tmp_path / "nope", dst)
+    assert code == 4 and "does not exist; nothing was changed" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, "sync", empty, dst)
+    assert code == 1 and "holds no files; nothing was changed" in err and "--allow-empty-source" in err
+    code, _, err = run(capsys, "sync", empty, dst, "--no-delete")
+    assert code == 1
+    code, _, err = run(capsys, "sync", empty, dst, "--max-delete", "1", "--allow-empty-source")
+    assert code == 1 and "max_delete" in err
+    assert _tree_bytes(dst) == before
+    code, out, err = run(capsys, "sync", empty, dst, "--allow-empty-source")
+    assert code == 0 and "deleted 2" in out and _tree_bytes(dst) == {}
+
+
+def test_sync_to_s3_with_options_then_back(capsys, s3, local_tree, tmp_path):
+    src = local_tree(SRC, "src")
+    s3.fs.pipe(s3.path("mirror/old.bin"), b"old")
+    dst = s3.url("mirror")
+    code, out, err = run(capsys, "sync", src, dst, *_s3_opts(s3, "dst"), "--verify", "checksum", "--workers", 2)
+    assert code == 0, err
+    assert "copied 4, updated 0, deleted 1" in out
+    code, out, err = run(capsys, "check", src, dst, *_s3_opts(s3, "dst"))
+    assert code == 0, err
+    back = tmp_path / "back"
+    code, out, err = run(capsys, "sync", dst, back, *_s3_opts(s3, "src"), "--partitions", "year>=2024")
+    assert code == 0, err
+    assert _tree_bytes(back) == {"year=2024/d.csv": SRC["year=2024/d.csv"]}
+    code, _, err = run(capsys, "sync", src, "s3://no-such-bucket-cli/x", *_s3_opts(s3, "dst"))
+    assert code == 4 and "no-such-bucket-cli" in err

@@ -1,14 +1,14 @@
 """Entry point of ``fsspeckit-tui``.
 
 ``fsspeckit-tui [SRC DST]`` opens the app (a built-in demo without arguments);
-``fsspeckit-tui plan|apply|check|partitions|remote ...`` runs a headless command.
+``fsspeckit-tui sync|plan|apply|check|partitions|remote ...`` runs a headless command.
 """
 
 from __future__ import annotations
 
 import sys
 
-HEADLESS_COMMANDS = ("plan", "apply", "check", "partitions", "remote")
+HEADLESS_COMMANDS = ("sync", "plan", "apply", "check", "partitions", "remote")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Headless commands of ``fsspeckit-tui``: plan, apply, check, partitions, remote.
+"""Headless commands of ``fsspeckit-tui``: sync, plan, apply, check, partitions, remote.
 
 For scripts and CI: each command has ``--help`` and, where it makes sense,
 ``--json``. This module builds the parser from the command modules and runs one
@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Callable
 
-from . import apply_cmd, check_cmd, partitions_cmd, plan_cmd, remote_cmd
+from . import apply_cmd, check_cmd, partitions_cmd, plan_cmd, remote_cmd, sync_cmd
 from .common import (  # the EXIT_* names are part of this package's interface
     EXIT_CODES,
     EXIT_CONNECT,
@@ -31,13 +31,13 @@ from .common import (  # the EXIT_* names are part of this package's interface
 __all__ = ["EXIT_CONNECT", "EXIT_FAILED", "EXIT_OK", "EXIT_STALE", "EXIT_USAGE", "build_parser", "main"]
 
 #: In the order ``--help`` lists them.
-COMMANDS = (plan_cmd, apply_cmd, check_cmd, partitions_cmd, remote_cmd)
+COMMANDS = (sync_cmd, plan_cmd, apply_cmd, check_cmd, partitions_cmd, remote_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, formatter_class=Formatter,
-        description="Headless commands of fsspeckit-tui: plan a sync, apply a plan, check two trees, "
+        description="Headless commands of fsspeckit-tui: sync two trees, plan a sync, apply a plan, check two trees, "
                     "show a partition layout, manage saved remotes.",
         epilog=LOCATIONS_AND_EXIT_CODES,
     )

@@ -42,6 +42,14 @@ def add_parser(sub) -> None:
     )
     p.add_argument("plan", metavar="PLAN.json", help="the plan file")
     p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files copied at once (default 4)")
+    add_run_options(p)
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    add_sync_options(p)
+    p.set_defaults(func=cmd_apply)
+
+
+def add_run_options(p) -> None:
+    """How the writes are carried out and reported (shared with ``sync``)."""
     p.add_argument("--retries", type=non_negative_int, default=3, metavar="N",
                    help="attempts after a transient failure (default 3)")
     p.add_argument("--verify", default="size", choices=["size", "checksum"],
@@ -58,9 +66,6 @@ def add_parser(sub) -> None:
     p.add_argument("--report", metavar="FILE", help="write every path's outcome to FILE (.json or .csv)")
     p.add_argument("--dry-run", action="store_true", help="check the plan and report, write nothing")
     p.add_argument("--no-progress", action="store_true", help="no progress line on the terminal")
-    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
-    add_sync_options(p)
-    p.set_defaults(func=cmd_apply)
 
 
 def cmd_apply(args) -> int:
@@ -69,10 +74,10 @@ def cmd_apply(args) -> int:
     from fsspeckit.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
     plan = _load_plan(args.plan)
-    max_delete = _max_delete(args.max_delete)
+    max_delete = parse_max_delete(args.max_delete)
     src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source")
     dst_fs = _plan_side(plan.dst_url, parse_options(args.dst_option), "destination")
-    backup = _backup_dir(args.backup_dir, dst_fs, plan)
+    backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root)
 
     src_listing = connect("source", lambda: list_plan_side(plan, src_fs, "source"), plan.src_url)
     raise_if_stale(plan, src_fs, src_listing)
@@ -81,11 +86,7 @@ def cmd_apply(args) -> int:
                                                        dst_listing=dst_listing), plan.dst_url)
     already = sum(1 for a, b in zip(plan.actions, todo.actions) if a.kind != b.kind)
 
-    term = None
-    if not args.no_progress and sys.stderr.isatty() and not args.dry_run:
-        from fsspeckit.progress import TerminalProgress
-
-        term = TerminalProgress(stream=sys.stderr)
+    term = terminal_progress(args)
     try:
         result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=term,
                             retries=args.retries, verify=args.verify, max_delete=max_delete,
@@ -97,6 +98,20 @@ def cmd_apply(args) -> int:
     finally:
         if term is not None:
             term.close()
+    return finish(result, args, plan.src_url, plan.dst_url, already)
+
+
+def terminal_progress(args):
+    """A progress line on stderr when it is a terminal (not with --no-progress or --dry-run)."""
+    if args.no_progress or args.dry_run or not sys.stderr.isatty():
+        return None
+    from fsspeckit.progress import TerminalProgress
+
+    return TerminalProgress(stream=sys.stderr)
+
+
+def finish(result, args, src_url: str, dst_url: str, already: int = 0) -> int:
+    """Write the report, print the outcome (text or --json) and return the exit code."""
     if args.report:
         try:
             result.save(args.report)
@@ -104,32 +119,36 @@ def cmd_apply(args) -> int:
             err(f"cannot write the report to {args.report}: {exc.strerror or exc}")
             return EXIT_FAILED
     if args.json:
-        _print_result_json(result, plan, args, already)
+        _print_result_json(result, src_url, dst_url, args, already)
     else:
-        _print_result(result, plan, args, already)
+        _print_result(result, src_url, dst_url, args, already)
     return EXIT_FAILED if result.failed or result.cancelled else EXIT_OK
 
 
-def _print_result_json(result, plan, args, already: int) -> None:
+def _print_result_json(result, src_url: str, dst_url: str, args, already: int) -> None:
     print_json({
         "ok": not result.failed and not result.cancelled,
         "dry_run": args.dry_run,
-        "src_url": plan.src_url,
-        "dst_url": plan.dst_url,
+        "src_url": src_url,
+        "dst_url": dst_url,
         "already_done": already,
         "counts": result.counts,
         "bytes_transferred": result.bytes_transferred,
         "seconds": round(result.duration, 3),
         "deletes_skipped": result.deletes_skipped,
+        "would": _dry_run_counts(result) if args.dry_run else None,
         "failed": [{"path": o.path, "error": o.error} for o in result.failed],
         "report": args.report,
     })
 
 
-def _print_result(result, plan, args, already: int) -> None:
+def _print_result(result, src_url: str, dst_url: str, args, already: int) -> None:
     failed = result.failed
     prefix = "Dry run, nothing written: " if args.dry_run else ""
-    out(f"{prefix}{plan.src_url} -> {plan.dst_url}")
+    out(f"{prefix}{src_url} -> {dst_url}")
+    if args.dry_run:
+        would = _dry_run_counts(result)
+        out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}")
     if already:
         out(f"  {already} planned action{'s were' if already != 1 else ' was'} already done; skipped.")
     for o in failed[:SHOWN_FAILURES]:
@@ -139,6 +158,15 @@ def _print_result(result, plan, args, already: int) -> None:
     out(result.summary())
     if args.report:
         out(f"Report written to {args.report}")
+
+
+def _dry_run_counts(result) -> dict[str, int]:
+    """What a dry run left undone, by kind of action."""
+    counts = {"copy": 0, "update": 0, "delete": 0}
+    for o in result.outcomes:
+        if o.outcome == "skipped" and o.action in counts and o.error == "dry run":
+            counts[o.action] += 1
+    return counts
 
 
 def _load_plan(path: str):
@@ -170,7 +198,7 @@ def _plan_side(url: str, extra: dict, role: str):
     return fs
 
 
-def _max_delete(text: str | None):
+def parse_max_delete(text: str | None):
     """``--max-delete``: a number of files (int) or a percentage ("10%"), as ``apply_plan`` takes it."""
     if text is None:
         return None
@@ -187,7 +215,7 @@ def _max_delete(text: str | None):
         raise UsageError(f"--max-delete takes a number of files or a percentage (e.g. 100 or 10%), not {text!r}.") from None
 
 
-def _backup_dir(text: str | None, dst_fs, plan) -> str | None:
+def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str) -> str | None:
     """``--backup-dir`` as a URL on the destination's store, refused when inside the destination."""
     if not text:
         return None
@@ -200,11 +228,11 @@ def _backup_dir(text: str | None, dst_fs, plan) -> str | None:
     elif is_local(backend):
         target = "file://" + os.path.abspath(os.path.expanduser(text))
     else:
-        raise UsageError(f"--backup-dir on {plan.dst_url} must be a URL on the same store, e.g. "
+        raise UsageError(f"--backup-dir on {dst_url} must be a URL on the same store, e.g. "
                          f"{backend.protocol if isinstance(backend.protocol, str) else backend.protocol[0]}://bucket/backup.")
     _, full = unwrap(dst_fs, target)
-    root = plan.dst_root.rstrip("/")
+    root = dst_root.rstrip("/")
     if full.rstrip("/") == root or full.startswith(root + "/"):
-        raise UsageError(f"--backup-dir {text} is inside the destination {plan.dst_url}; the next sync would "
+        raise UsageError(f"--backup-dir {text} is inside the destination {dst_url}; the next sync would "
                          "delete it. Choose a folder outside it.")
     return target

@@ -39,6 +39,16 @@ def add_parser(sub) -> None:
     p.add_argument("src", metavar="SRC", help="source location")
     p.add_argument("dst", metavar="DST", help="destination location")
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
+    add_plan_options(p)
+    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
+    p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    add_sync_options(p)
+    p.set_defaults(func=cmd_plan)
+
+
+def add_plan_options(p: argparse.ArgumentParser) -> None:
+    """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``)."""
     p.add_argument("--strategy", default="source_wins",
                    choices=["source_wins", "newer", "larger", "skip", "keep_both"],
                    help="what to do when a file differs (default: source_wins)")
@@ -50,11 +60,6 @@ def add_parser(sub) -> None:
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
     p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
                    help="delete destination files missing from the source (default: --delete)")
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
-    p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
-    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
-    add_sync_options(p)
-    p.set_defaults(func=cmd_plan)
 
 
 def cmd_plan(args) -> int:
@@ -63,7 +68,7 @@ def cmd_plan(args) -> int:
     from fsspeckit.sync import plan_sync
 
     if args.partitions:
-        _check_predicate(args.partitions)
+        check_predicate(args.partitions)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
@@ -133,7 +138,7 @@ def _print_plan(plan, saved: str | None, with_actions: bool) -> None:
         out("Nothing saved (use -o PLAN.json to save the plan).")
 
 
-def _check_predicate(text: str) -> None:
+def check_predicate(text: str) -> None:
     from fsspeckit import partitions
 
     try:
