@@ -23,6 +23,7 @@ from fsspec.callbacks import Callback
 
 from .exceptions import DeleteLimitError, EmptySourceError, SourceNotFoundError, SyncCancelled
 from .filesystem import unwrap
+from .gcpause import gc_paused
 from .listing import join_path
 from .plan import Action, Plan
 from .result import Outcome, SyncResult
@@ -258,9 +259,8 @@ def apply_plan(
     tracker = _Tracker(callback, progress_hook, pause)
     tracker.start(len(transfers), sum(a.size for a in transfers), len(deletes))
 
-    for a in plan.actions:
-        if a.kind == "skip":
-            result.outcomes.append(Outcome(a.path, "skip", "skipped", error=None))
+    with gc_paused():
+        result.outcomes.extend(Outcome(a.path, "skip", "skipped", error=None) for a in plan.actions if a.kind == "skip")
     if dry_run:
         for a in transfers:
             result.outcomes.append(Outcome(a.path, a.kind, "skipped", 0, 0, "dry run"))

@@ -23,6 +23,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from .exceptions import DestinationError, SourceError, SourceNotFoundError
 from .filesystem import unwrap
+from .gcpause import gc_paused
 from .retry import is_transient, retry_call
 from .times import entry_mtime
 
@@ -486,7 +487,8 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
             return listing
         if not os.path.isdir(root):
             raise error_cls(f"The {role} {root} is a file, not a folder; give the folder that holds it.")
-        _scan_local(root, listing)
+        with gc_paused():
+            _scan_local(root, listing)
         return listing
     try:
         _fast_listing_times(backend)

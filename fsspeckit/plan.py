@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
 from .exceptions import PlanError
 from .filters import path_filter  # noqa: F401 - re-exported
+from .gcpause import gc_paused
 from .listing import Entry, Listing
 
 logger = logging.getLogger(__name__)
@@ -382,12 +383,29 @@ def make_plan(
     """
     options = options or SyncOptions()
     keep = path_filter(options, partition_filter)
-    compare = options.compare
-    strategy = options.strategy
     upload = dst.upload_times
     after = options.modified_after
     src_entries = src.entries
     dst_entries = dst.entries
+    with gc_paused():
+        actions = _decide(src_entries, dst_entries, options, keep, after, upload)
+    return Plan(
+        actions=tuple(actions),
+        options=options,
+        src_url=src_url,
+        dst_url=dst_url,
+        src_root=src.root,
+        dst_root=dst.root,
+        dst_upload_times=upload,
+        src_exists=src.exists,
+        src_files=len(src_entries),
+    )
+
+
+def _decide(src_entries: dict, dst_entries: dict, options: SyncOptions, keep, after, upload: bool) -> list[Action]:
+    """One action per path of either side (the loop of ``make_plan``)."""
+    compare = options.compare
+    strategy = options.strategy
     actions: list[Action] = []
     append = actions.append
     for path in sorted(src_entries.keys() | dst_entries.keys()):
@@ -415,17 +433,7 @@ def make_plan(
             append(Action(path, "update", "changed", reason, s, d))
         else:
             append(_resolve(path, s, d, category, reason, strategy, upload))
-    return Plan(
-        actions=tuple(actions),
-        options=options,
-        src_url=src_url,
-        dst_url=dst_url,
-        src_root=src.root,
-        dst_root=dst.root,
-        dst_upload_times=upload,
-        src_exists=src.exists,
-        src_files=len(src_entries),
-    )
+    return actions
 
 
 def _resolve(path: str, s: Entry, d: Entry, category: str, reason: str, strategy: str, upload: bool) -> Action:
