@@ -83,3 +83,29 @@ def test_listing_and_planning_leave_the_collector_on(local_tree, monkeypatch):
     with pytest.raises(OSError):
         list_tree(filesystem(str(src)))
     assert gc.isenabled()
+
+
+def test_the_collector_is_paused_while_a_local_tree_and_a_plan_are_built(local_tree, monkeypatch):
+    src = local_tree({"a.txt": b"a", "d/b.txt": b"bb"}, "src")
+    seen = []
+    real_scandir = os.scandir
+
+    def watching(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_scandir(*args, **kwargs)
+
+    monkeypatch.setattr(os, "scandir", watching)
+    listing = list_tree(filesystem(str(src)))
+    assert seen and not any(seen)  # every folder was read with the collector off
+
+    import fsspeckit.plan as plan_module
+
+    real_decide = plan_module._decide
+
+    def deciding(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_decide(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "_decide", deciding)
+    make_plan(listing, list_tree(filesystem(str(src))))
+    assert seen[-1] is False and gc.isenabled()
