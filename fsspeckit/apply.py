@@ -27,6 +27,7 @@ from .gcpause import gc_paused
 from .listing import join_path
 from .plan import Action, Plan
 from .result import Outcome, SyncResult
+from .safepath import check_rel, local_escape
 from .retry import describe_error, retry_call
 from .state import SyncState
 from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, copy_file, file_md5, is_local
@@ -222,6 +223,7 @@ def apply_plan(
     ``distributed.Client`` / scheduler address (``"tcp://host:8786"``) to run
     them on a cluster (see ``fsspeckit.distributed``).
     """
+    check_plan_paths(plan)
     if isinstance(executor, str) or type(executor).__name__ == "Client":
         from .distributed import apply_plan_distributed  # the 'distributed' package is optional
 
@@ -281,6 +283,10 @@ def apply_plan(
         t0 = time.monotonic()
         if cancel.is_set():
             return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started")
+        escape = _escape(dst_b, plan.dst_root, dst_path, a.keep_as and join_path(plan.dst_root, a.keep_as))
+        if escape:
+            logger.warning("failed %s: %s", a.path, escape)
+            return Outcome(a.path, a.kind, "failed", 0, 0, escape, 0.0)
         tracker.begin_file(a.path, size or 0)
         moved = [0]
         backup_path = None
@@ -438,6 +444,26 @@ def _put_back(fs, aside: str, path: str) -> None:
         logger.warning("the previous version of %s stays at %s", path, aside)
 
 
+def check_plan_paths(plan: Plan) -> None:
+    """Refuse a plan any of whose paths would leave its roots (a built or edited plan alike)."""
+    for a in plan.actions:
+        check_rel(a.path, "plan path")
+        if a.keep_as is not None:
+            check_rel(a.keep_as, "plan keep_as")
+
+
+def _escape(backend, root: str, *paths) -> str | None:
+    """On a local destination: why a write or delete at one of ``paths`` would act outside ``root``."""
+    if not is_local(backend):
+        return None
+    for path in paths:
+        if path:
+            why = local_escape(root, path)
+            if why:
+                return why
+    return None
+
+
 def _remove_partials(fs, partials: list[str]) -> int:
     n = 0
     for p in partials:
@@ -460,6 +486,10 @@ def _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, ca
         if cancel.is_set():
             return Outcome(a.path, "delete", "cancelled", 0, 0, "cancelled before it started")
         backup_path = join_path(backup_root, a.path) if backup_root else None
+        escape = _escape(dst_b, plan.dst_root, path) or (backup_path and _escape(dst_b, backup_root, backup_path))
+        if escape:
+            logger.warning("not deleted %s: %s", a.path, escape)
+            return Outcome(a.path, "delete", "failed", 0, 0, f"not deleted: {escape}", 0.0)
 
         def attempt():
             if backup_path:

@@ -25,6 +25,7 @@ from .exceptions import DestinationError, SourceError, SourceNotFoundError
 from .filesystem import unwrap
 from .gcpause import gc_paused
 from .retry import is_transient, retry_call
+from .safepath import check_rel, unsafe_reason
 from .times import entry_mtime
 
 logger = logging.getLogger(__name__)
@@ -132,10 +133,11 @@ def rel_key(root: str, name: str) -> str:
 
 def join_path(root: str, rel: str) -> str:
     """The backend path of relative path ``rel`` under backend folder ``root``."""
-    if not root:
-        return rel
     if not rel:
         return root
+    check_rel(rel)
+    if not root:
+        return rel
     return root.rstrip("/") + "/" + rel
 
 
@@ -522,8 +524,9 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         if name.endswith("/"):
             listing.skipped[rel] = "folder marker (zero-byte key ending in '/')"
             continue
-        if "//" in rel or rel.startswith("/") or rel in (".", "") or rel.startswith("../"):
-            listing.skipped[rel] = "key has an empty path segment ('//') and maps to no file path"
+        why = unsafe_reason(rel)
+        if why:
+            listing.skipped[rel] = f"key maps to no safe file path: {why}"
             continue
         if PARTIAL_MARK in rel.rsplit("/", 1)[-1]:
             listing.partials.append(name)

@@ -23,6 +23,7 @@ from .exceptions import PlanError
 from .filters import path_filter  # noqa: F401 - re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
+from .safepath import check_rel
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ __all__ = [
 PLAN_FORMAT_VERSION = 1
 
 Kind = Literal["copy", "update", "delete", "skip"]
+#: Every kind an action can have (a plan file naming another is refused).
+ACTION_KINDS = ("copy", "update", "delete", "skip")
 
 COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
 STRATEGIES = ("source_wins", "newer", "larger", "skip", "keep_both")
@@ -136,6 +139,25 @@ class Action:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Action":
+        """An action read from a plan file: every field is checked, every path made safe."""
+        if not isinstance(d, Mapping):
+            raise PlanError(f"an action is {type(d).__name__}, not an object")
+        path, kind, keep_as = d.get("path"), d.get("kind"), d.get("keep_as")
+        if not isinstance(path, str):
+            raise PlanError(f"an action has no text 'path' (got {path!r})")
+        if kind not in ACTION_KINDS:
+            raise PlanError(f"the action for {path!r} has kind {kind!r}; a plan knows only "
+                            + ", ".join(ACTION_KINDS))
+        check_rel(path, "plan path")
+        if keep_as is not None:
+            if not isinstance(keep_as, str):
+                raise PlanError(f"the action for {path!r} has a 'keep_as' that is not text")
+            check_rel(keep_as, "plan keep_as")
+            if kind != "update":
+                raise PlanError(f"the action for {path!r} keeps a copy aside but is a {kind}, not an update")
+        for side in ("src", "dst"):
+            if d.get(side) is not None and not isinstance(d.get(side), Mapping):
+                raise PlanError(f"the action for {path!r} has a '{side}' that is not an object")
         return cls(
             d["path"], d["kind"], d.get("category", "changed"), d.get("reason", ""),
             Entry.from_dict(d["src"]) if d.get("src") else None,
@@ -274,14 +296,22 @@ class Plan:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Plan":
+        if not isinstance(d, Mapping):
+            raise PlanError(f"This file is not an fsspeckit plan: it holds a JSON {type(d).__name__}, not an object.")
         if d.get("format") != "fsspeckit-plan":
             raise PlanError("This file is not an fsspeckit plan (its 'format' field is missing or different).")
         version = d.get("version")
         if not isinstance(version, int) or version > PLAN_FORMAT_VERSION:
             raise PlanError(f"This plan has format version {version!r}; this fsspeckit reads versions up to {PLAN_FORMAT_VERSION}.")
+        actions = d.get("actions", [])
+        if not isinstance(actions, list):
+            raise PlanError("The plan file is damaged: its 'actions' is not a list.")
+        for name in ("src_url", "dst_url", "src_root", "dst_root"):
+            if not isinstance(d.get(name, ""), str):
+                raise PlanError(f"The plan file is damaged: its {name!r} is not text.")
         try:
             return cls(
-                actions=tuple(Action.from_dict(a) for a in d.get("actions", [])),
+                actions=tuple(Action.from_dict(a) for a in actions),
                 options=SyncOptions.from_dict(d.get("options", {})),
                 src_url=d.get("src_url", ""),
                 dst_url=d.get("dst_url", ""),
@@ -293,7 +323,11 @@ class Plan:
                 src_files=int(d.get("src_files", 0)),
                 loaded=True,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except PlanError as exc:
+            raise PlanError(f"The plan file is damaged: {exc}.") from exc
+        except KeyError as exc:
+            raise PlanError(f"The plan file is damaged: a field {exc} is missing.") from exc
+        except (TypeError, ValueError) as exc:
             raise PlanError(f"The plan file is damaged: {exc}.") from exc
 
     @classmethod

@@ -75,9 +75,9 @@ def cmd_apply(args) -> int:
 
     plan = _load_plan(args.plan)
     max_delete = parse_max_delete(args.max_delete)
-    src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source")
-    dst_fs = _plan_side(plan.dst_url, parse_options(args.dst_option), "destination")
-    backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root)
+    src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source", plan.src_root)
+    dst_fs = _plan_side(plan.dst_url, parse_options(args.dst_option), "destination", plan.dst_root)
+    backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root, src=(src_fs, plan.src_root))
 
     src_listing = connect("source", lambda: list_plan_side(plan, src_fs, "source"), plan.src_url)
     raise_if_stale(plan, src_fs, src_listing)
@@ -182,7 +182,7 @@ def _load_plan(path: str):
         raise UsageError(f"{path} is not a plan file (not text).") from None
 
 
-def _plan_side(url: str, extra: dict, role: str):
+def _plan_side(url: str, extra: dict, role: str, root: str):
     """The filesystem of one side of a saved plan; options of a saved remote holding the URL if none given."""
     from fsspeckit.profiles import find_remote_for_url, resolve_location
 
@@ -194,7 +194,13 @@ def _plan_side(url: str, extra: dict, role: str):
         if remote is not None:
             log.info("using the options of the saved remote %s for %s", remote.name, url)
             options = dict(remote.options)
-    fs, _ = resolve_location(url, options)
+    fs, path = resolve_location(url, options)
+    from fsspeckit.filesystem import unwrap
+
+    actual = unwrap(fs, path)[1]
+    if actual.rstrip("/") != (root or "").rstrip("/"):
+        raise UsageError(f"the plan's {role} folder {root!r} is not the folder of its {role} URL {url} "
+                         f"({actual!r}); the plan was edited or damaged, and is not applied.")
     return fs
 
 
@@ -215,8 +221,13 @@ def parse_max_delete(text: str | None):
         raise UsageError(f"--max-delete takes a number of files or a percentage (e.g. 100 or 10%), not {text!r}.") from None
 
 
-def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str) -> str | None:
-    """``--backup-dir`` as a URL on the destination's store, refused when inside the destination."""
+def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str, src=None) -> str | None:
+    """``--backup-dir`` as a URL on the destination's store, refused when inside the destination.
+
+    ``src`` is (filesystem, root) of the source: a backup folder inside or equal to the
+    source is refused too (moving files there would change the source). On a local disk
+    the folders are compared by their real paths, so a symbolic link cannot hide an overlap.
+    """
     if not text:
         return None
     from fsspeckit.filesystem import unwrap
@@ -235,4 +246,25 @@ def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str) -> str | N
     if full.rstrip("/") == root or full.startswith(root + "/"):
         raise UsageError(f"--backup-dir {text} is inside the destination {dst_url}; the next sync would "
                          "delete it. Choose a folder outside it.")
+    if is_local(backend):
+        real = os.path.realpath(full)
+        sides = [("destination", os.path.realpath(dst_root))]
+        if src is not None:
+            src_backend, src_full = unwrap(src[0], src[1])
+            if is_local(src_backend):
+                sides.append(("source", os.path.realpath(src_full)))
+        for role, other in sides:
+            if _within(real, other) or _within(other, real):
+                raise UsageError(f"--backup-dir {text} overlaps the {role} (real path {other}); moving "
+                                 f"files there would change the {role}. Choose a folder outside both.")
+    elif src is not None:
+        src_backend, src_full = unwrap(src[0], src[1])
+        if type(src_backend) is type(backend) and (_within(full, src_full) or _within(src_full, full)):
+            raise UsageError(f"--backup-dir {text} overlaps the source; moving files there would change "
+                             "the source. Choose a folder outside it.")
     return target
+
+
+def _within(path: str, root: str) -> bool:
+    path, root = path.rstrip("/"), root.rstrip("/")
+    return path == root or path.startswith(root + "/")

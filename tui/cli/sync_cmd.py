@@ -54,7 +54,7 @@ def cmd_sync(args) -> int:
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     src_url = src_stored or url_of(src_fs, src_path)
     dst_url = dst_stored or url_of(dst_fs, dst_path)
-    backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1])
+    backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1], src=(src_fs, src_path))
 
     term = terminal_progress(args)
     try:

@@ -1,0 +1,196 @@
+"""Attacks on paths: hostile keys, symlinks on the destination, edited plans, a backup
+folder on the source. Nothing outside the destination may change."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from fsspeckit import Plan, filesystem, sync_dir
+from fsspeckit.apply import apply_plan
+from fsspeckit.exceptions import PlanError
+from fsspeckit.safepath import UnsafePathError, check_rel, unsafe_reason
+from tui import cli
+
+
+@pytest.fixture(autouse=True)
+def config(tmp_path, monkeypatch):
+    monkeypatch.setenv("FSKIT_CONFIG", str(tmp_path / "remotes.toml"))
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("rel", ["../x", "a/../../x", "a/./b", "./a", "a//b", "/etc/passwd", "", "a/..", "a\x00b"])
+def test_unsafe_relative_paths_are_refused(rel):
+    assert unsafe_reason(rel)
+    with pytest.raises(UnsafePathError):
+        check_rel(rel)
+
+
+@pytest.mark.parametrize("rel", ["a", "a/b.csv", "year=2024/..data", "...", "a/.hidden", "notes..txt"])
+def test_plain_relative_paths_pass(rel):
+    assert check_rel(rel) == rel
+
+
+def test_hostile_s3_keys_never_land_outside_the_destination(s3, tmp_path):
+    """Keys with '..' and '.' segments, put raw on a real S3 endpoint."""
+    import boto3
+
+    opts = s3.options
+    client = boto3.client("s3", endpoint_url=opts["client_kwargs"]["endpoint_url"] if "client_kwargs" in opts
+                          else opts["endpoint_url"], aws_access_key_id="testing", aws_secret_access_key="testing",
+                          region_name="us-east-1")
+    keys = {"base/sub/../../escape1.txt": b"e1", "base/x/../../../escape2.txt": b"e2",
+            "base/./data.csv": b"d", "base/ok.txt": b"ok"}
+    for k, v in keys.items():
+        client.put_object(Bucket=s3.bucket, Key=k, Body=v)
+    listed = {o["Key"] for o in client.list_objects_v2(Bucket=s3.bucket)["Contents"]}
+    assert "base/sub/../../escape1.txt" in listed  # the store really holds the hostile key
+    outer = tmp_path / "outer"
+    dst = outer / "inner" / "dst"
+    dst.mkdir(parents=True)
+    src_fs = filesystem(f"s3://{s3.bucket}/base", **s3.options)
+    for _ in range(2):
+        result = sync_dir(src_fs, filesystem(str(dst)), "", "")
+        assert sorted(p.relative_to(outer).as_posix() for p in outer.rglob("*") if p.is_file()) == ["inner/dst/ok.txt"]
+        refused = {o.path for o in result.outcomes if o.outcome == "skipped" and "no safe file path" in (o.error or "")}
+        assert refused == {"sub/../../escape1.txt", "x/../../../escape2.txt", "./data.csv"}
+        assert not result.failed
+
+
+def test_symlink_in_destination_is_not_followed_for_deletes(tmp_path):
+    precious = tmp_path / "elsewhere" / "precious"
+    precious.mkdir(parents=True)
+    for n in "abc":
+        (precious / f"{n}.txt").write_text(n)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "keep.txt").write_text("k")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "shared").symlink_to(precious)
+    result = sync_dir(filesystem(str(src)), filesystem(str(dst)), "", "")
+    assert sorted(p.name for p in precious.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    refused = [o for o in result.outcomes if o.action == "delete"]
+    assert refused and all(o.outcome == "failed" and "symbolic link" in o.error for o in refused)
+    assert (dst / "keep.txt").read_text() == "k"
+
+
+def test_symlink_in_destination_is_not_followed_for_writes(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "f.txt").write_text("precious")
+    src = tmp_path / "src"
+    (src / "link").mkdir(parents=True)
+    (src / "link" / "f.txt").write_text("attacker, longer")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "link").symlink_to(victim)
+    result = sync_dir(filesystem(str(src)), filesystem(str(dst)), "", "")
+    assert (victim / "f.txt").read_text() == "precious"
+    assert len(result.failed) == 1 and "symbolic link" in result.failed[0].error
+
+
+def _saved_plan(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("new")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "a.txt").write_text("old and longer")
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important.txt").write_text("important")
+    path = tmp_path / "plan.json"
+    assert cli.main(["plan", str(src), str(dst), "-o", str(path)]) == 0
+    return path, victim
+
+
+def test_edited_plan_keep_as_outside_is_refused(capsys, tmp_path):
+    path, victim = _saved_plan(tmp_path)
+    capsys.readouterr()
+    data = json.loads(path.read_text())
+    for a in data["actions"]:
+        if a["path"] == "a.txt":
+            a["keep_as"] = "../victim/important.txt"
+    path.write_text(json.dumps(data))
+    code, out, err = run(capsys, "apply", path)
+    assert code == 2, err
+    assert "'..'" in err
+    assert (victim / "important.txt").read_text() == "important"
+    assert (tmp_path / "dst" / "a.txt").read_text() == "old and longer"
+
+
+def test_edited_plan_dst_root_that_disagrees_with_its_url_is_refused(capsys, tmp_path):
+    path, victim = _saved_plan(tmp_path)
+    capsys.readouterr()
+    data = json.loads(path.read_text())
+    data["dst_root"] = str(victim)
+    path.write_text(json.dumps(data))
+    code, out, err = run(capsys, "apply", path)
+    assert code == 2, err
+    assert "edited or damaged" in err
+    assert (victim / "important.txt").read_text() == "important"
+
+
+@pytest.mark.parametrize("text, word", [("[1, 2]", "list"), ('"x"', "str")])
+def test_plan_that_is_not_an_object_is_refused(text, word):
+    with pytest.raises(PlanError, match=word):
+        Plan.from_json(text)
+
+
+def test_plan_action_of_unknown_kind_is_refused(tmp_path):
+    path, _ = _saved_plan(tmp_path)
+    data = json.loads(path.read_text())
+    data["actions"][0]["kind"] = "explode"
+    with pytest.raises(PlanError, match="explode"):
+        Plan.from_json(json.dumps(data))
+    data["actions"][0]["kind"] = "copy"
+    del data["actions"][0]["path"]
+    with pytest.raises(PlanError, match="path"):
+        Plan.from_json(json.dumps(data))
+
+
+def test_built_plan_with_hostile_path_is_refused_before_any_write(tmp_path):
+    from dataclasses import replace
+
+    path, victim = _saved_plan(tmp_path)
+    plan = Plan.load(path)
+    bad = replace(plan, actions=tuple(replace(a, path="../victim/important.txt") for a in plan.actions), loaded=False)
+    with pytest.raises(UnsafePathError):
+        apply_plan(bad, filesystem(str(tmp_path / "src")), filesystem(str(tmp_path / "dst")))
+    assert (victim / "important.txt").read_text() == "important"
+
+
+@pytest.mark.parametrize("where", ["src", "src/sub", "."])
+def test_backup_dir_on_or_around_the_source_is_refused(capsys, tmp_path, where):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("new content")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "a.txt").write_text("old")
+    code, out, err = run(capsys, "sync", src, dst, "--backup-dir", tmp_path / where)
+    assert code == 2, err
+    assert "overlaps" in err
+    assert (src / "a.txt").read_text() == "new content"
+    assert (dst / "a.txt").read_text() == "old"
+
+
+def test_backup_dir_through_a_symlink_to_the_source_is_refused(capsys, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("new content")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "a.txt").write_text("old")
+    (tmp_path / "alias").symlink_to(src)
+    code, out, err = run(capsys, "sync", src, dst, "--backup-dir", tmp_path / "alias")
+    assert code == 2, err
+    assert (src / "a.txt").read_text() == "new content"
