@@ -27,20 +27,23 @@ UPLOAD_WINDOW = 2.0
 def compare_entries(src: Entry, dst: Entry, compare: str, dst_upload_times: bool) -> tuple[Category, str]:
     """Compare one path present on both sides: (category, reason).
 
-    ``conflict`` means the destination looks newer than the source, so the
-    strategy decides; ``changed`` means the source should replace it.
+    ``conflict`` means the contents differ and the destination looks newer than
+    the source, so the strategy decides; ``changed`` means the source should
+    replace it. Every compare mode but ``always`` tells the two apart, so the
+    ``newer`` and ``skip`` strategies protect a newer destination whichever
+    mode found the difference.
     """
     if compare == "always":
         return "changed", "compare mode 'always'"
     same_size = src.size == dst.size
     if compare == "size":
-        return ("identical", "same size") if same_size else ("changed", f"size differs ({src.size} vs {dst.size} bytes)")
+        return ("identical", "same size") if same_size else _direction(src, dst, dst_upload_times, f"size differs ({src.size} vs {dst.size} bytes)")
     hashes = _comparable_hash(src, dst)
     if compare == "checksum":
         if not same_size:
-            return "changed", f"size differs ({src.size} vs {dst.size} bytes)"
+            return _direction(src, dst, dst_upload_times, f"size differs ({src.size} vs {dst.size} bytes)")
         if hashes is None:
-            return "changed", "no comparable checksum on both sides; copying to be safe"
+            return _direction(src, dst, dst_upload_times, "no comparable checksum on both sides; copying to be safe")
         algo, a, b = hashes
         return ("identical", f"same size and {algo}") if a == b else _direction(src, dst, dst_upload_times, f"{algo} differs")
     # size_mtime

@@ -13,6 +13,7 @@ import binascii
 import logging
 import os
 import posixpath
+import re
 import stat as stat_module
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -36,9 +37,16 @@ __all__ = ["Entry", "Listing", "list_tree", "is_partial_name", "PARTIAL_MARK", "
 PARTIAL_MARK = ".fsspeckit-partial-"
 
 
+#: The whole shape of a temporary name (see ``transfer.partial_name``): a leading dot,
+#: the final name, the mark and exactly ten hex digits at the end. A user's file that
+#: merely contains the mark (``notes.fsspeckit-partial-2024.txt``) is a file like any other.
+_PARTIAL_RE = re.compile(r"\..+" + re.escape(PARTIAL_MARK) + r"[0-9a-f]{10}\Z", re.DOTALL)
+
+
 def is_partial_name(name: str) -> bool:
     """True for the temporary name of a copy in progress (never a real file)."""
-    return PARTIAL_MARK in posixpath.basename(name)
+    base = posixpath.basename(name)
+    return PARTIAL_MARK in base and _PARTIAL_RE.match(base) is not None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -271,7 +279,7 @@ def _scan_local(root: str, listing: Listing) -> None:
                         continue  # vanished or broken symlink
                     if not is_reg(st.st_mode):
                         continue
-                    if mark in name:
+                    if mark in name and is_partial_name(name):
                         listing.partials.append(base + name)
                         continue
                     rel = prefix + name
@@ -305,7 +313,7 @@ def _scan_local_paths(root: str, listing: Listing) -> None:  # pragma: no cover 
                     continue
                 if not stat_module.S_ISREG(st.st_mode):
                     continue
-                if PARTIAL_MARK in name:
+                if PARTIAL_MARK in name and is_partial_name(name):
                     listing.partials.append(d.path)
                     continue
                 entries[rel] = Entry(rel, st.st_size, st.st_mtime, ctime=st.st_ctime)
@@ -528,7 +536,7 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         if why:
             listing.skipped[rel] = f"key maps to no safe file path: {why}"
             continue
-        if PARTIAL_MARK in rel.rsplit("/", 1)[-1]:
+        if PARTIAL_MARK in rel and is_partial_name(rel):
             listing.partials.append(name)
             continue
         entries[rel] = entry_from_info(rel, info)

@@ -475,7 +475,10 @@ def _resolve(path: str, s: Entry, d: Entry, category: str, reason: str, strategy
     if strategy == "source_wins":
         return Action(path, "update", category, f"{reason}; source wins", s, d)
     if strategy == "skip":
-        return Action(path, "skip", category, f"{reason}; destination kept (strategy 'skip')", s, d)
+        # "Skip conflicts": a destination that looks newer is kept, a plain change is copied.
+        if category == "conflict":
+            return Action(path, "skip", category, f"{reason}; destination kept (strategy 'skip')", s, d)
+        return Action(path, "update", category, reason, s, d)
     if strategy == "keep_both":
         if category == "conflict":
             return Action(path, "update", category, f"{reason}; keeping both", s, d, keep_as=conflict_name(path, d))

@@ -26,6 +26,7 @@ class SyncState:
         self.entries: dict[str, tuple[int, float | None]] = {}
         self._lock = threading.Lock()
         self._file = None
+        self._dirty = False  # something was recorded or forgotten: close() rewrites the file
         self._load()
 
     def _load(self) -> None:
@@ -38,12 +39,16 @@ class SyncState:
             # The seed's format: one JSON object {path: {"size":..,"modified":..}}.
             try:
                 data = json.loads(stripped)
-                for k, v in data.items():
-                    if isinstance(v, dict) and "size" in v:
-                        self.entries[k] = (int(v["size"]), _as_float(v.get("mtime", v.get("modified"))))
-                return
             except json.JSONDecodeError:
-                pass
+                data = None
+            if isinstance(data, dict):
+                for k, v in data.items():
+                    rec = _record(k, v.get("size"), v.get("mtime", v.get("modified"))) if isinstance(v, dict) else None
+                    if rec is None:
+                        logger.warning("ignoring a damaged entry in %s: %r", self.path, k)
+                        continue
+                    self.entries[k] = rec
+                return
         for line in text.splitlines():
             line = line.strip()
             if not line:
@@ -51,12 +56,21 @@ class SyncState:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError:
-                logger.warning("ignoring a damaged line in %s (an interrupted write)", self.path)
+                rec = None
+            path = rec.get("path") if isinstance(rec, dict) else None
+            if not isinstance(path, str):
+                logger.warning("ignoring a damaged line in %s (an interrupted write or an edit)", self.path)
                 continue
             if rec.get("deleted"):
-                self.entries.pop(rec["path"], None)
-            elif "path" in rec:
-                self.entries[rec["path"]] = (int(rec["size"]), _as_float(rec.get("mtime")))
+                self.entries.pop(path, None)
+                continue
+            entry = _record(path, rec.get("size"), rec.get("mtime"))
+            if entry is None:
+                # Unreadable: forget the path, so the file is compared again rather than trusted.
+                self.entries.pop(path, None)
+                logger.warning("ignoring a damaged line in %s for %s", self.path, path)
+                continue
+            self.entries[path] = entry
 
     def matches(self, path: str, size: int, mtime: float | None) -> bool:
         rec = self.entries.get(path)
@@ -75,6 +89,7 @@ class SyncState:
                 self._file = open(self.path, "a", encoding="utf-8")
             self._file.write(json.dumps(rec, ensure_ascii=False) + "\n")
             self._file.flush()
+            self._dirty = True
 
     def record(self, path: str, size: int, mtime: float | None) -> None:
         self.entries[path] = (size, mtime)
@@ -90,11 +105,24 @@ class SyncState:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+            if not self._dirty:
+                return  # nothing changed (a dry run, a no-op): leave the journal as it is
+            self._dirty = False
             tmp = self.path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
                 for p, (size, mtime) in sorted(self.entries.items()):
                     f.write(json.dumps({"path": p, "size": size, "mtime": mtime}, ensure_ascii=False) + "\n")
             os.replace(tmp, self.path)
+
+
+def _record(path, size, mtime) -> tuple[int, float | None] | None:
+    """A journal entry from untrusted fields, or None when they do not make one."""
+    if not isinstance(path, str) or not path or isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return None
+    try:
+        return size, _as_float(mtime)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _as_float(value) -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import os
 import threading
 from dataclasses import replace
 from typing import Callable, Iterable
@@ -41,13 +42,16 @@ def url_of(fs: fsspec.AbstractFileSystem, path: str = "") -> str:
 
 def check_overlap(src_fs, src_path: str, dst_fs, dst_path: str) -> None:
     """Refuse a source and destination on the same store where one holds the other (as rclone does)."""
-    from .transfer import same_store
+    from .transfer import is_local, same_store
 
     src_b, src_root = unwrap(src_fs, src_path)
     dst_b, dst_root = unwrap(dst_fs, dst_path)
     if not same_store(src_b, dst_b):
         return
     a, b = src_root.rstrip("/"), dst_root.rstrip("/")
+    if is_local(src_b):
+        # Symbolic links can make two different paths one folder: compare the real ones.
+        a, b = os.path.realpath(a or "/").rstrip("/"), os.path.realpath(b or "/").rstrip("/")
     if a == b or a.startswith(b + "/") or b.startswith(a + "/") or not a or not b:
         raise ValueError(
             f"The source {url_of(src_fs, src_path)} and the destination {url_of(dst_fs, dst_path)} overlap "

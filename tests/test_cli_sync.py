@@ -81,7 +81,9 @@ def test_plan_json_and_stdout(capsys, trees):
     data = json.loads(out)
     assert data["totals"]["copy"] == {"files": 3, "bytes": 17}
     assert data["totals"]["delete"]["files"] == 0 and data["options"]["strategy"] == "skip"
-    assert [a["path"] for a in data["actions"]] == ["docs/b.md", "docs/c.log", "year=2024/d.csv"]
+    # "skip" skips conflicts only: a plain change (a.txt, not newer on the destination) is updated.
+    assert data["totals"]["update"] == {"files": 1, "bytes": 5}
+    assert [a["path"] for a in data["actions"]] == ["a.txt", "docs/b.md", "docs/c.log", "year=2024/d.csv"]
     code, out, _ = run(capsys, "plan", src, dst, "-o", "-")
     assert Plan.from_json(out).src_url == str(src)
 

@@ -194,3 +194,102 @@ def test_backup_dir_through_a_symlink_to_the_source_is_refused(capsys, tmp_path)
     code, out, err = run(capsys, "sync", src, dst, "--backup-dir", tmp_path / "alias")
     assert code == 2, err
     assert (src / "a.txt").read_text() == "new content"
+
+
+@pytest.mark.parametrize("link_to", ["src", "src/sub"])
+def test_destination_that_is_a_symlink_into_the_source_is_refused(tmp_path, link_to):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.txt").write_text("a")
+    (src / "sub" / "b.txt").write_text("b")
+    (tmp_path / "dst").symlink_to(tmp_path / link_to)
+    with pytest.raises(ValueError, match="overlap"):
+        sync_dir(filesystem(str(src)), filesystem(str(tmp_path / "dst")), "", "")
+    assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*")) == ["a.txt", "sub", "sub/b.txt"]
+
+
+def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_leftovers(capsys, tmp_path):
+    from fsspeckit.transfer import partial_name
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "report.fsspeckit-partial-final.csv").write_text("mine")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (dst / "notes.fsspeckit-partial-2024.txt").write_text("user notes")
+    leftover = partial_name(str(dst / "half.bin"))
+    open(leftover, "w").write("torn")
+    code, out, err = run(capsys, "sync", src, dst, "--no-delete", "--max-delete", "0")
+    assert code == 0, err
+    assert (dst / "notes.fsspeckit-partial-2024.txt").read_text() == "user notes"
+    assert (dst / "report.fsspeckit-partial-final.csv").read_text() == "mine"
+    assert not os.path.exists(leftover)  # our own leftover is still cleaned
+
+
+@pytest.mark.parametrize("text", [
+    '{"path": "a.txt", "size": "big", "mtime": 1}\n',
+    '{"path": "a.txt"}\n',
+    '[1, 2]\n{"size": 3}\n',
+    '{"path": "a.txt", "size": 5, "mtime": [1]}\n',
+    '{"a.txt": {"size": null}}',
+    '{"a.txt": 7}',
+])
+def test_damaged_state_journal_is_survived(tmp_path, text):
+    from fsspeckit.state import SyncState
+
+    journal = tmp_path / "state.jsonl"
+    journal.write_text(text)
+    state = SyncState(journal)
+    assert "a.txt" not in state.entries
+    assert not state.matches("a.txt", 5, 1.0)
+
+
+def test_dry_run_leaves_the_state_journal_untouched(tmp_path):
+    from fsspeckit.state import SyncState
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("a")
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    journal = tmp_path / "state.jsonl"
+    state = SyncState(journal)
+    apply_plan(_plan(src, dst), filesystem(str(src)), filesystem(str(dst)), state=state, dry_run=True)
+    state.close()
+    assert not journal.exists()
+    journal.write_text('{"path": "old.txt", "size": 1, "mtime": 2.0}\n\n')
+    before = journal.read_bytes()
+    state = SyncState(journal)
+    apply_plan(_plan(src, dst), filesystem(str(src)), filesystem(str(dst)), state=state, dry_run=True)
+    state.close()
+    assert journal.read_bytes() == before
+
+
+def _plan(src, dst):
+    from fsspeckit import plan_sync
+
+    return plan_sync(filesystem(str(src)), filesystem(str(dst)))
+
+
+@pytest.mark.parametrize("compare", ["size", "checksum", "size_mtime"])
+def test_strategy_newer_keeps_a_newer_destination_in_every_compare_mode(tmp_path, compare):
+    from fsspeckit import plan_sync
+
+    src = tmp_path / "src"
+    src.mkdir()
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    (src / "conflict.txt").write_text("old source text")
+    (dst / "conflict.txt").write_text("destination, edited later")
+    (src / "changed.txt").write_text("new source text, longer")
+    (dst / "changed.txt").write_text("old dst")
+    month = 30 * 86400
+    os.utime(src / "conflict.txt", (1_700_000_000, 1_700_000_000))
+    os.utime(dst / "conflict.txt", (1_700_000_000 + month, 1_700_000_000 + month))
+    os.utime(dst / "changed.txt", (1_700_000_000, 1_700_000_000))
+    os.utime(src / "changed.txt", (1_700_000_000 + month, 1_700_000_000 + month))
+    for strategy in ("newer", "skip"):
+        plan = plan_sync(filesystem(str(src)), filesystem(str(dst)), strategy=strategy, compare=compare)
+        kinds = {a.path: (a.kind, a.category) for a in plan.actions}
+        assert kinds["conflict.txt"] == ("skip", "conflict"), (strategy, plan.actions)
+        assert kinds["changed.txt"] == ("update", "changed"), (strategy, plan.actions)
