@@ -2,8 +2,11 @@
 
 A remote is used wherever a URL is, as ``NAME:path`` (``prod-s3:data/2024``).
 Secrets are not stored: an option written ``"env:VAR"`` is read from the
-environment when the remote is used, and otherwise the backends' own
-credential chains apply (``AWS_PROFILE``, instance roles, gcloud defaults).
+environment when the remote is used, one written ``"file:PATH"`` from that
+file, and otherwise the backends' own credential chains apply
+(``AWS_PROFILE``, instance roles, gcloud defaults). A secret-like value in
+plain text (a password, a session token, a private key or key JSON, a
+password inside a URL) is refused when saved and never printed.
 
 The file is ``$FSKIT_CONFIG`` if set, else
 ``$XDG_CONFIG_HOME/fsspeckit/remotes.toml`` (``~/.config/fsspeckit/remotes.toml``)::
@@ -44,6 +47,7 @@ __all__ = [
     "find_remote_for_url",
     "get_remote",
     "list_remotes",
+    "mask_secrets",
     "parse_location",
     "parse_option",
     "remove_remote",
@@ -58,13 +62,24 @@ CONFIG_ENV = "FSKIT_CONFIG"
 #: characters so that ``C:\\data`` never reads as a remote.
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]+$")
 
-#: Options whose value must not be written in plain text (use ``env:VAR``).
+#: Options whose value must not be written in plain text (use ``env:VAR`` or ``file:PATH``).
 SECRET_OPTIONS = frozenset({
     "secret", "password", "passwd", "session_token", "secret_access_key", "aws_secret_access_key",
-    "client_secret", "account_key", "sas_token", "connection_string", "credential",
+    "client_secret", "account_key", "sas_token", "connection_string", "credential", "credentials",
+    "token", "private_key", "private_key_id", "api_key", "apikey", "access_token", "refresh_token",
+    "security_token", "aws_session_token",
 })
+#: Words that make any option name secret-like (``proxy_password``, ``my_api_token``).
+_SECRET_WORDS = ("secret", "password", "passwd", "token", "private_key", "credential", "apikey", "api_key")
+
+#: ``token`` values that name a way to find credentials, not a credential (gcsfs).
+_TOKEN_METHODS = frozenset({"anon", "google_default", "cache", "cloud", "browser"})
 
 _ENV_PREFIX = "env:"
+_FILE_PREFIX = "file:"
+_MASK = "***"
+#: ``scheme://user:password@host``: a password inside a URL (a proxy, a connection string)
+_URL_PASSWORD_RE = re.compile(r"([a-z][a-z0-9+.-]*://[^/@:\s]*:)([^/@\s]+)(@)", re.IGNORECASE)
 
 
 class ProfileError(FsspeckitError, ValueError):
@@ -92,8 +107,9 @@ class Remote:
         return build_storage_options(self.protocol, self.options, remote=self.name)
 
     def to_dict(self) -> dict[str, Any]:
+        """The remote as plain data, secrets masked (never printed, even from an old file)."""
         return {"name": self.name, "protocol": self.protocol, "root": self.root, "url": self.url,
-                "options": dict(self.options)}
+                "options": mask_secrets(self.options)}
 
 
 # --- the file ----------------------------------------------------------------
@@ -192,10 +208,12 @@ def add_remote(name: str, url: str, options: Mapping[str, Any] | None = None, *,
     for key, value in options.items():
         if key in ("protocol", "root"):
             raise ProfileError(f"'{key}' comes from the URL; give it in the URL, not as an option.")
-        if _is_secret(key) and not (isinstance(value, str) and value.startswith(_ENV_PREFIX)):
-            raise ProfileError(f"The option '{key}' is a secret and is not stored in plain text: put it in an "
-                               f"environment variable and write {key}=env:VARIABLE_NAME.")
         _check_value(key, value)
+        why = _secret_problem(key, value)
+        if why:
+            raise ProfileError(f"The option '{key}' {why}, and secrets are not stored in plain text: put it "
+                               f"in an environment variable and write {key}=env:VARIABLE_NAME, or in a file "
+                               f"and write {key}=file:/path/to/file.")
     if not isinstance(url, str) or not url.strip():
         raise ProfileError("A remote needs a URL or folder, e.g. s3://bucket/prefix or /data/exports.")
     if _split_remote(url) and "://" not in url:
@@ -233,7 +251,69 @@ def filesystem_class_check(protocol: str) -> None:
 
 def _is_secret(key: str) -> bool:
     last = key.rsplit(".", 1)[-1].lower()
-    return last in SECRET_OPTIONS
+    return last in SECRET_OPTIONS or any(word in last for word in _SECRET_WORDS)
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and (value.startswith(_ENV_PREFIX) or value.startswith(_FILE_PREFIX))
+
+
+def _looks_like_path(value: str) -> bool:
+    """A key file's path: an existing file, or a name ending in ``.json`` (a session token may hold '/')."""
+    return bool(value) and not any(c.isspace() for c in value) and (
+        value.lower().endswith(".json") or os.path.isfile(os.path.expanduser(value)))
+
+
+def _secret_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` may not be stored under ``key`` in plain text, or None when it may."""
+    if _is_reference(value) or value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Mapping):
+        if "private_key" in value or "client_secret" in value or "refresh_token" in value:
+            return "holds key material (a service-account key or token)"
+        for k, v in value.items():
+            why = _secret_problem(f"{key}.{k}", v)
+            if why:
+                return why
+        return None
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            why = _secret_problem(key, v)
+            if why:
+                return why
+        return None
+    text = str(value)
+    if "-----BEGIN" in text or '"private_key"' in text or "'private_key'" in text:
+        return "holds key material (a private key or key JSON)"
+    if _URL_PASSWORD_RE.search(text):
+        return "holds a password inside a URL"
+    last = key.rsplit(".", 1)[-1].lower()
+    if last == "token" and isinstance(value, str) and (value in _TOKEN_METHODS or _looks_like_path(value)):
+        return None  # gcsfs: a way to find credentials, or the path of a key file
+    if _is_secret(key):
+        return "is a secret"
+    return None
+
+
+def mask_secrets(options: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``options`` with every plain-text secret replaced by ``***`` (for printing).
+
+    ``env:``/``file:`` references are shown as they are; a password inside a
+    URL is masked in place.
+    """
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        dotted = f"{prefix}{key}"
+        why = _secret_problem(dotted, value)
+        if isinstance(value, Mapping) and not (why and "key material" in why):
+            out[key] = mask_secrets(value, dotted + ".")
+        elif not why:
+            out[key] = value
+        elif isinstance(value, str) and why == "holds a password inside a URL":
+            out[key] = _URL_PASSWORD_RE.sub(lambda m: m.group(1) + _MASK + m.group(3), value)
+        else:
+            out[key] = _MASK
+    return out
 
 
 def _check_value(key: str, value: Any) -> None:
@@ -274,6 +354,15 @@ def parse_option(text: str) -> tuple[str, Any]:
 
 
 def _env_value(value: Any, key: str, remote: str | None) -> Any:
+    if isinstance(value, str) and value.startswith(_FILE_PREFIX):
+        path = os.path.expanduser(value[len(_FILE_PREFIX):].strip())
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except OSError as exc:
+            where = f"The remote '{remote}'" if remote else "The option"
+            raise ProfileError(f"{where} reads '{key}' from the file {path}, which cannot be read "
+                               f"({exc.strerror or exc}).") from None
     if isinstance(value, str) and value.startswith(_ENV_PREFIX):
         var = value[len(_ENV_PREFIX):].strip()
         got = os.environ.get(var)

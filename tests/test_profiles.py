@@ -218,3 +218,62 @@ def test_gcs_remote_against_the_emulator(gcs, tmp_path):
     fs, path = resolve_location("gcs-em:")
     result = sync_dir(fs, fsspeckit.filesystem("file"), path, str(tmp_path / "out"), n_jobs=1)
     assert result.copied == ["a.txt"] and (tmp_path / "out" / "a.txt").read_bytes() == b"a"
+
+
+SERVICE_KEY = {"type": "service_account", "client_email": "a@b.iam", "private_key_id": "abc123",
+               "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEv...\n-----END PRIVATE KEY-----\n"}
+
+
+@pytest.mark.parametrize("options", [
+    {"token": "FwoGZXIvYXdzEJr//////////wEaDGsessiontoken"},  # an S3 session token
+    {"session_token": "IQoJb3JpZ2luX2VjE"},
+    {"token": SERVICE_KEY},  # a GCS key given inline as a table
+    {"token": '{"type": "service_account", "private_key": "-----BEGIN PRIVATE KEY-----"}'},
+    {"private_key": "-----BEGIN RSA PRIVATE KEY-----"},
+    {"config_kwargs.proxies.https": "http://alice:hunter2@proxy.example:3128"},
+    {"config_kwargs": {"proxies": {"http": "http://bob:pa55@proxy:8080"}}},
+    {"endpoint_url": "https://user:pw@s3.example.com"},
+    {"proxy_password": "hunter2"},
+    {"client_kwargs.api_token": "abc"},
+])
+def test_every_secret_like_value_is_refused_in_plain_text(config, options):
+    with pytest.raises(ProfileError, match=r"env:VARIABLE_NAME.*file:"):
+        add_remote("leaky", "s3://b", options)
+    assert list_remotes() == [] and not config.exists()
+
+
+def test_secrets_as_references_and_credential_methods_are_kept(config, tmp_path, monkeypatch):
+    keyfile = tmp_path / "sa.json"
+    keyfile.write_text("{}")
+    add_remote("gcs1", "gs://b", {"token": str(keyfile)})  # a key file path
+    add_remote("gcs2", "gs://b", {"token": "google_default"})
+    add_remote("s3t", "s3://b", {"token": "env:SESSION", "secret": f"file:{tmp_path / 'secret.txt'}",
+                                 "config_kwargs.proxies.https": "env:HTTPS_PROXY_URL"})
+    (tmp_path / "secret.txt").write_text("s3cr3t\n")
+    monkeypatch.setenv("SESSION", "tok")
+    monkeypatch.setenv("HTTPS_PROXY_URL", "http://u:p@proxy:1")
+    opts = get_remote("s3t").storage_options()
+    assert opts["secret"] == "s3cr3t" and opts["token"] == "tok"
+    assert opts["config_kwargs"]["proxies"]["https"] == "http://u:p@proxy:1"
+    with pytest.raises(ProfileError, match="cannot be read"):
+        profiles.build_storage_options("s3", {"secret": "file:/no/such/file"}, remote="x")
+
+
+def test_remote_list_never_prints_a_secret_even_from_a_hand_written_file(config, capsys):
+    from tui.cli import main
+
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(dumps_toml({"remotes": {"old": {
+        "protocol": "s3", "root": "b", "key": "AKIAEXAMPLE", "secret": "hunter2", "token": "sessiontok",
+        "config_kwargs": {"proxies": {"https": "http://alice:pa55w0rd@proxy:3128"}}}}}))
+    for argv in (["remote", "list"], ["remote", "list", "--json"]):
+        assert main(argv) == 0
+        printed = capsys.readouterr()
+        text = printed.out + printed.err
+        for secret in ("hunter2", "sessiontok", "pa55w0rd"):
+            assert secret not in text
+        assert "AKIAEXAMPLE" in text and "alice" in text and "***" in text
+    from tui.screens.remotes import format_options
+
+    shown = format_options(get_remote("old").options)
+    assert "hunter2" not in shown and "sessiontok" not in shown and "pa55w0rd" not in shown

@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
                     "wherever a URL is. They live in $FSKIT_CONFIG, or "
                     "$XDG_CONFIG_HOME/fsspeckit/remotes.toml (~/.config/fsspeckit/remotes.toml). Secrets are "
                     "not stored: write key=env:VAR to read a value from the environment when the remote is "
-                    "used, or rely on the backend's own credentials (profile=NAME, AWS_PROFILE, gcloud).",
+                    "used, key=file:PATH to read it from a file, or rely on the backend's own credentials (profile=NAME, AWS_PROFILE, gcloud).",
         epilog="example:\n  fsspeckit-tui remote add prod-s3 s3://my-bucket --option region=eu-west-1 \\\n"
                "      --option key=env:PROD_KEY_ID --option secret=env:PROD_SECRET\n"
                "  fsspeckit-tui plan prod-s3:data/2024 ./out -o plan.json\n\n" + EXIT_CODES,
@@ -38,7 +38,8 @@ def add_parser(sub) -> None:
     r = add_command(rsub, "add", help="save a remote",
                     description="Save URL under NAME, with storage options.",
                     epilog="options: endpoint_url, profile, region, token (GCS: a path to a key file), anon, "
-                           "requester_pays, ...; secret values must be env:VAR references.")
+                           "requester_pays, ...; secret values (secret, password, session token, private key, a "
+                           "password inside a URL) must be env:VAR or file:PATH references.")
     r.add_argument("name", metavar="NAME")
     r.add_argument("url", metavar="URL")
     r.add_argument("--option", action="append", default=[], metavar="K=V", help="storage option (repeatable)")
@@ -59,7 +60,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_remote_list(args) -> int:
-    from fsspeckit.profiles import config_path, list_remotes
+    from fsspeckit.profiles import config_path, list_remotes, mask_secrets
 
     remotes = list_remotes()
     if args.json:
@@ -70,7 +71,7 @@ def cmd_remote_list(args) -> int:
         return EXIT_OK
     width = max(len(r.name) for r in remotes)
     for r in remotes:
-        opts = ", ".join(f"{k}={v}" for k, v in r.options.items())
+        opts = ", ".join(f"{k}={v}" for k, v in mask_secrets(r.options).items())
         out(f"{r.name:<{width}}  {r.url}" + (f"  ({opts})" if opts else ""))
     out(f"({len(remotes)} remote{'s' if len(remotes) != 1 else ''} in {config_path()})")
     return EXIT_OK

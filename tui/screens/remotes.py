@@ -21,14 +21,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.profiles import (SECRET_OPTIONS, ProfileError, Remote, add_remote, config_path, list_remotes,
+from fsspeckit.profiles import (ProfileError, Remote, add_remote, config_path, list_remotes, mask_secrets,
                                 parse_option, remove_remote, test_remote)
 
 __all__ = ["AddRemoteScreen", "ConfirmScreen", "RemotesScreen", "format_options", "parse_options"]
-
-
-def _is_secret(key: str) -> bool:
-    return key.rsplit(".", 1)[-1].lower() in SECRET_OPTIONS
 
 
 def _flatten(options: Mapping[str, Any], prefix: str = ""):
@@ -41,10 +37,10 @@ def _flatten(options: Mapping[str, Any], prefix: str = ""):
 
 
 def format_options(options: Mapping[str, Any]) -> str:
-    """``key=value`` pairs for display; a secret shows only its ``env:`` reference, never a value."""
+    """``key=value`` pairs for display; a secret shows only its ``env:``/``file:`` reference, never a value."""
     parts = []
-    for key, value in _flatten(options):
-        if _is_secret(key) and not (isinstance(value, str) and value.startswith("env:")):
+    for key, value in _flatten(mask_secrets(options)):
+        if value == "***":
             value = "(hidden: stored in plain text)"
         elif isinstance(value, bool):
             value = "true" if value else "false"
