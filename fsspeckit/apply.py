@@ -295,14 +295,25 @@ def apply_plan(
             moved[0] += n
             tracker.add_bytes(a.path, n)
 
+        # The source's content hash, when its listing gave one, is checked on the
+        # bytes before they replace anything; --verify checksum finds one first
+        # where the listing had none, so a local destination is never renamed over
+        # with bytes that do not match.
+        expect_md5 = [a.src.md5 if a.src else None]
+        dst_local = is_local(dst_b)
+
         def attempt() -> int:
             if moved[0]:
                 # A retry starts the file again: take back what the failed attempt counted.
                 tracker.add_bytes(a.path, -moved[0])
                 moved[0] = 0
+            if verify == "checksum" and dst_local and expect_md5[0] is None:
+                expect_md5[0] = file_md5(src_b, src_path, cancel=cancel)
             written = copy_file(src_b, src_path, dst_b, dst_path, size=size, mtime=mtime,
-                                on_bytes=on_bytes, cancel=cancel, pause=pause, chunk_size=chunk_size)
-            if verify == "checksum":
+                                on_bytes=on_bytes, cancel=cancel, pause=pause, chunk_size=chunk_size,
+                                etag=a.src.etag if a.src else None,
+                                md5=expect_md5[0] if verify != "none" else None)
+            if verify == "checksum" and not dst_local:
                 _verify_checksum(src_b, src_path, dst_b, dst_path, a, cancel)
             return written
 

@@ -117,13 +117,18 @@ def copy_file(
     pause: threading.Event | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     check_source: bool = True,
+    etag: str | None = None,
+    md5: str | None = None,
 ) -> int:
     """Copy one file; return the bytes written.
 
     ``size``/``mtime`` are what the listing said about the source: a local
     source that differs when the copy starts or ends raises
     ``SourceChangedError`` and leaves the destination as it was. The byte count
-    written is checked against the source size.
+    written is checked against the source size. ``etag`` pins an S3 source to
+    the listed version; ``md5`` (hex, the source's content hash when the store
+    gave one) is compared with the bytes before the copy replaces anything:
+    a mismatch raises ``VerificationError`` and the old version stays.
     """
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
@@ -131,7 +136,7 @@ def copy_file(
     if check_source and is_local(src_fs) and not is_local(dst_fs) and size is not None:
         _check_local_source(src_path, size, mtime, "when the copy started")
     if is_local(dst_fs):
-        written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source)
+        written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag, md5)
     elif same_store(src_fs, dst_fs):
         _store_copy(dst_fs, src_path, dst_path, size)
         written = size if size is not None else dst_fs.size(dst_path)
@@ -149,7 +154,7 @@ def copy_file(
                 _quiet_rm(dst_fs, dst_path)
                 raise
     else:
-        written = _stream(src_fs, src_path, dst_fs, dst_path, guard, chunk_size)
+        written = _stream(src_fs, src_path, dst_fs, dst_path, guard, chunk_size, md5)
     if size is not None and written != size:
         if not is_local(dst_fs):
             _quiet_rm(dst_fs, dst_path)
@@ -231,23 +236,34 @@ def _check_stat(st, path: str, size: int, mtime: float | None, when: str) -> Non
         )
 
 
-def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source) -> int:
+def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag=None, md5=None) -> int:
     tmp = partial_name(dst_path)
 
     def fetch() -> int:
         if is_local(src_fs):
             expect = (size, mtime) if check_source and size is not None else None
-            return _local_to_local(src_path, tmp, guard, chunk_size, expect)
+            n = _local_to_local(src_path, tmp, guard, chunk_size, expect)
+            if md5 is not None:
+                _check_md5(tmp, md5, src_path)
+            return n
         # A remote read opens the request before the local file: into a missing
         # folder it would fail after the GET, and the retry below repeats the GET
         # (one wasted request per new folder). A stat is cheaper than that.
         folder = os.path.dirname(tmp)
         if folder and not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
+        if _is_s3(src_fs):
+            from . import s3_download
+
+            guard.set_size(size)
+            return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
+                                        on_bytes=guard.relative_update)
         src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
         n = os.path.getsize(tmp)
         if not guard.moved:
             guard.relative_update(n)
+        if md5 is not None:
+            _check_md5(tmp, md5, src_path)  # the store gave a hash: the bytes must match it before the rename
         return n
 
     try:
@@ -344,9 +360,14 @@ def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
         guard.relative_update(len(chunk))
 
 
-def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int) -> int:
-    """Copy between two different non-local stores in bounded memory."""
+def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, md5: str | None = None) -> int:
+    """Copy between two different non-local stores in bounded memory.
+
+    The upload is committed when the file closes; with ``md5`` the bytes are
+    hashed as they pass and a mismatch discards the upload instead.
+    """
     written = 0
+    h = hashlib.md5() if md5 else None
     with src_fs.open(src_path, "rb", block_size=chunk_size) as fsrc:
         fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20))
         try:
@@ -354,14 +375,27 @@ def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int) 
                 chunk = fsrc.read(chunk_size)
                 if not chunk:
                     break
+                if h is not None:
+                    h.update(chunk)
                 fdst.write(chunk)
                 written += len(chunk)
                 guard.relative_update(len(chunk))
+            if h is not None and h.hexdigest() != md5:
+                raise VerificationError(f"{src_path}: the bytes read hash to MD5 {h.hexdigest()}, the source's is "
+                                        f"{md5}; the copy was damaged and was not committed.")
         except BaseException:
             _discard(fdst)
             raise
         fdst.close()
     return written
+
+
+def _check_md5(path: str, expected: str, src_path: str) -> None:
+    """The local file ``path`` must hash to ``expected`` (hex MD5), or ``VerificationError``."""
+    got = file_md5(LocalFileSystem(), path)
+    if got != expected:
+        raise VerificationError(f"{src_path}: the copied bytes hash to MD5 {got}, the source's is {expected}; "
+                                "the copy was damaged and was not kept.")
 
 
 def _discard(f) -> None:

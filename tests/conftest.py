@@ -146,10 +146,10 @@ def fault_proxy(s3_server):
     proxies: list[FaultProxy] = []
 
     def make(fail_rate: float = 0.0, drop_rate: float = 0.0, seed: int | None = 0,
-             predicate=None, skip_first: int = 0, errors=None) -> FaultProxy:
+             predicate=None, skip_first: int = 0, errors=None, **faults) -> FaultProxy:
         proxy = FaultProxy(s3_server.endpoint, fail_rate=fail_rate,
                            drop_rate=drop_rate, seed=seed, predicate=predicate,
-                           skip_first=skip_first, errors=errors)
+                           skip_first=skip_first, errors=errors, **faults)
         proxies.append(proxy.start())
         return proxy
 

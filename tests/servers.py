@@ -476,6 +476,10 @@ class FaultProxy:
         host: str = LOOPBACK,
         port: int = 0,
         upstream_timeout: float = 60.0,
+        flip_rate: float = 0.0,
+        short_rate: float = 0.0,
+        stall_rate: float = 0.0,
+        stall_seconds: float = 30.0,
     ):
         if fail_rate < 0 or drop_rate < 0 or fail_rate + drop_rate > 1:
             raise ValueError("need 0 <= fail_rate, drop_rate and fail_rate + drop_rate <= 1")
@@ -488,6 +492,17 @@ class FaultProxy:
         self.upstream_timeout = upstream_timeout
         self.fail_rate = fail_rate
         self.drop_rate = drop_rate
+        #: body faults, drawn separately for each eligible GET answered 200/206 with a body:
+        #: flip one byte (same length), answer a consistent but short body (half, with a
+        #: matching Content-Length), or send half the body and then stall ``stall_seconds``.
+        self.flip_rate = flip_rate
+        self.short_rate = short_rate
+        self.stall_rate = stall_rate
+        self.stall_seconds = stall_seconds
+        #: called as ``on_forward(ProxyRequest)`` just before a request goes upstream
+        #: (e.g. to rewrite an object between the ranges of one download)
+        self.on_forward: Callable[[ProxyRequest], None] | None = None
+        self._stopping = threading.Event()
         self.predicate = predicate
         self.skip_first = skip_first
         #: (status, S3 error code, message) answers to pick from for a failed request;
@@ -559,6 +574,7 @@ class FaultProxy:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -590,6 +606,20 @@ class FaultProxy:
                 elif draw < self.fail_rate + self.drop_rate:
                     action = "drop"
             return index, action
+
+    def _body_fault(self, method: str, path: str, headers: Mapping[str, str], index: int) -> str:
+        """"flip", "short", "stall" or "" for one GET with a body."""
+        with self._lock:
+            req = ProxyRequest(method, path, headers, index)
+            if method != "GET" or index < self.skip_first or (self.predicate is not None and not self.predicate(req)):
+                return ""
+            draw = self._rng.random()
+            for name, rate in (("flip", self.flip_rate), ("short", self.short_rate), ("stall", self.stall_rate)):
+                if draw < rate:
+                    self._stats.failed += 1
+                    return name
+                draw -= rate
+            return ""
 
     def _pick_error(self) -> tuple[int, str, str]:
         with self._lock:
@@ -678,6 +708,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
         headers = [(k, v) for k, v in self.headers.items()
                    if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
+        if proxy.on_forward is not None:
+            proxy.on_forward(ProxyRequest(method, self.path, self.headers, index))
         try:
             status, reason, resp_headers, data = proxy._forward(
                 method, self.path, headers, body)
@@ -691,12 +723,34 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             return
 
         has_body = method != "HEAD" and status not in (204, 304) and status >= 200
+        fault = proxy._body_fault(method, self.path, self.headers, index) if (
+            action == "ok" and status in (200, 206) and has_body and len(data) >= 2) else ""
+        if fault == "flip":
+            i = len(data) // 3
+            data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
+        elif fault == "short":
+            data = data[: len(data) // 2]
+        elif fault == "stall":
+            self.close_connection = True
+            self.send_response_only(status, reason)
+            for name, value in resp_headers:
+                if name.lower() not in _HOP_BY_HOP and name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            proxy._stopping.wait(proxy.stall_seconds)
+            proxy._record(index, method, self.path, "stall")
+            return
+        if fault:
+            proxy._record(index, method, self.path, fault)
         if action == "drop":
             proxy._record(index, method, self.path, "drop")
             self.close_connection = True
             if not has_body or len(data) < 2:
                 return  # close without answering at all
-        else:
+        elif not fault:
             proxy._record(index, method, self.path, "ok")
 
         self.send_response_only(status, reason)
