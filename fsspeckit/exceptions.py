@@ -15,6 +15,8 @@ caller can catch one type; each carries one sentence a person can act on::
     ├── PlanError                    a plan file is invalid or stale
     │   └── StalePlanError           the source changed since planning
     ├── PredicateError               (also ValueError) bad partition predicate
+    ├── SourceChangedError           (also OSError) the source changed during its copy
+    ├── VerificationError            (also OSError) copied bytes did not match the source
     └── SyncCancelled                the run was cancelled
 """
 
@@ -71,3 +73,11 @@ class PredicateError(FsspeckitError, ValueError):
 
 class SyncCancelled(FsspeckitError):
     """The run was cancelled through its cancel event."""
+
+
+class SourceChangedError(FsspeckitError, OSError):
+    """The source file changed between listing and copying."""
+
+
+class VerificationError(FsspeckitError, OSError):
+    """A copied file did not match its source after the copy."""

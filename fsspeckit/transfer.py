@@ -23,7 +23,7 @@ from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
-from .exceptions import FsspeckitError, SyncCancelled
+from .exceptions import SourceChangedError, SyncCancelled, VerificationError
 from .listing import PARTIAL_MARK
 
 logger = logging.getLogger(__name__)
@@ -31,14 +31,6 @@ logger = logging.getLogger(__name__)
 __all__ = ["copy_file", "SourceChangedError", "VerificationError", "same_store", "partial_name", "file_md5", "is_local"]
 
 DEFAULT_CHUNK_SIZE = 8 * 2**20
-
-
-class SourceChangedError(FsspeckitError, OSError):
-    """The source file changed between listing and copying."""
-
-
-class VerificationError(FsspeckitError, OSError):
-    """A copied file did not match its source after the copy."""
 
 
 def is_local(fs) -> bool:
@@ -133,8 +125,6 @@ def copy_file(
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
     guard.size = size
-    if check_source and is_local(src_fs) and not is_local(dst_fs) and size is not None:
-        _check_local_source(src_path, size, mtime, "when the copy started")
     if is_local(dst_fs):
         written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag, md5)
     elif same_store(src_fs, dst_fs):
@@ -142,19 +132,16 @@ def copy_file(
         written = size if size is not None else dst_fs.size(dst_path)
         guard.relative_update(written)
     elif is_local(src_fs):
-        if size is not None and size >= _S3_STREAM_FROM and _is_s3(dst_fs):
-            _upload_to_s3(src_path, dst_fs, dst_path, guard, size)
-        else:
-            dst_fs.put_file(src_path, dst_path, callback=guard)
-        written = guard.moved if guard.moved else os.path.getsize(src_path)
+        listed = None
         if check_source and size is not None:
-            try:
-                _check_local_source(src_path, size, mtime, "during the copy")
-            except SourceChangedError:
-                _quiet_rm(dst_fs, dst_path)
-                raise
+            def listed(st, when):  # the open file must still be the listed one
+                _check_stat(st, src_path, size, mtime, when)
+        if _is_s3(dst_fs):
+            written = _upload_to_s3(src_path, dst_fs, dst_path, guard, size, listed)
+        else:
+            written = _upload(src_path, dst_fs, dst_path, guard, chunk_size, listed)
     else:
-        written = _stream(src_fs, src_path, dst_fs, dst_path, guard, chunk_size, md5)
+        written = _stream(src_fs, src_path, dst_fs, dst_path, guard, chunk_size, md5, size)
     if size is not None and written != size:
         if not is_local(dst_fs):
             _quiet_rm(dst_fs, dst_path)
@@ -162,13 +149,6 @@ def copy_file(
             f"{src_path}: {written} bytes were copied but the listing said {size}; the source changed during the sync."
         )
     return written
-
-
-#: a local file from this size is uploaded to S3 read from disk as it is sent
-#: (``s3_upload``); a smaller one in one PUT read into memory, as s3fs does:
-#: streaming costs more per file than the memory it saves (200 x 1 MiB to moto:
-#: 1.33 s streamed, 1.23 s read whole, median of 5)
-_S3_STREAM_FROM = 8 * 2**20
 
 
 def _store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
@@ -195,17 +175,57 @@ def _is_s3(fs) -> bool:
     return s3fs is not None and isinstance(fs, s3fs.S3FileSystem)
 
 
-def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int) -> None:
+def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None, listed) -> int:
     from . import s3_upload
 
+    if size is None:
+        size = os.path.getsize(src_path)
     guard.set_size(size)
     try:
-        s3_upload.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel)
+        s3_upload.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel, listed)
     except Exception as exc:
         if guard.cancel is not None and guard.cancel.is_set() and not isinstance(exc, SyncCancelled):
             # stopped mid-request: the client reports it as a connection error
             raise SyncCancelled("The sync was cancelled.") from None
         raise
+    return size
+
+
+def _upload(src_path: str, dst_fs, dst_path: str, guard: _Guard, chunk_size: int, listed) -> int:
+    """A local file to another store, checked against its listing before the upload is committed.
+
+    An object store's file commits when it closes; a file that changed while
+    it was read is discarded instead, so the old version stays. A memory
+    store would replace the file when it is opened: it gets the bytes at once.
+    """
+    fd = os.open(src_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb", buffering=0) as fin:
+        if listed is not None:
+            listed(os.fstat(fd), "when the copy started")
+        if isinstance(dst_fs, MemoryFileSystem):
+            data = fin.read()
+            if listed is not None:
+                listed(os.fstat(fd), "during the copy")
+            guard.relative_update(len(data))
+            dst_fs.pipe_file(dst_path, data)
+            return len(data)
+        written = 0
+        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20))
+        try:
+            while True:
+                chunk = fin.read(chunk_size)
+                if not chunk:
+                    break
+                fdst.write(chunk)
+                written += len(chunk)
+                guard.relative_update(len(chunk))
+            if listed is not None:
+                listed(os.fstat(fd), "during the copy")
+        except BaseException:
+            _discard(fdst)
+            raise
+        fdst.close()
+    return written
 
 
 def _one_part_at_a_time(fs) -> dict:
@@ -360,11 +380,13 @@ def _kernel_copy(fin: int, fout: int, guard: _Guard, chunk_size: int) -> int:
         guard.relative_update(len(chunk))
 
 
-def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, md5: str | None = None) -> int:
+def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, md5: str | None = None,
+            size: int | None = None) -> int:
     """Copy between two different non-local stores in bounded memory.
 
     The upload is committed when the file closes; with ``md5`` the bytes are
-    hashed as they pass and a mismatch discards the upload instead.
+    hashed as they pass, and a mismatch, or a byte count other than the
+    listed ``size``, discards the upload instead.
     """
     written = 0
     h = hashlib.md5() if md5 else None
@@ -383,6 +405,9 @@ def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, 
             if h is not None and h.hexdigest() != md5:
                 raise VerificationError(f"{src_path}: the bytes read hash to MD5 {h.hexdigest()}, the source's is "
                                         f"{md5}; the copy was damaged and was not committed.")
+            if size is not None and written != size:
+                raise SourceChangedError(f"{src_path}: {written} bytes were read but the listing said {size}; "
+                                         "the source changed during the sync, and the copy was not committed.")
         except BaseException:
             _discard(fdst)
             raise

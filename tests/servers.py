@@ -480,6 +480,7 @@ class FaultProxy:
         short_rate: float = 0.0,
         stall_rate: float = 0.0,
         stall_seconds: float = 30.0,
+        put_flip_rate: float = 0.0,
     ):
         if fail_rate < 0 or drop_rate < 0 or fail_rate + drop_rate > 1:
             raise ValueError("need 0 <= fail_rate, drop_rate and fail_rate + drop_rate <= 1")
@@ -499,6 +500,9 @@ class FaultProxy:
         self.short_rate = short_rate
         self.stall_rate = stall_rate
         self.stall_seconds = stall_seconds
+        #: flip one byte of an eligible PUT's request body before forwarding it (a body damaged
+        #: on the way up; S3 would refuse it by its Content-MD5, moto stores it as sent)
+        self.put_flip_rate = put_flip_rate
         #: called as ``on_forward(ProxyRequest)`` just before a request goes upstream
         #: (e.g. to rewrite an object between the ranges of one download)
         self.on_forward: Callable[[ProxyRequest], None] | None = None
@@ -621,6 +625,18 @@ class FaultProxy:
                 draw -= rate
             return ""
 
+    def _request_fault(self, method: str, path: str, headers: Mapping[str, str], index: int, body: bytes) -> bool:
+        """True when this PUT's body is to be damaged on its way upstream."""
+        with self._lock:
+            req = ProxyRequest(method, path, headers, index)
+            if (method != "PUT" or not body or not self.put_flip_rate or index < self.skip_first
+                    or (self.predicate is not None and not self.predicate(req))):
+                return False
+            if self._rng.random() < self.put_flip_rate:
+                self._stats.failed += 1
+                return True
+            return False
+
     def _pick_error(self) -> tuple[int, str, str]:
         with self._lock:
             return self._rng.choice(self.errors)
@@ -656,6 +672,11 @@ class _ProxyHTTPServer(ThreadingHTTPServer):
     block_on_close = False  # idle keep-alive clients must not block stop()
     allow_reuse_address = True
     proxy: FaultProxy
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the client gave up on a request (a cancelled part, a retry): not news
+        super().handle_error(request, client_address)
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
@@ -710,6 +731,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                    if k.lower() not in _HOP_BY_HOP and k.lower() != "content-length"]
         if proxy.on_forward is not None:
             proxy.on_forward(ProxyRequest(method, self.path, self.headers, index))
+        if action == "ok" and proxy._request_fault(method, self.path, self.headers, index, body):
+            i = len(body) // 3
+            body = body[:i] + bytes([body[i] ^ 0x01]) + body[i + 1:]
+            proxy._record(index, method, self.path, "put-flip")
         try:
             status, reason, resp_headers, data = proxy._forward(
                 method, self.path, headers, body)

@@ -9,6 +9,7 @@ import fsspec
 import pytest
 
 import fsspeckit.transfer as transfer
+from fsspeckit import s3_upload
 from fsspeckit.filesystem import unwrap
 
 
@@ -110,7 +111,7 @@ def _upload_through_proxy(s3, fault_proxy, tmp_path, name: str, data: bytes) -> 
 def test_s3_upload_below_multipart_size_is_one_streamed_put(s3, fault_proxy, tmp_path):
     import hashlib
 
-    data = os.urandom(transfer._S3_STREAM_FROM + 5)
+    data = os.urandom(s3_upload.STREAM_FROM + 5)
     calls = _upload_through_proxy(s3, fault_proxy, tmp_path, "table.csv", data)
     assert [m for m, _q in calls] == ["PUT"], calls  # no multipart POSTs, no HEAD
     info = s3.fs.info(s3.path("up/table.csv"))
@@ -226,7 +227,7 @@ def test_uploads_over_https_with_the_default_checksums(tmp_path, monkeypatch):
     monkeypatch.delenv("AWS_REQUEST_CHECKSUM_CALCULATION", raising=False)
     monkeypatch.delenv("AWS_RESPONSE_CHECKSUM_VALIDATION", raising=False)
     _small_parts(monkeypatch, from_mib=12)
-    files = {"small.txt": os.urandom(1000), "mid.bin": os.urandom(transfer._S3_STREAM_FROM + 1),
+    files = {"small.txt": os.urandom(1000), "mid.bin": os.urandom(s3_upload.STREAM_FROM + 1),
              "parts.bin": os.urandom(17 * 2**20)}  # in memory, one streamed PUT, 4 parts
     src = tmp_path / "src"
     src.mkdir()
