@@ -30,6 +30,7 @@ from .result import Outcome, SyncResult
 from .safepath import check_rel, local_escape
 from .retry import describe_error, retry_call
 from .state import SyncState
+from .timeouts import is_timeout
 from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, copy_file, file_md5, is_local
 
 logger = logging.getLogger(__name__)
@@ -275,18 +276,41 @@ def apply_plan(
     if partials:
         result.cleaned_partials = _remove_partials(dst_b, partials)
 
+    # An endpoint that stops answering costs a timeout per file: after enough
+    # files in a row timed out (and none got through), the rest are not tried.
+    dead_after = max(3, int(max_workers or DEFAULT_WORKERS))
+    timeouts_in_a_row = [0]
+    count_lock = threading.Lock()
+
     def do_transfer(a: Action) -> Outcome:
+        with count_lock:
+            dead = timeouts_in_a_row[0] >= dead_after
+        if dead:
+            why = (f"not tried: {timeouts_in_a_row[0]} files in a row timed out, the endpoint is not answering "
+                   "(see --timeout)")
+            tracker.end_file(a.path, False, 0, 0, why)
+            return Outcome(a.path, a.kind, "failed", 0, 0, why)
+        out, timed_out = _transfer(a)
+        with count_lock:
+            if out.outcome in ("copied", "updated"):
+                timeouts_in_a_row[0] = 0
+            elif timed_out:
+                timeouts_in_a_row[0] += 1
+        return out
+
+    def _transfer(a: Action) -> tuple[Outcome, bool]:
+        """The outcome of one transfer, and whether it failed because the endpoint timed out."""
         src_path = join_path(plan.src_root, a.path)
         dst_path = join_path(plan.dst_root, a.path)
         size = a.src.size if a.src else None
         mtime = a.src.mtime if a.src else None
         t0 = time.monotonic()
         if cancel.is_set():
-            return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started")
+            return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started"), False
         escape = _escape(dst_b, plan.dst_root, dst_path, a.keep_as and join_path(plan.dst_root, a.keep_as))
         if escape:
             logger.warning("failed %s: %s", a.path, escape)
-            return Outcome(a.path, a.kind, "failed", 0, 0, escape, 0.0)
+            return Outcome(a.path, a.kind, "failed", 0, 0, escape, 0.0), False
         tracker.begin_file(a.path, size or 0)
         moved = [0]
         backup_path = None
@@ -336,12 +360,13 @@ def apply_plan(
             tracker.end_file(a.path, False, moved[0], size or 0, describe_error(exc))
             kind = "cancelled" if isinstance(exc, SyncCancelled) else "failed"
             logger.warning("%s %s: %s", kind, a.path, describe_error(exc))
-            return Outcome(a.path, a.kind, kind, 0, attempts, describe_error(exc), time.monotonic() - t0, backup_path)
+            return (Outcome(a.path, a.kind, kind, 0, attempts, describe_error(exc), time.monotonic() - t0,
+                            backup_path), is_timeout(exc))
         tracker.end_file(a.path, True, moved[0], size or 0)
         if state is not None and a.src is not None:
             state.record(a.path, a.src.size, a.src.mtime)
         outcome = "copied" if a.kind == "copy" else "updated"
-        return Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path)
+        return Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path), False
 
     workers = max(1, int(max_workers or DEFAULT_WORKERS))
     if transfers:

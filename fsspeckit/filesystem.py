@@ -118,6 +118,11 @@ def filesystem(
     cls = _backend_class(protocol)
     if protocol in ("file", "local"):
         options.setdefault("auto_mkdir", True)  # writing a file creates its folders
+    if protocol in ("s3", "s3a"):
+        from . import timeouts
+
+        timeouts.watch_s3()
+        options = timeouts.s3_options(options)
     backend = cls(**options)
     if root and protocol != "file":
         root = backend._strip_protocol(f"{protocol}://{root}")

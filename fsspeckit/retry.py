@@ -90,7 +90,9 @@ def retry_call(func: Callable[[], T], *, retries: int, backoff: float,
     Returns ``(result, attempts)``; raises the last error with ``attempts``
     recorded on it as ``exc.fsspeckit_attempts``.
     """
-    attempt = 0
+    from .timeouts import TIMEOUT_ATTEMPTS, is_timeout
+
+    attempt = timed_out = 0
     while True:
         attempt += 1
         try:
@@ -98,7 +100,9 @@ def retry_call(func: Callable[[], T], *, retries: int, backoff: float,
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            if attempt > retries or not (transient or is_transient)(exc) or (cancel is not None and cancel.is_set()):
+            timed_out += is_timeout(exc)  # each one cost a whole timeout: do not wait for it many times over
+            if (attempt > retries or timed_out >= TIMEOUT_ATTEMPTS or not (transient or is_transient)(exc)
+                    or (cancel is not None and cancel.is_set())):
                 try:
                     exc.fsspeckit_attempts = attempt
                 except Exception:  # noqa: BLE001

@@ -27,8 +27,9 @@ __all__ = ["download", "ShortBodyError", "StallError", "RESUMES", "STALL_TIMEOUT
 
 #: how many times one attempt resumes a dropped body before it gives up (the caller retries the attempt)
 RESUMES = 3
-#: seconds without a byte before a request counts as stalled (rclone's --timeout is 5 minutes)
-STALL_TIMEOUT = 300.0
+#: seconds without a byte before a request counts as stalled; None: ``timeouts.TIMEOUT``
+#: (rclone's --timeout, 5 minutes, unless set otherwise)
+STALL_TIMEOUT: float | None = None
 _CHUNK = 1 << 20
 
 
@@ -54,7 +55,11 @@ def download(fs, path: str, local_path: str, *, size: int | None, etag: str | No
     ``ShortBodyError``/``StallError`` (transient) when the body is cut short or stalls.
     """
     bucket, key, version = fs.split_path(path)
-    stall = STALL_TIMEOUT if stall_timeout is None else stall_timeout
+    if stall_timeout is None:
+        from . import timeouts
+
+        stall_timeout = STALL_TIMEOUT if STALL_TIMEOUT is not None else timeouts.TIMEOUT
+    stall = stall_timeout
     return sync(fs.loop, _fetch, fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall)
 
 

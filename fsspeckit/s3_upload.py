@@ -196,7 +196,13 @@ def upload(fs, src_path: str, path: str, size: int, on_bytes, cancel: threading.
 
     source = _Source(src_path, check)
     try:
-        sync(fs.loop, _until_cancelled, _send(fs, source, bucket, key, size, report, extra), cancel)
+        if size < STREAM_FROM:
+            # one short request: stopped half-way it might still land while we report it stopped
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled("The sync was cancelled.")
+            sync(fs.loop, _send, fs, source, bucket, key, size, report, extra)
+        else:
+            sync(fs.loop, _until_cancelled, _send(fs, source, bucket, key, size, report, extra), cancel)
     finally:
         source.close()
         fs.invalidate_cache(path)
@@ -255,7 +261,14 @@ async def _send(fs, source: _Source, bucket: str, key: str, size: int, on_bytes,
         h = await _hash(source, 0, size)
         source.unchanged("while it was read")
         body = _FileRange(source, 0, size, on_bytes, last=True)
-    out = await fs._call_s3("put_object", Bucket=bucket, Key=key, Body=body, ContentMD5=_content_md5(h), **extra)
+    try:
+        out = await fs._call_s3("put_object", Bucket=bucket, Key=key, Body=body, ContentMD5=_content_md5(h),
+                                **extra)
+    except asyncio.CancelledError:
+        # stopped after the whole body went out, the object may have landed: then it is copied
+        if await asyncio.shield(_landed(fs, bucket, key, h.hexdigest())):
+            return
+        raise
     stored = _stored_md5(out)
     if stored is not None and stored != h.hexdigest():
         # the server kept a damaged object: it must not pass for a copy on the next run
@@ -267,6 +280,13 @@ async def _send(fs, source: _Source, bucket: str, key: str, size: int, on_bytes,
         raise _damaged(f"s3://{bucket}/{key}", h.hexdigest(), stored)
     if isinstance(body, bytes):
         on_bytes(size)
+
+
+async def _landed(fs, bucket: str, key: str, md5: str) -> bool:
+    try:
+        return _stored_md5(await fs._call_s3("head_object", Bucket=bucket, Key=key)) == md5
+    except Exception:  # noqa: BLE001 - not there, or not known: not landed
+        return False
 
 
 async def _send_multipart(fs, source: _Source, bucket: str, key: str, size: int, on_bytes, extra: dict) -> None:

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
     restore = _setup_logging(args)
+    restore_timeouts = _setup_timeouts(args)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -71,6 +72,23 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         restore()
+        restore_timeouts()
+
+
+def _setup_timeouts(args) -> Callable[[], None]:
+    """Apply --timeout/--contimeout for this command; return a function undoing it."""
+    timeout, contimeout = getattr(args, "timeout", None), getattr(args, "contimeout", None)
+    if timeout is None and contimeout is None:
+        return lambda: None
+    from fsspeckit import timeouts
+
+    before = (timeouts.TIMEOUT, timeouts.CONTIMEOUT)
+    timeouts.configure(timeout=timeout, contimeout=contimeout)
+
+    def restore() -> None:
+        timeouts.TIMEOUT, timeouts.CONTIMEOUT = before
+
+    return restore
 
 
 def _setup_logging(args) -> Callable[[], None]:

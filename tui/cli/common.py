@@ -63,7 +63,25 @@ def _logging_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.add_argument("-v", "--verbose", action="store_true", help="log what the library does (to stderr)")
+    p.add_argument("--timeout", type=duration, default=None, metavar="DURATION",
+                   help="give up a request when the store sends nothing for this long, e.g. 30s, 5m (default 5m); "
+                        "a request that times out twice is not tried again")
+    p.add_argument("--contimeout", type=duration, default=None, metavar="DURATION",
+                   help="time allowed to connect to a store (default 1m)")
     return p
+
+
+def duration(text: str) -> float:
+    """An argparse ``type`` for durations: 90, 30s, 5m, 1h30m (seconds, above zero)."""
+    from fsspeckit.timeouts import parse_duration
+
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be above zero")
+    return seconds
 
 
 def add_command(sub, name: str, *, logging_options: bool = True, **kwargs) -> argparse.ArgumentParser:
