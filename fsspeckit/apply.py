@@ -29,9 +29,10 @@ from .plan import Action, Plan
 from .result import Outcome, SyncResult
 from .safepath import check_rel, local_escape
 from .retry import describe_error, retry_call
+from . import uploads
 from .state import SyncState
 from .timeouts import is_timeout
-from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, copy_file, file_md5, is_local
+from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, _is_s3, copy_file, file_md5, is_local
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +276,8 @@ def apply_plan(
 
     if partials:
         result.cleaned_partials = _remove_partials(dst_b, partials)
+    if _is_s3(dst_b):
+        result.aborted_uploads = uploads.abort_stale(dst_b, plan.dst_root)
 
     # An endpoint that stops answering costs a timeout per file: after enough
     # files in a row timed out (and none got through), the rest are not tried.

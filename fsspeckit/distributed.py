@@ -425,6 +425,7 @@ def apply_plan_distributed(
     if partials:
         cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, partials=partials, refresh=False)
         result.cleaned_partials = cleanup.cleaned_partials
+        result.aborted_uploads = cleanup.aborted_uploads
 
     client, owned = _connect(client)
     try:

@@ -53,6 +53,8 @@ class SyncResult:
     deletes_skipped: str | None = None
     #: Temporary files of earlier interrupted runs removed before this one.
     cleaned_partials: int = 0
+    #: Multipart uploads of earlier interrupted runs aborted before this one (S3 bills their parts).
+    aborted_uploads: int = 0
 
     # -- queries ----------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
@@ -117,6 +119,9 @@ class SyncResult:
         text += f"; {self.bytes_transferred} bytes in {self.duration:.2f} s ({rate / 2**20:.1f} MiB/s)"
         if self.deletes_skipped:
             text += f"; deletions skipped: {self.deletes_skipped}"
+        if self.aborted_uploads:
+            n = self.aborted_uploads
+            text += f"; aborted {n} unfinished upload{'' if n == 1 else 's'} of an interrupted run"
         return text
 
     def raise_for_errors(self) -> "SyncResult":
@@ -143,6 +148,7 @@ class SyncResult:
             "cancelled": self.cancelled,
             "deletes_skipped": self.deletes_skipped,
             "cleaned_partials": self.cleaned_partials,
+            "aborted_uploads": self.aborted_uploads,
             "counts": self.counts,
             "bytes_transferred": self.bytes_transferred,
             "outcomes": [o.to_dict() for o in self.outcomes],
@@ -171,7 +177,7 @@ class SyncResult:
         outcomes = [Outcome(**o) for o in d.get("outcomes", [])]
         return cls(outcomes, d.get("src_url", ""), d.get("dst_url", ""), d.get("started", 0.0),
                    d.get("finished", 0.0), d.get("dry_run", False), d.get("cancelled", False),
-                   d.get("deletes_skipped"), d.get("cleaned_partials", 0))
+                   d.get("deletes_skipped"), d.get("cleaned_partials", 0), d.get("aborted_uploads", 0))
 
     def merge(self, others: Iterable["SyncResult"]) -> "SyncResult":
         for r in others:

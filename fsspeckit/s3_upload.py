@@ -26,13 +26,17 @@ import asyncio
 import base64
 import hashlib
 import io
+import logging
 import mimetypes
 import os
 import threading
 
 from fsspec.asyn import sync
 
+from . import uploads
 from .exceptions import SyncCancelled, VerificationError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["upload", "STREAM_FROM", "MULTIPART_FROM", "PART_SIZE", "PARTS_IN_FLIGHT"]
 
@@ -291,6 +295,7 @@ async def _landed(fs, bucket: str, key: str, md5: str) -> bool:
 
 async def _send_multipart(fs, source: _Source, bucket: str, key: str, size: int, on_bytes, extra: dict) -> None:
     upload_id = (await fs._call_s3("create_multipart_upload", Bucket=bucket, Key=key, **extra))["UploadId"]
+    uploads.opened(fs, bucket, key, upload_id)  # so a run killed from here on has it aborted by the next
     try:
         parts = await _send_parts(fs, source, bucket, key, upload_id, size, on_bytes)
         source.unchanged("during the upload")  # the last moment the old object can still be kept
@@ -298,8 +303,20 @@ async def _send_multipart(fs, source: _Source, bucket: str, key: str, size: int,
                           MultipartUpload={"Parts": parts})
     except BaseException:
         # shielded: a second cancel must not leave the upload open (and billed)
-        await asyncio.shield(fs._abort_mpu(bucket, key, upload_id))
+        await asyncio.shield(_abort(fs, bucket, key, upload_id))
         raise
+    uploads.closed(upload_id)
+
+
+async def _abort(fs, bucket: str, key: str, upload_id: str) -> None:
+    try:
+        await fs._call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id)
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - left in the journal: the next run aborts it
+        logger.warning("could not abort the upload of s3://%s/%s (the next run will): %s", bucket, key, exc)
+        return
+    uploads.closed(upload_id)
 
 
 async def _send_parts(fs, source: _Source, bucket: str, key: str, upload_id: str, size: int, on_bytes) -> list[dict]:

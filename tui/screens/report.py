@@ -157,6 +157,8 @@ class ReportScreen(Screen[SyncResult]):
             notes.append(f"Deletions were skipped: {r.deletes_skipped}.")
         if r.cleaned_partials:
             notes.append(f"Removed {r.cleaned_partials} temporary files left by an earlier interrupted run.")
+        if r.aborted_uploads:
+            notes.append(f"Aborted {r.aborted_uploads} unfinished uploads left by an earlier interrupted run.")
         self.query_one("#notes", Static).update("\n".join(notes))
         failed = self.query_one("#failed", DataTable)
         failed.clear()
