@@ -20,7 +20,7 @@ from fsspec.callbacks import Callback
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
 from .exceptions import EmptySourceError, SourceNotFoundError
 from .filesystem import unwrap
-from .listing import Listing, join_path, list_tree, rel_key
+from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .result import Outcome, SyncResult
 from .state import SyncState
@@ -279,13 +279,22 @@ def sync_dir(
             state.close()
         if term is not None:
             term.close()
-    for rel, why in sorted(src.skipped.items()):
-        # Keys no file path can hold are never dropped silently: they are in the report.
+    for rel, why in sorted(_unsynced(src).items()):
+        # Keys no file path can hold, and our own leftovers, are never dropped silently: they are in the report.
         result.outcomes.append(Outcome(rel, "skip", "skipped", error=f"not synced: {why}"))
         logger.warning("not synced: %s (%s)", rel, why)
     if term is not None:
         term.report(result)
     return result
+
+
+def _unsynced(src: Listing) -> dict[str, str]:
+    """Source files the listing left out, with why: unsafe keys, and temporaries of an interrupted copy."""
+    out = dict(src.skipped)
+    for name in src.partials:
+        out[rel_key(src.root, name)] = ("the temporary file of an interrupted fsspeckit copy (its name ends in "
+                                        f"{PARTIAL_MARK} and ten hex digits); it is never synced")
+    return out
 
 
 def _relative(fs, root: str, name: str, known: Listing) -> str:

@@ -293,3 +293,28 @@ def test_strategy_newer_keeps_a_newer_destination_in_every_compare_mode(tmp_path
         kinds = {a.path: (a.kind, a.category) for a in plan.actions}
         assert kinds["conflict.txt"] == ("skip", "conflict"), (strategy, plan.actions)
         assert kinds["changed.txt"] == ("update", "changed"), (strategy, plan.actions)
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_source_file_named_exactly_like_our_temporaries_is_reported_not_dropped(tmp_path, where, request):
+    from fsspeckit.transfer import partial_name
+
+    if where == "local":
+        src = tmp_path / "src"
+        (src / "sub").mkdir(parents=True)
+        (src / "sub" / "a.txt").write_text("a")
+        leftover = partial_name(str(src / "sub" / "big.bin"))
+        open(leftover, "w").write("torn")
+        src_fs = filesystem(str(src))
+    else:
+        s3 = request.getfixturevalue("s3")
+        s3.fs.pipe_file(s3.path("src/sub/a.txt"), b"a")
+        leftover = partial_name(s3.path("src/sub/big.bin"))
+        s3.fs.pipe_file(leftover, b"torn")
+        src_fs = filesystem(f"s3://{s3.bucket}/src", storage_options=s3.options)
+    rel = "sub/" + os.path.basename(leftover)
+    result = sync_dir(src_fs, filesystem(str(tmp_path / "dst")), "", "")
+    assert result.copied == ["sub/a.txt"]
+    [o] = [o for o in result.outcomes if o.path == rel]
+    assert o.outcome == "skipped" and "temporary file of an interrupted fsspeckit copy" in o.error
+    assert not (tmp_path / "dst" / rel).exists()
