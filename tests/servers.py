@@ -527,8 +527,8 @@ class FaultProxy:
         self.short_rate = short_rate
         self.stall_rate = stall_rate
         self.stall_seconds = stall_seconds
-        #: flip one byte of an eligible PUT's request body before forwarding it (a body damaged
-        #: on the way up; S3 would refuse it by its Content-MD5, moto stores it as sent)
+        #: flip one byte of an eligible PUT's or POST's request body before forwarding it (a body
+        #: damaged on the way up; S3 would refuse it by its Content-MD5, moto stores it as sent)
         self.put_flip_rate = put_flip_rate
         #: called as ``on_forward(ProxyRequest)`` just before a request goes upstream
         #: (e.g. to rewrite an object between the ranges of one download)
@@ -653,10 +653,10 @@ class FaultProxy:
             return ""
 
     def _request_fault(self, method: str, path: str, headers: Mapping[str, str], index: int, body: bytes) -> bool:
-        """True when this PUT's body is to be damaged on its way upstream."""
+        """True when this PUT's or POST's body is to be damaged on its way upstream."""
         with self._lock:
             req = ProxyRequest(method, path, headers, index)
-            if (method != "PUT" or not body or not self.put_flip_rate or index < self.skip_first
+            if (method not in ("PUT", "POST") or not body or not self.put_flip_rate or index < self.skip_first
                     or (self.predicate is not None and not self.predicate(req))):
                 return False
             if self._rng.random() < self.put_flip_rate:

@@ -161,3 +161,29 @@ def test_a_source_rewritten_during_a_sync_keeps_old_or_listed_bytes_on_the_desti
     for o in result.outcomes:
         if o.outcome == "failed":
             assert "changed" in o.error, o.error
+
+
+def test_damaged_uploads_to_gcs_are_never_called_copied(gcs, tmp_path):
+    """gcsfs compares the MD5 GCS reports for an upload with the bytes sent (we turn that on);
+    a damaged object is removed, so it never passes for a copy on the next run."""
+    from tests.servers import FaultProxy
+
+    src = tmp_path / "src"
+    src.mkdir()
+    files = {f"f{i}.txt": _data(200 + i, 3000) for i in range(12)}
+    for name, data in files.items():
+        (src / name).write_bytes(data)
+    uploads = lambda req: req.method == "POST" and "upload" in req.path  # noqa: E731
+    with FaultProxy(gcs.server.endpoint, put_flip_rate=0.4, predicate=uploads, seed=5) as proxy:
+        opts = dict(gcs.options, endpoint_url=proxy.endpoint)
+        dst = filesystem(f"gs://{gcs.bucket}/up", storage_options=opts)
+        result = sync_dir(filesystem("file"), dst, str(src), "", retries=0, max_workers=1)
+        assert proxy.failed >= 2
+    stored = {p.rsplit("/", 1)[-1]: gcs.fs.cat(p) for p in gcs.fs.find(f"{gcs.bucket}/up")}
+    assert all(stored[n] == files[n] for n in stored), "a damaged object was left on the bucket"
+    for o in result.outcomes:
+        if o.outcome == "copied":
+            assert stored[o.path] == files[o.path]
+        else:
+            assert o.outcome == "failed" and "damaged" in o.error, (o.path, o.error)
+    assert result.failed
