@@ -224,14 +224,7 @@ def _upload(src_path: str, dst_fs, dst_path: str, guard: _Guard, chunk_size: int
         except BaseException:
             _discard(fdst)
             raise
-        try:
-            fdst.close()
-        except Exception as exc:
-            if not _is_checksum_error(exc):
-                raise
-            _quiet_rm(dst_fs, dst_path)  # stored damaged: it must not pass for a copy on the next run
-            raise VerificationError(f"{src_path}: the store reports another MD5 for the uploaded bytes than "
-                                    "the file's; the upload was damaged on the way and was removed.") from exc
+        _commit(fdst, dst_fs, dst_path, src_path)
     return written
 
 
@@ -243,6 +236,18 @@ def _upload_check(fs) -> dict:
     """
     gcsfs = sys.modules.get("gcsfs")
     return {"consistency": "md5"} if gcsfs is not None and isinstance(fs, gcsfs.GCSFileSystem) else {}
+
+
+def _commit(fdst, dst_fs, dst_path: str, src_path: str) -> None:
+    """Close (commit) an upload; one the store reports stored damaged is removed, as ``VerificationError``."""
+    try:
+        fdst.close()
+    except Exception as exc:
+        if not _is_checksum_error(exc):
+            raise
+        _quiet_rm(dst_fs, dst_path)  # stored damaged: it must not pass for a copy on the next run
+        raise VerificationError(f"{src_path}: the store reports another MD5 for the uploaded bytes than "
+                                "the file's; the upload was damaged on the way and was removed.") from exc
 
 
 def _is_checksum_error(exc: BaseException) -> bool:
@@ -414,7 +419,7 @@ def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, 
     written = 0
     h = hashlib.md5() if md5 else None
     with src_fs.open(src_path, "rb", block_size=chunk_size) as fsrc:
-        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20))
+        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20), **_upload_check(dst_fs))
         try:
             while True:
                 chunk = fsrc.read(chunk_size)
@@ -434,31 +439,8 @@ def _stream(src_fs, src_path, dst_fs, dst_path, guard: _Guard, chunk_size: int, 
         except BaseException:
             _discard(fdst)
             raise
-        try:
-            fdst.close()
-        except Exception as exc:
-            if not _is_checksum_error(exc):
-                raise
-            _quiet_rm(dst_fs, dst_path)  # stored damaged: it must not pass for a copy on the next run
-            raise VerificationError(f"{src_path}: the store reports another MD5 for the uploaded bytes than "
-                                    "the file's; the upload was damaged on the way and was removed.") from exc
+        _commit(fdst, dst_fs, dst_path, src_path)
     return written
-
-
-def _upload_check(fs) -> dict:
-    """Options that make a store compare the MD5 it reports for an upload with the bytes sent.
-
-    gcsfs does with ``consistency="md5"`` (uploads only: a download of a
-    composite object, which has no MD5, would fail with it).
-    """
-    gcsfs = sys.modules.get("gcsfs")
-    return {"consistency": "md5"} if gcsfs is not None and isinstance(fs, gcsfs.GCSFileSystem) else {}
-
-
-def _is_checksum_error(exc: BaseException) -> bool:
-    """gcsfs's error for an upload whose MD5, as the store reports it, is not the bytes' (``consistency="md5"``)."""
-    retry = sys.modules.get("gcsfs.retry")
-    return retry is not None and isinstance(exc, getattr(retry, "ChecksumError", ()))
 
 
 def _check_md5(path: str, expected: str, src_path: str) -> None:
