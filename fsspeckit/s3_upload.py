@@ -130,6 +130,7 @@ class _Source:
         self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         self._lock = threading.Lock()
         self._check = check
+        self.mtime_ns = os.fstat(self._fd).st_mtime_ns
         try:
             self.unchanged("when the copy started")
         except BaseException:
@@ -175,6 +176,11 @@ def part_size(size: int) -> int:
     return max(PART_SIZE, -(-size // _MAX_PARTS))
 
 
+def rclone_mtime(ns: int) -> str:
+    """A modification time (in ns) as rclone stores it in S3 user metadata ``mtime``: seconds with nanoseconds."""
+    return f"{ns // 10**9}.{ns % 10**9:09d}"
+
+
 def upload(fs, src_path: str, path: str, size: int, on_bytes, cancel: threading.Event | None = None,
            check=None) -> None:
     """Upload the local file ``src_path`` (``size`` bytes) to ``path`` on the s3fs instance ``fs``.
@@ -186,6 +192,8 @@ def upload(fs, src_path: str, path: str, size: int, on_bytes, cancel: threading.
     local file no longer matches its listing; it is called before anything
     could replace the object. A body the server stored with another MD5
     raises ``VerificationError`` (and a damaged object is removed).
+    The file's modification time is stored as rclone stores it, so rclone and later runs can tell the file's time from
+    the upload's.
     """
     bucket, key, _ = fs.split_path(path)
     extra = {}
@@ -199,6 +207,8 @@ def upload(fs, src_path: str, path: str, size: int, on_bytes, cancel: threading.
             on_bytes(n)
 
     source = _Source(src_path, check)
+    # the open file's own time, to the nanosecond (it was just checked to be the listed one)
+    extra["Metadata"] = {"mtime": rclone_mtime(source.mtime_ns)}
     try:
         if size < STREAM_FROM:
             # one short request: stopped half-way it might still land while we report it stopped
