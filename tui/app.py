@@ -29,7 +29,7 @@ from fsspeckit.listing import Listing
 from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
 
 from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
-                       open_saved_plan, override_plan, plan_sides)
+                       open_saved_plan, override_plan, plan_sides, replay)
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
@@ -47,9 +47,9 @@ class SyncApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fsspeckit-tui"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("s", "run_sync", "Sync"),
+        Binding("q,f10", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("s,f5", "run_sync", "Sync"),
         Binding("t", "cycle_strategy", "Strategy"),
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
@@ -59,8 +59,8 @@ class SyncApp(App[None]):
         Binding("u", "decide('source_wins')", "Source wins", show=False),
         Binding("b", "decide('keep_both')", "Keep both", show=False),
         Binding("k", "decide('keep')", "Keep dst", show=False),
-        Binding("delete", "decide('delete')", "Delete file", show=False),
-        Binding("z", "undo_overrides", "Undo changes", show=False),
+        Binding("delete,f8", "decide('delete')", "Delete file", show=False),
+        Binding("z", "undo_overrides", "Undo last change", show=False),
         Binding("w", "save_plan", "Save"),
         Binding("o", "open_plan", "Open"),
         Binding("p", "partitions", "Partitions"),
@@ -72,12 +72,13 @@ class SyncApp(App[None]):
         Binding("g", "toggle_log", "Log", show=False),
     ]
 
-    #: App keys that stay live while another screen (run, report, remotes...) is on top.
-    _ALWAYS_ACTIVE = frozenset({"quit", "help", "command_palette"})
+    #: Keys of the main screen that act on the plan: never live beneath a pushed screen.
+    #: Everything else (Tab and shift+Tab, the palette, quit, help) works on every screen.
+    _MAIN_SCREEN_ACTIONS = frozenset(b.action.split("(", 1)[0] for b in BINDINGS) - {"quit", "help"}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Plan keys act on the main screen only, never beneath a pushed screen."""
-        if len(self.screen_stack) > 1 and action not in self._ALWAYS_ACTIVE:
+        if len(self.screen_stack) > 1 and action in self._MAIN_SCREEN_ACTIONS:
             return False
         return True
 
@@ -189,10 +190,14 @@ class SyncApp(App[None]):
         new, view, note, severity = override_plan(plan, paths, decision)
         self.post_message(self.PlanComputed(new, base, view, note, severity=severity, tell=True))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="undo")
+    def replay_overrides(self, base: Plan, overrides: list, note: str) -> None:
+        plan = replay(base, overrides)
+        self.post_message(self.PlanComputed(plan, base, PlanView(plan), note, tell=True))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="open plan")
     def open_plan(self, path: str) -> None:
-        plan, view, note, severity = open_saved_plan(path, self.sides["source"].listing,
-                                                     self.sides["destination"].listing)
+        plan, view, note, severity = open_saved_plan(path, self.sides["source"], self.sides["destination"])
         self.post_message(self.PlanComputed(plan, plan, view, note, severity=severity, loaded=True, tell=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", name="save plan")
@@ -250,21 +255,30 @@ class SyncApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         exc = worker.error
-        logger.error("%s failed: %s", worker.name, exc, exc_info=exc)
         text = describe(exc)
         stage = worker.name
+        # One sentence in the log panel; the traceback only at debug level (never shown in the panel).
+        logger.debug("%s failed", stage, exc_info=exc)
         if stage.startswith("list "):
             role = stage.split(" ", 1)[1]
             self._tree(role).show_message(f"⚠ {text}", style="bold red")
-            text = f"Could not open the {role} {self.sides[role].title}: {text}"
+            if not text.startswith("Could not"):
+                text = f"Could not open the {role} {self.sides[role].title}: {text}"
             self.busy = "fix the location (press e) or refresh (r)"
             self._show_plan()
-        elif stage in ("plan", "override"):
+        elif stage in ("plan", "override", "undo"):
             self.busy = None
             text = f"Could not plan: {text}"
             self._show_plan()
+        elif stage == "open plan":
+            self.busy = None
+            text = f"Could not open the plan {self.plan_file}: {text}"
+            self._show_plan()
+        elif stage == "save plan":
+            text = f"Could not save the plan to {self.plan_file}: {text}"
         else:
             text = f"Could not {stage}: {text}"
+        logger.error("%s", text)
         self._set_error(stage, text)
         self.notify(text, severity="error", timeout=10)
 
@@ -371,6 +385,19 @@ class SyncApp(App[None]):
         self.apply_override(self.view.plan, self.base_plan or self.view.plan, (target,), decision)
 
     def action_undo_overrides(self) -> None:
+        """Undo the last change made by hand (one step; the palette has "undo every change")."""
+        if not self.overrides or self.base_plan is None:
+            self.notify("Nothing was changed by hand.")
+            return
+        paths, decision = self.overrides.pop()
+        what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
+        self.busy = "undoing…"
+        left = len(self.overrides)
+        note = (f"Undid '{decision.replace('_', ' ')}' on {what or 'everything'}; "
+                f"{left} change{'s' if left != 1 else ''} by hand left (z undoes the next).")
+        self.replay_overrides(self.base_plan, list(self.overrides), note)
+
+    def action_undo_all(self) -> None:
         if not self.overrides or self.base_plan is None:
             self.notify("Nothing was changed by hand.")
             return
@@ -445,6 +472,16 @@ class SyncApp(App[None]):
                 self.set_locations({role: text})
 
         self.push_screen(RemotesScreen(), done)
+
+    async def action_quit(self) -> None:
+        """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
+        from .screens.run import RunScreen
+
+        running = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.phase == "running"]
+        if running:
+            running[-1].ask_to_stop(then_quit=True)
+            return
+        self.exit()
 
     # -- actions: other screens ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -562,7 +599,9 @@ class SyncApp(App[None]):
     # -- command palette ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if screen is not self.screen or screen is not self.screen_stack[0]:
+        # ``screen`` is the screen the palette was opened on (the palette itself is on top).
+        if screen is not self.screen_stack[0]:
+            yield from _screen_commands(screen)
             return
         yield SystemCommand("Run the sync", "Confirm, then apply the plan with live progress (s)", self.action_run_sync)
         yield SystemCommand("Refresh listings", "List both sides again and re-plan (r)", self.action_refresh)
@@ -581,7 +620,8 @@ class SyncApp(App[None]):
                                ("delete", "Delete")):
             yield SystemCommand(f"{verb} the selected file or folder", "Change the decision by hand",
                                 lambda d=decision: self.action_decide(d))
-        yield SystemCommand("Undo changes by hand", "Back to the computed plan (z)", self.action_undo_overrides)
+        yield SystemCommand("Undo the last change by hand", "One step back (z)", self.action_undo_overrides)
+        yield SystemCommand("Undo every change by hand", "Back to the computed plan", self.action_undo_all)
         yield SystemCommand("Save plan", "Write the plan to a JSON file (w)", self.action_save_plan)
         yield SystemCommand("Open plan", "Load a plan saved earlier (o)", self.action_open_plan)
         yield SystemCommand("Choose partitions", "Narrow the sync to some partitions (p)", self.action_partitions)
@@ -591,6 +631,20 @@ class SyncApp(App[None]):
         yield SystemCommand("Link trees", "Keep both trees on the same relative path (a)", self.action_toggle_link)
         yield SystemCommand("Show log", "Show or hide the log panel (g)", self.action_toggle_log)
         yield SystemCommand("Help", "Keys and statuses (?)", self.action_help)
+
+
+def _screen_commands(screen: Screen) -> Iterable[SystemCommand]:
+    """The keys of a pushed screen (run, report, remotes, partitions...) as palette commands."""
+    seen = set()
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        if screen.check_action(binding.action.split("(", 1)[0], ()) is False:
+            continue
+        keys = ", ".join(k.strip() for k in binding.key.split(","))
+        yield SystemCommand(binding.description, f"On this screen ({keys})",
+                            lambda action=binding.action: screen.run_action(action))
 
 
 def _protocol_of(text: str) -> str | None:

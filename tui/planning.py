@@ -9,7 +9,7 @@ one message carries. ``describe`` turns any error into one sentence.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fsspeckit.exceptions import FsspeckitError
@@ -21,7 +21,7 @@ from fsspeckit.sync import plan_sync, url_of
 from .widgets.index import PlanView, TreeIndex
 
 __all__ = ["CYCLED_COMPARE", "DECISIONS", "DEFAULT_PLAN_FILE", "Side", "describe", "list_side",
-           "location_label", "open_saved_plan", "override_plan", "plan_sides"]
+           "location_label", "open_saved_plan", "override_plan", "plan_sides", "replay"]
 
 #: Compare modes ``c`` cycles through ("always" stays in the command palette).
 CYCLED_COMPARE = ("size_mtime", "size", "checksum")
@@ -44,7 +44,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         return f"Access denied: {text or 'no permission'}. Check the credentials and their permissions."
     if isinstance(exc, FileNotFoundError):
-        return f"Not found: {text or exc.filename}."
+        return f"Not found: {exc.filename or text}."
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename or text} is a folder; give a file."
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}." if exc.filename else f"{exc.strerror}."
     if isinstance(exc, (ValueError, OSError, ImportError)) and text:
         return text if text.endswith(".") else text + "."
     name = type(exc).__name__
@@ -101,15 +105,21 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
                      partitions=options.partitions)
-    plan = base
-    for paths, decision in overrides:
-        plan = plan.override(list(paths), decision)
+    plan = replay(base, overrides)
     indexes = None
     if narrow:
         keep = path_filter(SyncOptions(partitions=options.partitions)) if options.partitions else None
         indexes = (TreeIndex.build(src.listing, keep), TreeIndex.build(dst.listing, keep))
     note = f"Planned {len(plan):,} files in {time.perf_counter() - t0:.1f} s: {plan.summary()}."
     return plan, base, PlanView(plan), note, indexes
+
+
+def replay(base: Plan, overrides: list) -> Plan:
+    """``base`` with the changes made by hand applied again, in order."""
+    plan = base
+    for paths, decision in overrides:
+        plan = plan.override(list(paths), decision)
+    return plan
 
 
 def override_plan(plan: Plan, paths: tuple[str, ...], decision: str) -> tuple[Plan, PlanView, str, str]:
@@ -126,12 +136,35 @@ def override_plan(plan: Plan, paths: tuple[str, ...], decision: str) -> tuple[Pl
     return new, PlanView(new), note, severity
 
 
-def open_saved_plan(path: str, src: Listing | None, dst: Listing | None) -> tuple[Plan, PlanView, str, str]:
-    """Load a plan file; warn when it was made for other locations. ``(plan, view, note, severity)``."""
+def open_saved_plan(path: str, src: Side, dst: Side) -> tuple[Plan, PlanView, str, str]:
+    """Load a plan file and hold it against the sides as listed now. ``(plan, view, note, severity)``.
+
+    A plan made for other locations is shown as it was saved, with a warning. A
+    plan for these locations says what changed on the source since (stale), and
+    the actions already carried out become skips reading "already done", so the
+    confirmation and the totals count only what is left to do.
+    """
+    from fsspeckit.plan_check import check_stale, refresh_plan
+
     plan = Plan.load(path)
-    note = f"Opened {path}: {len(plan):,} actions, {plan.summary()}."
+    note = f"Opened {path}: {len(plan):,} actions"
     severity = "information"
-    if src is not None and (plan.src_root != src.root or (dst is not None and plan.dst_root != dst.root)):
-        note += f" It was made for {plan.src_url or plan.src_root} → {plan.dst_url or plan.dst_root}, not the locations shown."
+    src_l, dst_l = src.listing, dst.listing
+    if src_l is None or dst_l is None:
+        return plan, PlanView(plan), note + f", {plan.summary()}.", severity
+    if plan.src_root != src_l.root or plan.dst_root != dst_l.root:
+        note += (f", {plan.summary()}. It was made for {plan.src_url or plan.src_root} → "
+                 f"{plan.dst_url or plan.dst_root}, not the locations shown.")
+        return plan, PlanView(plan), note, "warning"
+    stale = check_stale(plan, src.fs, src_l)
+    fresh = refresh_plan(plan, src.fs, dst.fs, src_listing=src_l, dst_listing=dst_l)
+    fresh = replace(fresh, loaded=True)  # the run checks the source again before writing
+    done = sum(1 for a in fresh.actions if a.reason.startswith("already "))
+    note += f", {fresh.summary()}."
+    if done:
+        note += f" {done:,} of them {'is' if done == 1 else 'are'} already done (shown as skips)."
+    if stale:
+        more = f" (and {len(stale) - 3:,} more)" if len(stale) > 3 else ""
+        note += f" The source changed since it was made: {'; '.join(stale[:3])}{more}; the run will refuse it."
         severity = "warning"
-    return plan, PlanView(plan), note, severity
+    return fresh, PlanView(fresh), note, severity

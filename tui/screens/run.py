@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Label, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from fsspeckit.apply import Progress, apply_plan
@@ -36,6 +36,42 @@ MAX_FILE_ROWS = 8
 
 def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+_STRATEGY_WORDS = {"source_wins": "source wins", "newer": "newer wins", "larger": "larger wins",
+                   "skip": "skip conflicts", "keep_both": "keep both"}
+
+
+def _conflicts(plan: Plan) -> tuple[int, int]:
+    """Updates of a destination that looks newer: (overwritten, kept under a conflict name)."""
+    overwritten = kept = 0
+    for a in plan.transfers:
+        if a.kind == "update" and a.category == "conflict":
+            if a.keep_as:
+                kept += 1
+            else:
+                overwritten += 1
+    return overwritten, kept
+
+
+def _leave(plan: Plan, n_skip: int) -> str:
+    """'3 files as they are (2 identical, 1 already done)'."""
+    if not n_skip:
+        return "nothing else"
+    why: dict[str, int] = {}
+    for a in plan.actions:
+        if a.kind != "skip":
+            continue
+        if a.reason.startswith("already "):
+            label = "already done"
+        elif a.overridden:
+            label = "changed by hand"
+        else:
+            label = {"identical": "identical", "dst_only": "only in the destination", "excluded": "excluded",
+                     "conflict": "conflicts kept", "changed": "kept by the strategy"}.get(a.category, a.category)
+        why[label] = why.get(label, 0) + 1
+    detail = ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
+    return f"{_count(n_skip, 'file')} as {'it is' if n_skip == 1 else 'they are'}  ({detail})"
 
 
 def _describe(exc: BaseException) -> str:
@@ -84,6 +120,8 @@ class RunScreen(Screen[SyncResult | None]):
     RunScreen #confirm { height: auto; }
     RunScreen .line { height: auto; }
     RunScreen .deletes { color: $error; text-style: bold; }
+    RunScreen .warn { color: $warning; text-style: bold; }
+    RunScreen #allow-delete-all { margin-left: 4; }
     RunScreen .no-deletes { color: $text-muted; }
     RunScreen #delete-list { color: $error; max-height: 8; height: auto; margin-left: 4; }
     RunScreen #confirm-buttons { height: auto; margin-top: 1; }
@@ -102,11 +140,10 @@ class RunScreen(Screen[SyncResult | None]):
     """
 
     BINDINGS = [
-        Binding("enter", "start", "Start"),
+        Binding("enter,f5", "start", "Start"),
         Binding("y", "start", "Start", show=False),
-        Binding("p,space", "toggle_pause", "Pause/resume"),
-        Binding("c", "cancel_run", "Cancel run"),
-        Binding("escape", "back", "Back/cancel"),
+        Binding("space", "toggle_pause", "Pause/resume"),
+        Binding("escape,q", "back", "Back / stop (asks)"),
     ]
 
     class ProgressUpdate(Message):
@@ -137,6 +174,8 @@ class RunScreen(Screen[SyncResult | None]):
         self.last_progress: Progress | None = None
         self._errors_seen: set[str] = set()
         self._worker: Worker | None = None
+        #: Leave the app once the stopped run has ended (asked for while it ran).
+        self.quit_when_stopped = False
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -152,6 +191,16 @@ class RunScreen(Screen[SyncResult | None]):
             yield Static(f"Copy    {_count(n_copy, 'new file')}  ({human_bytes(b_copy)})", classes="line", id="copy-line")
             yield Static(f"Update  {_count(n_update, 'changed file')}  ({human_bytes(b_update)})", classes="line",
                          id="update-line")
+            overwritten, kept = _conflicts(plan)
+            if overwritten:
+                yield Static(f"        ⚠ {_count(overwritten, 'conflict')}: the destination's copy looks newer "
+                             f"and will be overwritten (strategy: {_STRATEGY_WORDS.get(plan.options.strategy, plan.options.strategy)}); "
+                             "press t on the main screen to protect it", classes="line warn", id="conflict-line",
+                             markup=False)
+            if kept:
+                yield Static(f"        {_count(kept, 'conflict')}: the destination's copy is kept under a "
+                             "'.conflict-' name, then the source's is copied", classes="line no-deletes",
+                             id="keep-both-line", markup=False)
             if n_delete:
                 yield Static(f"DELETE  {_count(n_delete, 'file')} from the destination  ({human_bytes(b_delete)})",
                              classes="line deletes", id="delete-line")
@@ -160,17 +209,20 @@ class RunScreen(Screen[SyncResult | None]):
                 yield Static("\n".join(shown) + more, id="delete-list", markup=False)
             else:
                 yield Static("Delete  nothing", classes="line no-deletes", id="delete-line")
-            yield Static(f"Leave   {_count(n_skip, 'file')} as they are", classes="line no-deletes")
+            yield Static(f"Leave   {_leave(plan, n_skip)}", classes="line no-deletes", id="leave-line", markup=False)
+            refusal = self.refusal()
+            if refusal:
+                yield Static(refusal, classes="line deletes", id="refusal", markup=False)
+                yield Checkbox(f"Delete all {n_delete:,} destination files anyway", id="allow-delete-all")
             workers = self.apply_kwargs.get("max_workers") or "default"
             verify = self.apply_kwargs.get("verify", "size")
             executor = self.apply_kwargs.get("executor")
             where = f"Runs on cluster {executor}. " if isinstance(executor, str) else ""
             yield Static(f"\n{where}Workers: {workers}, verify: {verify}. Nothing is written before you start.",
                          classes="line no-deletes", id="run-options", markup=False)
-            nothing = not plan.transfers and not plan.deletes
             with Horizontal(id="confirm-buttons"):
-                yield Button("Nothing to do" if nothing else "Start  (enter)", id="start",
-                             variant="error" if n_delete else "primary", disabled=nothing)
+                yield Button(self._start_label(), id="start", variant="error" if n_delete else "primary",
+                             disabled=not self._can_start())
                 yield Button("Back  (esc)", id="back")
         with Vertical(id="running"):
             yield Static("Starting…", id="status")
@@ -189,18 +241,59 @@ class RunScreen(Screen[SyncResult | None]):
     def on_mount(self) -> None:
         if not self.query_one("#start", Button).disabled:
             self.query_one("#start", Button).focus()
+        elif self.query("#allow-delete-all"):
+            self.query_one("#allow-delete-all", Checkbox).focus()
+
+    # -- what may start -------------------------------------------------------
+    def refusal(self) -> str | None:
+        """Why the core will refuse this plan as it stands (a missing or empty source that deletes everything)."""
+        plan = self.plan
+        if not plan.deletes or (plan.src_exists and plan.src_files) or self.apply_kwargs.get("allow_delete_all"):
+            return None
+        where = plan.src_url or plan.src_root or "the source"
+        state = "does not exist" if not plan.src_exists else "is empty"
+        return (f"⚠ The source {where} {state}: this run would delete every file the destination holds here "
+                f"({len(plan.deletes):,}). It is refused unless you tick the box below; "
+                "to keep them instead, go back and press d (deletions off) or e to fix the source path.")
+
+    def _can_start(self) -> bool:
+        plan = self.plan
+        if not plan.transfers and not plan.deletes:
+            return False
+        return not self.refusal() or self._allow_all()
+
+    def _allow_all(self) -> bool:
+        boxes = self.query("#allow-delete-all") if self.is_mounted else ()
+        return bool(boxes) and boxes.first(Checkbox).value
+
+    def _start_label(self) -> str:
+        plan = self.plan
+        if not plan.transfers and not plan.deletes:
+            return "Nothing to do"
+        if self.refusal() and not self._allow_all():
+            return "Refused (see above)"
+        return "Start  (enter)"
+
+    @on(Checkbox.Changed, "#allow-delete-all")
+    def _allow_changed(self, event: Checkbox.Changed) -> None:
+        button = self.query_one("#start", Button)
+        button.disabled = not self._can_start()
+        button.label = self._start_label()
+        self.refresh_bindings()
 
     # -- bindings -------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "start":
-            return self.phase == "confirm" and bool(self.plan.transfers or self.plan.deletes)
+            return self.phase == "confirm" and self._can_start()
         if action in ("toggle_pause", "cancel_run"):
             return self.phase == "running" and not self.cancel_event.is_set()
         return True
 
     def action_start(self) -> None:
-        if self.phase != "confirm":
+        if self.phase != "confirm" or not self._can_start():
             return
+        if self.refusal() and self._allow_all():
+            self.apply_kwargs["allow_delete_all"] = True
         self.phase = "running"
         self.query_one("#confirm").display = False
         self.query_one("#running").display = True
@@ -212,7 +305,7 @@ class RunScreen(Screen[SyncResult | None]):
         if self.phase == "confirm":
             self.dismiss(None)
         elif self.phase == "running":
-            self.action_cancel_run()
+            self.ask_to_stop()
         elif self.phase == "failed":
             self.dismiss(None)
         elif self.result is not None:
@@ -226,6 +319,29 @@ class RunScreen(Screen[SyncResult | None]):
         else:
             self.pause_event.set()
         self._show_status()
+
+    def ask_to_stop(self, then_quit: bool = False) -> None:
+        """Ask before stopping a run (esc, q, or quitting the app while it runs)."""
+        if self.phase != "running":
+            if then_quit:
+                self.app.exit()
+            return
+        if self.cancel_event.is_set():
+            if then_quit:
+                self.quit_when_stopped = True
+            return
+        from .remotes import ConfirmScreen
+
+        question = ("A sync is running. Stop it and quit? Files in flight stop at their next chunk; "
+                    "what was copied stays." if then_quit else
+                    "Stop this run? Files in flight stop at their next chunk; what was copied stays.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.quit_when_stopped = self.quit_when_stopped or then_quit
+                self.action_cancel_run()
+
+        self.app.push_screen(ConfirmScreen(question), answer)
 
     def action_cancel_run(self) -> None:
         if self.phase != "running" or self.cancel_event.is_set():
@@ -255,6 +371,9 @@ class RunScreen(Screen[SyncResult | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
+            self.app.exit()
             return
         if event.state == WorkerState.SUCCESS:
             self.result = event.worker.result
@@ -306,10 +425,10 @@ class RunScreen(Screen[SyncResult | None]):
             status.update("Cancelling… files in flight stop at their next chunk; temporary files are removed.")
             status.add_class("cancelling")
         elif self.pause_event.is_set():
-            status.update("Paused: workers wait between chunks and files. Press p to resume, c to cancel.")
+            status.update("Paused: workers wait between chunks and files. Press space to resume, esc to stop.")
             status.add_class("paused")
         else:
-            status.update("Running…  p: pause   c: cancel")
+            status.update("Running…  space: pause   esc: stop (asks first)")
 
     def on_run_screen_progress_update(self, message: ProgressUpdate) -> None:
         self.progress_updates += 1
