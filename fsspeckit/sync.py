@@ -60,12 +60,14 @@ def check_overlap(src_fs, src_path: str, dst_fs, dst_path: str) -> None:
 
 
 def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_workers: int = DEFAULT_WORKERS,
-                cancel: threading.Event | None = None) -> int:
+                cancel: threading.Event | None = None,
+                progress: Callable[[int, int], None] | None = None) -> int:
     """Hash the files whose comparison needs a checksum the listing lacks.
 
     Only same-size pairs qualify: in checksum mode all of them, otherwise only
     those whose upload time is too close to the source's modification time to
-    decide. Returns the number of files hashed.
+    decide. Returns the number of files hashed. ``progress(done, total)`` is
+    called after each file hashed (the caller throttles what it draws).
     """
     src_b, _ = unwrap(src_fs, "")
     dst_b, _ = unwrap(dst_fs, "")
@@ -88,9 +90,11 @@ def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_wo
         return side, rel, file_md5(dst_b, join_path(dst.root, rel), cancel=cancel)
 
     with cf.ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fsspeckit-hash") as pool:
-        for side, rel, digest in pool.map(work, jobs):
+        for done, (side, rel, digest) in enumerate(pool.map(work, jobs), 1):
             listing = src if side == "src" else dst
             listing.entries[rel] = replace(listing.entries[rel], md5=digest)
+            if progress is not None:
+                progress(done, len(jobs))
     return len(jobs)
 
 

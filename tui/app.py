@@ -11,6 +11,7 @@ thread worker that calls one function of ``tui.planning`` and posts one message;
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
@@ -103,6 +104,16 @@ class SyncApp(App[None]):
             self.plan, self.base, self.view, self.note, self.indexes, self.severity = plan, base, view, note, indexes, severity
             self.loaded = loaded
 
+    class Working(Message):
+        """How far a listing or a planning has got (absolute counts; a newer one replaces a queued one)."""
+
+        def __init__(self, stage: str, done: int, total: int | None = None):
+            super().__init__()
+            self.stage, self.done, self.total = stage, done, total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, SyncApp.Working) and message.stage == self.stage
+
     class PlanSaved(Message):
         def __init__(self, path: str, count: int):
             super().__init__()
@@ -126,6 +137,8 @@ class SyncApp(App[None]):
         self.linked = False
         self.errors: dict[str, str] = {}
         self.busy: str | None = None
+        #: Files found so far by the listings still running, per side.
+        self._found: dict[str, int] = {}
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -168,6 +181,7 @@ class SyncApp(App[None]):
             side = self.sides[role]
             side.listing = None
             side.index = None
+            side.hashed = None
             self._tree(role).show_message(f"Listing {side.title} …", style="italic")
             self.run_worker(lambda role=role: self._list_side(role), name=f"list {role}", group=f"list-{role}",
                             thread=True, exclusive=True, exit_on_error=False)
@@ -176,13 +190,24 @@ class SyncApp(App[None]):
         self._show_plan()
 
     def _list_side(self, role: str) -> None:
-        fs, path, listing, index = list_side(self.sides[role])
+        def found(n: int) -> None:  # from the listing's thread, about 4 times a second
+            self.post_message(self.Working(f"list {role}", n))
+
+        fs, path, listing, index = list_side(self.sides[role], progress=found)
         self.post_message(self.SideListed(role, fs, listing, index, path=path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="plan")
     def compute_plan(self, options: SyncOptions, overrides: list, narrow: bool) -> None:
+        last = [0.0]
+
+        def hashed(done: int, total: int) -> None:  # from the hashing threads' collector
+            now = time.monotonic()
+            if now - last[0] >= 0.25 or done == total:
+                last[0] = now
+                self.post_message(self.Working("hash", done, total))
+
         plan, base, view, note, indexes = plan_sides(self.sides["source"], self.sides["destination"],
-                                                     options, overrides, narrow)
+                                                     options, overrides, narrow, progress=hashed)
         self.post_message(self.PlanComputed(plan, base, view, note, indexes=indexes))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="override")
@@ -206,9 +231,28 @@ class SyncApp(App[None]):
         self.post_message(self.PlanSaved(path, len(plan)))
 
     # -- results -------------------------------------------------------------------------------
+    def on_sync_app_working(self, message: Working) -> None:
+        if message.stage.startswith("list "):
+            role = message.stage.split(" ", 1)[1]
+            side = self.sides[role]
+            if side.listing is not None:
+                return  # a late count of a listing already shown
+            self._tree(role).show_message(f"Listing {side.title} … {message.done:,} files so far", style="italic")
+            self._found[role] = message.done
+            counts = [f"{r} {self._found[r]:,}" for r in ("source", "destination") if r in self._found]
+            self.busy = "listing… files found: " + ", ".join(counts)
+        elif message.stage == "hash" and self.busy is not None:
+            self.busy = f"planning: hashing for the checksum compare, {message.done:,} / {message.total:,} files"
+        else:
+            return
+        self.query_one(TotalsBar).show(self.view, self.options, filter_name=self.filter_name, busy=self.busy,
+                                       cluster=self.scheduler)
+
     def on_sync_app_side_listed(self, message: SideListed) -> None:
         side = self.sides[message.role]
         side.fs, side.listing, side.index = message.fs, message.listing, message.index
+        side.hashed = None
+        self._found.pop(message.role, None)
         if message.path is not None:
             side.path = message.path
         self._set_error(f"list {message.role}", None)
@@ -305,7 +349,7 @@ class SyncApp(App[None]):
         table.show_actions(view.filtered(self.filter_name) if view else (), self.filter_name, keep_place=keep_place)
         for role in ("source", "destination"):
             self._tree(role).show_plan(view)
-        self._show_detail(table.current_path())
+        self._show_detail(self._target())
         self.query_one(TotalsBar).show(view, self.options, filter_name=self.filter_name, busy=self.busy,
                                        cluster=self.scheduler)
 
@@ -438,22 +482,31 @@ class SyncApp(App[None]):
 
         src, dst = self.sides["source"], self.sides["destination"]
 
-        def done(result: tuple[str, str] | None) -> None:
+        def done(result: tuple | None) -> None:
             if result:
-                self.set_locations({"source": result[0], "destination": result[1]})
+                src_text, dst_text, src_opts, dst_opts = result
+                self.set_locations({"source": src_text, "destination": dst_text},
+                                   {"source": src_opts, "destination": dst_opts})
 
-        self.push_screen(LocationScreen(src.url, dst.url), done)
+        self.push_screen(LocationScreen(src.url, dst.url, src.storage_options, dst.storage_options), done)
 
-    def set_locations(self, locations: dict[str, str]) -> None:
-        """Point sides elsewhere (``{role: URL, path or remote:path}``), then list them again."""
+    def set_locations(self, locations: dict[str, str], options: dict[str, dict] | None = None) -> None:
+        """Point sides elsewhere (``{role: URL, path or remote:path}``), optionally with new
+        storage options per role, then list them again."""
         changed = []
         for role, text in locations.items():
             side = self.sides[role]
-            if text == side.title or text == side.url:
+            new_options = (options or {}).get(role)
+            moved = not (text == side.title or text == side.url)
+            if not moved and (new_options is None or new_options == side.storage_options):
                 continue
-            if _protocol_of(side.url) != _protocol_of(text) or ":" in text and "://" not in text:
+            if new_options is not None:
+                side.storage_options = dict(new_options)
+            elif _protocol_of(side.url) != _protocol_of(text) or ":" in text and "://" not in text:
                 side.storage_options = {}  # options typed for one backend mean nothing to another
-            side.url, side.fs, side.path, side.label = text, None, "", None
+            if moved:
+                side.url, side.label = text, None
+            side.fs, side.path = None, ""
             changed.append(role)
         if changed:
             self.overrides.clear()
@@ -564,6 +617,15 @@ class SyncApp(App[None]):
             tree = self._tree(role)
             if tree is not exclude:
                 tree.go_to(path)
+
+    def on_descendant_focus(self, event) -> None:
+        """The detail bar shows what the panel in focus points at (what x, i, u... act on)."""
+        widget = event.widget
+        if isinstance(widget, FileTree):
+            data = widget.selected()
+            self._show_detail(data.path if data is not None else None)
+        elif isinstance(widget, DiffTable):
+            self._show_detail(widget.current_path())
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         tree = event.control

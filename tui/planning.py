@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 from fsspeckit.exceptions import FsspeckitError
 from fsspeckit.listing import Listing, list_tree
 from fsspeckit.plan import Plan, SyncOptions, path_filter
 from fsspeckit.profiles import parse_location, resolve_location
-from fsspeckit.sync import plan_sync, url_of
+from fsspeckit.sync import fill_hashes, plan_sync, url_of
 
 from .widgets.index import PlanView, TreeIndex
 
@@ -73,6 +73,8 @@ class Side:
     label: str | None = None
     listing: Listing | None = None
     index: TreeIndex | None = None
+    #: A copy of ``listing`` with checksums filled in (checksum mode), so other modes compare as listed.
+    hashed: Listing | None = None
 
     @property
     def title(self) -> str:
@@ -89,19 +91,38 @@ def location_label(text: str, fs: Any, path: str) -> str:
     return f"{text} ({url})" if remote is not None and url != text else url
 
 
-def list_side(side: Side) -> tuple[Any, str, Listing, TreeIndex]:
-    """Make the side's filesystem if needed (URL, path or remote:path) and list it."""
+def list_side(side: Side, progress: Callable[[int], None] | None = None) -> tuple[Any, str, Listing, TreeIndex]:
+    """Make the side's filesystem if needed (URL, path or remote:path) and list it.
+
+    ``progress`` is told how many files were found so far (see ``list_tree``).
+    """
     fs, path = side.fs, side.path
     if fs is None:
         fs, path = resolve_location(side.url, side.storage_options)
-    listing = list_tree(fs, path, role=side.role)
+    listing = list_tree(fs, path, role=side.role, progress=progress)
     return fs, path, listing, TreeIndex.build(listing)
 
 
-def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narrow: bool):
-    """Plan from both listings, replay the changes made by hand; ``(plan, base, view, note, indexes)``."""
+def _copy(listing: Listing) -> Listing:
+    return listing.with_entries(listing.entries.values())
+
+
+def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narrow: bool,
+               progress: Callable[[int, int], None] | None = None):
+    """Plan from both listings, replay the changes made by hand; ``(plan, base, view, note, indexes)``.
+
+    In checksum mode the files are hashed into copies of the listings kept on
+    the sides (``progress(done, total)`` per file), so cycling back to another
+    mode compares what was listed, and cycling to checksum again hashes nothing twice.
+    """
     t0 = time.perf_counter()
-    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=(src.listing, dst.listing),
+    listings = (src.listing, dst.listing)
+    if options.compare == "checksum":
+        if src.hashed is None or dst.hashed is None:
+            src.hashed, dst.hashed = _copy(src.listing), _copy(dst.listing)
+        fill_hashes(src.fs, dst.fs, src.hashed, dst.hashed, "checksum", progress=progress)
+        listings = (src.hashed, dst.hashed)
+    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
                      partitions=options.partitions)
