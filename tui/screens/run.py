@@ -32,6 +32,8 @@ __all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS"]
 
 #: How many files in flight get their own bar.
 MAX_FILE_ROWS = 8
+#: The rate (and the ETA) shown is measured over this many seconds.
+RATE_WINDOW = 5.0
 
 
 def _count(n: int, word: str) -> str:
@@ -174,6 +176,8 @@ class RunScreen(Screen[SyncResult | None]):
         self.last_progress: Progress | None = None
         self._errors_seen: set[str] = set()
         self._worker: Worker | None = None
+        #: (seconds into the run, bytes done) of recent progress messages, for the rate shown.
+        self._samples: list[tuple[float, int]] = []
         #: Leave the app once the stopped run has ended (asked for while it ran).
         self.quit_when_stopped = False
 
@@ -437,17 +441,22 @@ class RunScreen(Screen[SyncResult | None]):
         overall = self.query_one("#overall", ProgressBar)
         total = max(p.bytes_total, 1)
         overall.update(total=total, progress=min(p.bytes_done, total))
+        rate = self._recent_rate(p)
         parts = [
             f"{p.files_done:,} / {p.files_total:,} files",
             f"{human_bytes(p.bytes_done)} / {human_bytes(p.bytes_total)}",
-            human_rate(p.rate),
+            human_rate(p.rate if p.finished else rate),
         ]
+        waiting = p.files_total - p.files_done - p.failed
         if p.finished:
             parts.append(f"took {human_duration(p.elapsed)}")
         elif self.pause_event.is_set():
             parts.append("ETA: paused")
-        elif p.eta is not None:
-            parts.append(f"ETA {human_duration(p.eta)}")
+        elif p.bytes_total and p.bytes_done >= p.bytes_total and waiting > 0:
+            # Every byte is counted but files are not confirmed yet: no "ETA 0.0 s".
+            parts.append(f"waiting for the destination to confirm {_count(waiting, 'file')}")
+        elif rate > 0:
+            parts.append(f"ETA {human_duration(max(0.0, (p.bytes_total - p.bytes_done) / rate))}")
         if p.deletes_total:
             parts.append(f"deleted {p.deleted:,} / {p.deletes_total:,}")
         if p.failed:
@@ -462,6 +471,18 @@ class RunScreen(Screen[SyncResult | None]):
             log.write_line(p.last_error)
         if self.phase == "running":
             self._show_status()
+
+    def _recent_rate(self, p: Progress) -> float:
+        """Bytes per second over the last few seconds (a burst at the start does not set the ETA)."""
+        now = p.elapsed
+        samples = self._samples
+        samples.append((now, p.bytes_done))
+        while len(samples) > 2 and now - samples[0][0] > RATE_WINDOW:
+            samples.pop(0)
+        t0, b0 = samples[0]
+        if now - t0 < 0.5:
+            return p.rate
+        return max(0.0, (p.bytes_done - b0) / (now - t0))
 
     def _show_in_flight(self, in_flight: dict[str, tuple[int, int]]) -> None:
         rows = list(self.query(FileRow))

@@ -146,9 +146,7 @@ class DetailBar(Static):
             text.append("  ")
             text.append_text(status_text(action))
             text.append(f"  {action.reason}")
-            if action.keep_as:
-                text.append(f"  (the destination's copy is kept as {action.keep_as.rsplit('/', 1)[-1]})",
-                            style="magenta")
+
         elif path and src is None and dst is None:
             text.append("  (folder)", style="dim")
         width = max(20, self.size.width - 2)
@@ -167,6 +165,8 @@ class DetailBar(Static):
                 else:
                     when = entry.modified.strftime("%Y-%m-%d %H:%M UTC") if entry.modified else "no time"
                     line.append(f"{human_size(entry.size)}, modified {when} ({human_time(entry.mtime, now)})")
+                if entry is not None and label == "destination" and action is not None and action.keep_as:
+                    line.append(f", kept as {action.keep_as.rsplit('/', 1)[-1]}", style="magenta")
             candidates.append(line)
         line = next((c for c in candidates if c.cell_len <= width), candidates[-1])
         text.truncate(width, overflow="ellipsis")
