@@ -48,9 +48,12 @@ class SyncApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "fsspeckit-tui"
     BINDINGS = [
-        Binding("q,f10", "quit", "Quit"),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("s,f5", "run_sync", "Sync"),
+        Binding("q", "quit", "Quit"),
+        Binding("f10", "quit", "Quit", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False),
+        Binding("s", "run_sync", "Sync"),
+        Binding("f5", "run_sync", "Sync", show=False),
         Binding("t", "cycle_strategy", "Strategy"),
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
@@ -60,7 +63,8 @@ class SyncApp(App[None]):
         Binding("u", "decide('source_wins')", "Source wins", show=False),
         Binding("b", "decide('keep_both')", "Keep both", show=False),
         Binding("k", "decide('keep')", "Keep dst", show=False),
-        Binding("delete,f8", "decide('delete')", "Delete file", show=False),
+        Binding("delete", "decide('delete')", "Delete file", show=False),
+        Binding("f8", "decide('delete')", "Delete file", show=False),
         Binding("z", "undo_overrides", "Undo last change", show=False),
         Binding("w", "save_plan", "Save"),
         Binding("o", "open_plan", "Open"),
@@ -592,7 +596,8 @@ class SyncApp(App[None]):
                 self.overrides.clear()
                 self.load_sides()
 
-        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs()), done)
+        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs(),
+                                   where=f"{src.title}  →  {dst.title}"), done)
 
     def apply_kwargs(self) -> dict[str, Any]:
         """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""

@@ -372,6 +372,10 @@ async def test_opening_a_plan_that_is_already_done_counts_it_as_done(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ReportScreen), timeout=30)
+        from textual.widgets import DataTable
+
+        skipped = str(app.screen.query_one("#summary", DataTable).get_row("skipped")[1])
+        assert skipped.startswith("69  (") and "identical" in skipped, "the report says why files were skipped"
         await pilot.press("escape")
         await settle(app, pilot)
         await pilot.press("o")

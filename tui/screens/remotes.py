@@ -163,8 +163,10 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
         Binding("less_than_sign", "use('source')", "Use as source"),
         Binding("greater_than_sign", "use('destination')", "Use as destination"),
         Binding("v", "test", "Verify (test)"),
-        Binding("n,insert", "add", "New"),
-        Binding("delete,f8", "remove", "Remove"),
+        Binding("n", "add", "New"),
+        Binding("insert", "add", "New", show=False),
+        Binding("delete", "remove", "Remove"),
+        Binding("f8", "remove", "Remove", show=False),
         Binding("escape,q", "close", "Back"),
     ]
 

@@ -108,9 +108,9 @@ class ReportScreen(Screen[SyncResult]):
         with Horizontal(id="export-row"):
             yield Input(default_report_name(), id="export-path",
                         placeholder="report file: .json or .csv")
-            yield Button("Export  (enter)", id="export")
-            yield Button("Retry failed  (F5)", id="retry", variant="warning")
-            yield Button("Close  (esc)", id="close")
+            yield Button("Export", id="export")
+            yield Button("Retry (F5)", id="retry", variant="warning")
+            yield Button("Close (esc)", id="close")
         yield Label("", id="message", markup=False)
         yield Footer()
 
@@ -147,8 +147,7 @@ class ReportScreen(Screen[SyncResult]):
             ("copied", f"{c['copied']:,}"),
             ("updated", f"{c['updated']:,}"),
             ("deleted", f"{c['deleted']:,}"),
-            ("skipped", f"{c['skipped'] + c['not_deleted']:,}"
-             + (f"  ({c['not_deleted']:,} deletions held back)" if c["not_deleted"] else "")),
+            ("skipped", f"{c['skipped'] + c['not_deleted']:,}" + self._skip_detail(c)),
             ("failed", f"{c['failed']:,}" + (f"  (+{c['cancelled']:,} cancelled)" if c["cancelled"] else "")),
             ("bytes", f"{human_bytes(r.bytes_transferred)}  ({r.bytes_transferred:,} bytes)"),
             ("duration", human_duration(r.duration)),
@@ -177,7 +176,18 @@ class ReportScreen(Screen[SyncResult]):
         retry = self.query_one("#retry", Button)
         paths = retry_paths(r)
         retry.disabled = not (paths and self.plan is not None and self.src_fs is not None and self.dst_fs is not None)
-        retry.label = f"Retry {len(paths):,}  (F5)" if paths else "Retry failed  (F5)"
+        retry.label = f"Retry {len(paths):,} (F5)" if paths else "Retry (F5)"
+
+    def _skip_detail(self, c) -> str:
+        """Why files were left alone: from the plan's reasons, and the deletions held back."""
+        parts = []
+        if self.plan is not None and c["skipped"]:
+            from .run import skip_reasons
+
+            parts.append(skip_reasons(self.plan))
+        if c["not_deleted"]:
+            parts.append(f"{c['not_deleted']:,} deletions held back")
+        return f"  ({'; '.join(p for p in parts if p)})" if any(parts) else ""
 
     def _say(self, text: str, ok: bool) -> None:
         msg = self.query_one("#message", Label)

@@ -28,7 +28,7 @@ from fsspeckit.result import SyncResult
 
 from . import human_bytes, human_duration, human_rate
 
-__all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS"]
+__all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS", "skip_reasons"]
 
 #: How many files in flight get their own bar.
 MAX_FILE_ROWS = 8
@@ -56,10 +56,8 @@ def _conflicts(plan: Plan) -> tuple[int, int]:
     return overwritten, kept
 
 
-def _leave(plan: Plan, n_skip: int) -> str:
-    """'3 files as they are (2 identical, 1 already done)'."""
-    if not n_skip:
-        return "nothing else"
+def skip_reasons(plan: Plan) -> str:
+    """Why the plan leaves files alone, most common first: '67 identical, 2 only in the destination'."""
     why: dict[str, int] = {}
     for a in plan.actions:
         if a.kind != "skip":
@@ -72,8 +70,14 @@ def _leave(plan: Plan, n_skip: int) -> str:
             label = {"identical": "identical", "dst_only": "only in the destination", "excluded": "excluded",
                      "conflict": "conflicts kept", "changed": "kept by the strategy"}.get(a.category, a.category)
         why[label] = why.get(label, 0) + 1
-    detail = ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
-    return f"{_count(n_skip, 'file')} as {'it is' if n_skip == 1 else 'they are'}  ({detail})"
+    return ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
+
+
+def _leave(plan: Plan, n_skip: int) -> str:
+    """'3 files as they are (2 identical, 1 already done)'."""
+    if not n_skip:
+        return "nothing else"
+    return f"{_count(n_skip, 'file')} as {'it is' if n_skip == 1 else 'they are'}  ({skip_reasons(plan)})"
 
 
 def _describe(exc: BaseException) -> str:
@@ -142,7 +146,8 @@ class RunScreen(Screen[SyncResult | None]):
     """
 
     BINDINGS = [
-        Binding("enter,f5", "start", "Start"),
+        Binding("enter", "start", "Start"),
+        Binding("f5", "start", "Start", show=False),
         Binding("y", "start", "Start", show=False),
         Binding("space", "toggle_pause", "Pause/resume"),
         Binding("escape,q", "back", "Back / stop (asks)"),
@@ -159,8 +164,11 @@ class RunScreen(Screen[SyncResult | None]):
             return isinstance(message, RunScreen.ProgressUpdate)
 
     def __init__(self, plan: Plan, src_fs, dst_fs, apply_kwargs: dict | None = None, *,
-                 show_report: bool = True, name: str | None = None, id: str | None = None) -> None:
+                 show_report: bool = True, where: str | None = None, name: str | None = None,
+                 id: str | None = None) -> None:
         super().__init__(name=name, id=id)
+        #: "source → destination" as the main screen titles them (default: the plan's URLs).
+        self.where = where
         self.plan = plan
         self.src_fs = src_fs
         self.dst_fs = dst_fs
@@ -185,7 +193,8 @@ class RunScreen(Screen[SyncResult | None]):
     def compose(self) -> ComposeResult:
         plan = self.plan
         t = plan.totals
-        where = f"{plan.src_url or plan.src_root or 'source'}  →  {plan.dst_url or plan.dst_root or 'destination'}"
+        where = self.where or (f"{plan.src_url or plan.src_root or 'source'}  →  "
+                               f"{plan.dst_url or plan.dst_root or 'destination'}")
         yield Static(f"Sync {where}", id="title", markup=False)
         with Vertical(id="confirm"):
             n_copy, b_copy = t["copy"]
@@ -197,14 +206,13 @@ class RunScreen(Screen[SyncResult | None]):
                          id="update-line")
             overwritten, kept = _conflicts(plan)
             if overwritten:
-                yield Static(f"        ⚠ {_count(overwritten, 'conflict')}: the destination's copy looks newer "
-                             f"and will be overwritten (strategy: {_STRATEGY_WORDS.get(plan.options.strategy, plan.options.strategy)}); "
-                             "press t on the main screen to protect it", classes="line warn", id="conflict-line",
-                             markup=False)
+                strategy = _STRATEGY_WORDS.get(plan.options.strategy, plan.options.strategy)
+                yield Static(f"  ⚠ of which {_count(overwritten, 'conflict')}: the destination's newer copy is "
+                             f"overwritten ({strategy}; t on the main screen changes it)", classes="line warn",
+                             id="conflict-line", markup=False)
             if kept:
-                yield Static(f"        {_count(kept, 'conflict')}: the destination's copy is kept under a "
-                             "'.conflict-' name, then the source's is copied", classes="line no-deletes",
-                             id="keep-both-line", markup=False)
+                yield Static(f"  of which {_count(kept, 'conflict')}: the destination's copy is kept under a "
+                             "'.conflict-' name first", classes="line no-deletes", id="keep-both-line", markup=False)
             if n_delete:
                 yield Static(f"DELETE  {_count(n_delete, 'file')} from the destination  ({human_bytes(b_delete)})",
                              classes="line deletes", id="delete-line")
