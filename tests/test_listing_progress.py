@@ -60,3 +60,45 @@ def test_whole_bucket_listing_is_counted_and_equals_a_plain_find(s3, monkeypatch
     assert sorted(listing._find_files(s3.fs, s3.bucket)) == sorted(plain)
     assert sorted(result.entries) == ["a.txt", "sub/b.txt", "sub/deeper/c.txt"]
     assert seen and seen[-1] == 5
+
+
+def test_hashing_reports_each_file_and_starts_at_once(tmp_path):
+    """fill_hashes tells (done, total) per file, and queues only a few hashes at a time."""
+    import concurrent.futures as cf
+    import os
+    import threading
+
+    from fsspeckit.sync import _bounded_map, fill_hashes
+
+    for side in ("src", "dst"):
+        (tmp_path / side).mkdir()
+        for i in range(30):
+            (tmp_path / side / f"f{i}.txt").write_bytes(b"same")
+    for i in range(30):
+        st = os.stat(tmp_path / "src" / f"f{i}.txt")
+        os.utime(tmp_path / "dst" / f"f{i}.txt", ns=(st.st_atime_ns, st.st_mtime_ns))
+    src_fs, dst_fs = filesystem(str(tmp_path / "src")), filesystem(str(tmp_path / "dst"))
+    src, dst = list_tree(src_fs), list_tree(dst_fs, role="destination")
+    seen: list[tuple[int, int]] = []
+    assert fill_hashes(src_fs, dst_fs, src, dst, "checksum", max_workers=2, progress=lambda d, t: seen.append((d, t))) == 60
+    assert seen == [(i, 60) for i in range(1, 61)]
+    assert all(e.md5 for e in src.entries.values()) and all(e.md5 for e in dst.entries.values())
+
+    # At most `window` calls are queued; results come in order; an error stops the rest.
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(i):
+        with lock:
+            started.append(i)
+        if i == 5:
+            raise ValueError("boom")
+        return i * 10
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        results = _bounded_map(pool, work, list(range(1000)), 4)
+        assert [next(results) for _ in range(5)] == [0, 10, 20, 30, 40]
+        with pytest.raises(ValueError):
+            next(results)
+        results.close()
+    assert len(started) < 20, "the items past the window were never submitted"
