@@ -554,3 +554,20 @@ async def test_function_keys_run_help_and_quit(tmp_path):
         await pilot.pause()
     assert app.return_code == 0
 
+
+
+async def test_a_listing_error_is_one_sentence_not_two(tmp_path, monkeypatch):
+    from fsspeckit.exceptions import SourceError
+    from tui import app as app_module
+
+    def failing(side, progress=None):
+        raise SourceError("Could not list the source s3://b/x: the endpoint cannot be reached (127.0.0.1:1).")
+
+    monkeypatch.setattr(app_module, "list_side", failing)
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    app = create_app(fsspeckit.filesystem(str(tmp_path)), "", fsspeckit.filesystem(str(dst)), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        text = app.errors["list source"]
+        assert text.startswith("Could not list the source s3://b/x") and "Could not open" not in text
