@@ -441,8 +441,9 @@ class SyncApp(App[None]):
         what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
         self.busy = "undoing…"
         left = len(self.overrides)
-        note = (f"Undid '{decision.replace('_', ' ')}' on {what or 'everything'}; "
-                f"{left} change{'s' if left != 1 else ''} by hand left (z undoes the next).")
+        rest = (f"{left} change{'s' if left != 1 else ''} by hand left (z undoes the one before)." if left
+                else "no change by hand is left.")
+        note = f"Undid '{decision.replace('_', ' ')}' on {what or 'everything'}; {rest}"
         self.replay_overrides(self.base_plan, list(self.overrides), note)
 
     def action_undo_all(self) -> None:
