@@ -15,9 +15,10 @@ import os
 import posixpath
 import re
 import stat as stat_module
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
@@ -232,7 +233,7 @@ def _fast_listing_times(backend) -> None:
 _AT_CALLS = os.stat in os.supports_dir_fd and os.scandir in os.supports_fd
 
 
-def _scan_local(root: str, listing: Listing) -> None:
+def _scan_local(root: str, listing: Listing, progress: Callable[[int], None] | None = None) -> None:
     """Walk a local folder: one ``scandir`` per folder and one ``stat`` per file.
 
     On POSIX each folder is opened once and its files are stat'ed by name
@@ -244,6 +245,7 @@ def _scan_local(root: str, listing: Listing) -> None:
     if not _AT_CALLS:  # pragma: no cover - Windows
         _scan_local_paths(root, listing)
         return
+    tick = _ticker(progress)
     entries = listing.entries
     is_reg = stat_module.S_ISREG
     mark = PARTIAL_MARK
@@ -286,6 +288,8 @@ def _scan_local(root: str, listing: Listing) -> None:
                     entries[rel] = make(rel, st.st_size, st.st_mtime, None, None, None, st.st_ctime)
         finally:
             os.close(fd)
+        if tick is not None:
+            tick(len(entries))
 
 
 def _scan_local_paths(root: str, listing: Listing) -> None:  # pragma: no cover - Windows
@@ -352,7 +356,29 @@ SPLIT_LISTINGS = 16
 FIRST_PAGE = 1000
 
 
-def _find_files(backend, root: str) -> dict:
+#: Seconds between two calls of a listing's ``progress`` callback.
+PROGRESS_INTERVAL = 0.25
+
+
+def _ticker(progress: Callable[[int], None] | None) -> Callable[[int], None] | None:
+    """``progress`` called with the number of files found so far, at most every ``PROGRESS_INTERVAL`` s."""
+    if progress is None:
+        return None
+    last = [float("-inf")]
+
+    def tick(found: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_INTERVAL:
+            last[0] = now
+            try:
+                progress(found)
+            except Exception:  # noqa: BLE001 - a drawing error must not stop a listing
+                logger.debug("listing progress callback failed", exc_info=True)
+
+    return tick
+
+
+def _find_files(backend, root: str, tick: Callable[[int], None] | None = None) -> dict:
     """``find(root, withdirs=False, detail=True)``; on S3 split by top-level folder.
 
     One S3 listing is a chain of 1,000-key pages, each asked for only after
@@ -370,15 +396,32 @@ def _find_files(backend, root: str) -> dict:
         return backend.find(root, withdirs=False, detail=True)
     from fsspec.asyn import sync
 
-    return sync(backend.loop, _find_split, backend, root)
+    return sync(backend.loop, _find_split, backend, root, _Found(tick))
 
 
-async def _find_split(backend, root: str) -> dict:
+class _Found:
+    """Keys found by the pages of one (possibly split) S3 listing, told to a progress ticker."""
+
+    def __init__(self, tick: Callable[[int], None] | None):
+        self.tick = tick
+        self.n = 0
+
+    def add(self, n: int) -> None:
+        self.n += n
+        if self.tick is not None:
+            self.tick(self.n)
+
+
+async def _find_split(backend, root: str, found_so_far: "_Found | None" = None) -> dict:
     import asyncio
 
     base = root.rstrip("/")
+    counter = found_so_far or _Found(None)
+    if base and "/" not in base and not getattr(backend, "version_aware", False):
+        # A whole bucket: one chain of pages, counted as they come.
+        return await _list_keys(backend, base, "", counter=counter)
     if not base or "/" not in base or getattr(backend, "version_aware", False):
-        return await backend._find(root, withdirs=False, detail=True)  # whole or versioned bucket: plain listing
+        return await backend._find(root, withdirs=False, detail=True)  # versioned bucket: plain listing
     bucket, key, _ = backend.split_path(base)
     prefix = key + "/"
     split = asyncio.ensure_future(_split_folders(backend, base))
@@ -391,13 +434,14 @@ async def _find_split(backend, root: str) -> dict:
         split.cancel()  # not needed (or failed with the page): nothing to do once it is done
         await asyncio.gather(split, return_exceptions=True)
     contents = page.get("Contents") or []
+    counter.add(len(contents))
     if not truncated:
         return _page_infos(backend, bucket, contents) if contents else await _file_or_nothing(
             backend, bucket, key, base)
     last = contents[-1]["Key"]  # the first page holds every key up to this one
     found = _page_infos(backend, bucket, contents)
     if folders is None:
-        found.update(await _list_keys(backend, bucket, prefix, after=last))
+        found.update(await _list_keys(backend, bucket, prefix, after=last, counter=counter))
         return found
     files, dirs = folders
     found.update(files)
@@ -412,7 +456,7 @@ async def _find_split(backend, root: str) -> dict:
         else:
             after = None
         async with gate:
-            return await _list_keys(backend, bucket, folder_prefix, after=after)
+            return await _list_keys(backend, bucket, folder_prefix, after=after, counter=counter)
 
     for part in await asyncio.gather(*(one(d) for d in dirs)):
         found.update(part)
@@ -453,7 +497,8 @@ async def _split_folders(backend, base: str) -> tuple[dict, list[str]] | None:
     return found, [here]
 
 
-async def _list_keys(backend, bucket: str, prefix: str, after: str | None = None) -> dict:
+async def _list_keys(backend, bucket: str, prefix: str, after: str | None = None,
+                     counter: "_Found | None" = None) -> dict:
     """Every key under ``prefix`` (after the key ``after``), as s3fs info dicts by name."""
     kwargs = dict(Bucket=bucket, Prefix=prefix, **backend.req_kw)
     if after is not None:
@@ -461,7 +506,10 @@ async def _list_keys(backend, bucket: str, prefix: str, after: str | None = None
     found: dict = {}
     while True:
         page = await backend._call_s3("list_objects_v2", **kwargs)
-        found.update(_page_infos(backend, bucket, page.get("Contents") or []))
+        contents = page.get("Contents") or []
+        found.update(_page_infos(backend, bucket, contents))
+        if counter is not None:
+            counter.add(len(contents))
         if not page.get("IsTruncated"):
             return found
         kwargs.pop("StartAfter", None)
@@ -478,13 +526,17 @@ def _page_infos(backend, bucket: str, contents: list[dict]) -> dict:
     return found
 
 
-def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source", retries: int = 3) -> Listing:
+def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "source", retries: int = 3,
+              progress: Callable[[int], None] | None = None) -> Listing:
     """List every file under ``path`` on ``fs``, recursively, in one listing call.
 
     ``role`` ("source" or "destination") only shapes error messages. A missing
     root gives a ``Listing`` with ``exists=False`` and no entries; the caller
     decides whether that is an error. A missing bucket, denied access or bad
     credentials raise ``SourceError``/``DestinationError`` with one clear sentence.
+    ``progress``, when given, is called with the number of files found so far
+    (about 4 times a second) where the backend lists in steps: local folders and
+    S3 pages; other stores list in one call and report nothing until done.
     """
     backend, root = unwrap(fs, path)
     protocol = _protocol_name(backend)
@@ -498,11 +550,12 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         if not os.path.isdir(root):
             raise error_cls(f"The {role} {root} is a file, not a folder; give the folder that holds it.")
         with gc_paused():
-            _scan_local(root, listing)
+            _scan_local(root, listing, progress)
         return listing
     try:
         _fast_listing_times(backend)
-        found, _ = retry_call(lambda: _find_files(backend, root), retries=retries, backoff=0.5,
+        tick = _ticker(progress)
+        found, _ = retry_call(lambda: _find_files(backend, root, tick), retries=retries, backoff=0.5,
                               transient=_worth_relisting)
     except FileNotFoundError:
         msg = _missing_bucket_message(backend, root)

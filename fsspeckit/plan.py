@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -35,6 +36,7 @@ __all__ = [
     "make_plan",
     "compare_entries",
     "conflict_name",
+    "kept_conflict_of",
     "COMPARE_MODES",
     "STRATEGIES",
     "PLAN_FORMAT_VERSION",
@@ -401,6 +403,23 @@ def conflict_name(path: str, dst: Entry | None) -> str:
     return posixpath.join(folder, new) if folder else new
 
 
+_CONFLICT_STAMP = re.compile(r"\.conflict-\d{8}-\d{6}")
+
+
+def kept_conflict_of(path: str, src_entries) -> str | None:
+    """The source path whose keep-both copy ``path`` is (``a/b.conflict-20261201-054206.csv`` -> ``a/b.csv``).
+
+    None when ``path`` is not named like one, or its original is not on the source.
+    """
+    folder, name = posixpath.split(path)
+    for m in _CONFLICT_STAMP.finditer(name):
+        original = name[:m.start()] + name[m.end():]
+        rel = posixpath.join(folder, original) if folder else original
+        if original and rel in src_entries:
+            return rel
+    return None
+
+
 def make_plan(
     src: Listing,
     dst: Listing,
@@ -449,6 +468,11 @@ def _decide(src_entries: dict, dst_entries: dict, options: SyncOptions, keep, af
             append(Action(path, "skip", "excluded", "excluded by filter", s, d))
             continue
         if s is None:
+            original = kept_conflict_of(path, src_entries) if options.delete else None
+            if original is not None:
+                # A copy keep_both set aside: deleting it on the next mirror would undo that choice.
+                append(Action(path, "skip", "dst_only", f"kept copy of a conflict of {original} (keep both)", None, d))
+                continue
             if options.delete:
                 append(Action(path, "delete", "dst_only", "only in destination", None, d))
             else:

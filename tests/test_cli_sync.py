@@ -34,6 +34,10 @@ SRC = {"a.txt": b"alpha", "docs/b.md": b"beta beta", "docs/c.log": b"log", "year
 def trees(local_tree):
     src = local_tree(SRC, "src")
     dst = local_tree({"stale.txt": b"old", "a.txt": b"ALPHA!"}, "dst")
+    # The destination's a.txt is older than the source's: a plain change, whatever the machine's
+    # load made of the milliseconds between writing the two trees (else it is a conflict).
+    st = os.stat(src / "a.txt")
+    os.utime(dst / "a.txt", (st.st_atime - 60, st.st_mtime - 60))
     return src, dst
 
 

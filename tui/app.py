@@ -11,6 +11,7 @@ thread worker that calls one function of ``tui.planning`` and posts one message;
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
@@ -29,7 +30,7 @@ from fsspeckit.listing import Listing
 from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
 
 from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
-                       open_saved_plan, override_plan, plan_sides)
+                       open_saved_plan, override_plan, plan_sides, replay)
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
@@ -48,8 +49,11 @@ class SyncApp(App[None]):
     TITLE = "fsspeckit-tui"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("f10", "quit", "Quit", show=False),
         Binding("question_mark", "help", "Help"),
+        Binding("f1", "help", "Help", show=False),
         Binding("s", "run_sync", "Sync"),
+        Binding("f5", "run_sync", "Sync", show=False),
         Binding("t", "cycle_strategy", "Strategy"),
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
@@ -60,7 +64,8 @@ class SyncApp(App[None]):
         Binding("b", "decide('keep_both')", "Keep both", show=False),
         Binding("k", "decide('keep')", "Keep dst", show=False),
         Binding("delete", "decide('delete')", "Delete file", show=False),
-        Binding("z", "undo_overrides", "Undo changes", show=False),
+        Binding("f8", "decide('delete')", "Delete file", show=False),
+        Binding("z", "undo_overrides", "Undo last change", show=False),
         Binding("w", "save_plan", "Save"),
         Binding("o", "open_plan", "Open"),
         Binding("p", "partitions", "Partitions"),
@@ -72,12 +77,13 @@ class SyncApp(App[None]):
         Binding("g", "toggle_log", "Log", show=False),
     ]
 
-    #: App keys that stay live while another screen (run, report, remotes...) is on top.
-    _ALWAYS_ACTIVE = frozenset({"quit", "help", "command_palette"})
+    #: Keys of the main screen that act on the plan: never live beneath a pushed screen.
+    #: Everything else (Tab and shift+Tab, the palette, quit, help) works on every screen.
+    _MAIN_SCREEN_ACTIONS = frozenset(b.action.split("(", 1)[0] for b in BINDINGS) - {"quit", "help"}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Plan keys act on the main screen only, never beneath a pushed screen."""
-        if len(self.screen_stack) > 1 and action not in self._ALWAYS_ACTIVE:
+        if len(self.screen_stack) > 1 and action in self._MAIN_SCREEN_ACTIONS:
             return False
         return True
 
@@ -102,6 +108,16 @@ class SyncApp(App[None]):
             self.plan, self.base, self.view, self.note, self.indexes, self.severity = plan, base, view, note, indexes, severity
             self.loaded = loaded
 
+    class Working(Message):
+        """How far a listing or a planning has got (absolute counts; a newer one replaces a queued one)."""
+
+        def __init__(self, stage: str, done: int, total: int | None = None):
+            super().__init__()
+            self.stage, self.done, self.total = stage, done, total
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, SyncApp.Working) and message.stage == self.stage
+
     class PlanSaved(Message):
         def __init__(self, path: str, count: int):
             super().__init__()
@@ -125,6 +141,8 @@ class SyncApp(App[None]):
         self.linked = False
         self.errors: dict[str, str] = {}
         self.busy: str | None = None
+        #: Files found so far by the listings still running, per side.
+        self._found: dict[str, int] = {}
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -167,6 +185,7 @@ class SyncApp(App[None]):
             side = self.sides[role]
             side.listing = None
             side.index = None
+            side.hashed = None
             self._tree(role).show_message(f"Listing {side.title} …", style="italic")
             self.run_worker(lambda role=role: self._list_side(role), name=f"list {role}", group=f"list-{role}",
                             thread=True, exclusive=True, exit_on_error=False)
@@ -175,13 +194,24 @@ class SyncApp(App[None]):
         self._show_plan()
 
     def _list_side(self, role: str) -> None:
-        fs, path, listing, index = list_side(self.sides[role])
+        def found(n: int) -> None:  # from the listing's thread, about 4 times a second
+            self.post_message(self.Working(f"list {role}", n))
+
+        fs, path, listing, index = list_side(self.sides[role], progress=found)
         self.post_message(self.SideListed(role, fs, listing, index, path=path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="plan")
     def compute_plan(self, options: SyncOptions, overrides: list, narrow: bool) -> None:
+        last = [0.0]
+
+        def hashed(done: int, total: int) -> None:  # from the hashing threads' collector
+            now = time.monotonic()
+            if now - last[0] >= 0.25 or done == total:
+                last[0] = now
+                self.post_message(self.Working("hash", done, total))
+
         plan, base, view, note, indexes = plan_sides(self.sides["source"], self.sides["destination"],
-                                                     options, overrides, narrow)
+                                                     options, overrides, narrow, progress=hashed)
         self.post_message(self.PlanComputed(plan, base, view, note, indexes=indexes))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="override")
@@ -189,10 +219,14 @@ class SyncApp(App[None]):
         new, view, note, severity = override_plan(plan, paths, decision)
         self.post_message(self.PlanComputed(new, base, view, note, severity=severity, tell=True))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="undo")
+    def replay_overrides(self, base: Plan, overrides: list, note: str) -> None:
+        plan = replay(base, overrides)
+        self.post_message(self.PlanComputed(plan, base, PlanView(plan), note, tell=True))
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan", name="open plan")
     def open_plan(self, path: str) -> None:
-        plan, view, note, severity = open_saved_plan(path, self.sides["source"].listing,
-                                                     self.sides["destination"].listing)
+        plan, view, note, severity = open_saved_plan(path, self.sides["source"], self.sides["destination"])
         self.post_message(self.PlanComputed(plan, plan, view, note, severity=severity, loaded=True, tell=True))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save", name="save plan")
@@ -201,9 +235,28 @@ class SyncApp(App[None]):
         self.post_message(self.PlanSaved(path, len(plan)))
 
     # -- results -------------------------------------------------------------------------------
+    def on_sync_app_working(self, message: Working) -> None:
+        if message.stage.startswith("list "):
+            role = message.stage.split(" ", 1)[1]
+            side = self.sides[role]
+            if side.listing is not None:
+                return  # a late count of a listing already shown
+            self._tree(role).show_message(f"Listing {side.title} … {message.done:,} files so far", style="italic")
+            self._found[role] = message.done
+            counts = [f"{r} {self._found[r]:,}" for r in ("source", "destination") if r in self._found]
+            self.busy = "listing… files found: " + ", ".join(counts)
+        elif message.stage == "hash" and self.busy is not None:
+            self.busy = f"planning: hashing for the checksum compare, {message.done:,} / {message.total:,} files"
+        else:
+            return
+        self.query_one(TotalsBar).show(self.view, self.options, filter_name=self.filter_name, busy=self.busy,
+                                       cluster=self.scheduler)
+
     def on_sync_app_side_listed(self, message: SideListed) -> None:
         side = self.sides[message.role]
         side.fs, side.listing, side.index = message.fs, message.listing, message.index
+        side.hashed = None
+        self._found.pop(message.role, None)
         if message.path is not None:
             side.path = message.path
         self._set_error(f"list {message.role}", None)
@@ -250,21 +303,30 @@ class SyncApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         exc = worker.error
-        logger.error("%s failed: %s", worker.name, exc, exc_info=exc)
         text = describe(exc)
         stage = worker.name
+        # One sentence in the log panel; the traceback only at debug level (never shown in the panel).
+        logger.debug("%s failed", stage, exc_info=exc)
         if stage.startswith("list "):
             role = stage.split(" ", 1)[1]
             self._tree(role).show_message(f"⚠ {text}", style="bold red")
-            text = f"Could not open the {role} {self.sides[role].title}: {text}"
+            if not text.startswith("Could not"):
+                text = f"Could not open the {role} {self.sides[role].title}: {text}"
             self.busy = "fix the location (press e) or refresh (r)"
             self._show_plan()
-        elif stage in ("plan", "override"):
+        elif stage in ("plan", "override", "undo"):
             self.busy = None
             text = f"Could not plan: {text}"
             self._show_plan()
+        elif stage == "open plan":
+            self.busy = None
+            text = f"Could not open the plan {self.plan_file}: {text}"
+            self._show_plan()
+        elif stage == "save plan":
+            text = f"Could not save the plan to {self.plan_file}: {text}"
         else:
             text = f"Could not {stage}: {text}"
+        logger.error("%s", text)
         self._set_error(stage, text)
         self.notify(text, severity="error", timeout=10)
 
@@ -291,7 +353,7 @@ class SyncApp(App[None]):
         table.show_actions(view.filtered(self.filter_name) if view else (), self.filter_name, keep_place=keep_place)
         for role in ("source", "destination"):
             self._tree(role).show_plan(view)
-        self._show_detail(table.current_path())
+        self._show_detail(self._target())
         self.query_one(TotalsBar).show(view, self.options, filter_name=self.filter_name, busy=self.busy,
                                        cluster=self.scheduler)
 
@@ -371,6 +433,20 @@ class SyncApp(App[None]):
         self.apply_override(self.view.plan, self.base_plan or self.view.plan, (target,), decision)
 
     def action_undo_overrides(self) -> None:
+        """Undo the last change made by hand (one step; the palette has "undo every change")."""
+        if not self.overrides or self.base_plan is None:
+            self.notify("Nothing was changed by hand.")
+            return
+        paths, decision = self.overrides.pop()
+        what = paths[0] if len(paths) == 1 else f"{len(paths)} paths"
+        self.busy = "undoing…"
+        left = len(self.overrides)
+        rest = (f"{left} change{'s' if left != 1 else ''} by hand left (z undoes the one before)." if left
+                else "no change by hand is left.")
+        note = f"Undid '{decision.replace('_', ' ')}' on {what or 'everything'}; {rest}"
+        self.replay_overrides(self.base_plan, list(self.overrides), note)
+
+    def action_undo_all(self) -> None:
         if not self.overrides or self.base_plan is None:
             self.notify("Nothing was changed by hand.")
             return
@@ -411,22 +487,31 @@ class SyncApp(App[None]):
 
         src, dst = self.sides["source"], self.sides["destination"]
 
-        def done(result: tuple[str, str] | None) -> None:
+        def done(result: tuple | None) -> None:
             if result:
-                self.set_locations({"source": result[0], "destination": result[1]})
+                src_text, dst_text, src_opts, dst_opts = result
+                self.set_locations({"source": src_text, "destination": dst_text},
+                                   {"source": src_opts, "destination": dst_opts})
 
-        self.push_screen(LocationScreen(src.url, dst.url), done)
+        self.push_screen(LocationScreen(src.url, dst.url, src.storage_options, dst.storage_options), done)
 
-    def set_locations(self, locations: dict[str, str]) -> None:
-        """Point sides elsewhere (``{role: URL, path or remote:path}``), then list them again."""
+    def set_locations(self, locations: dict[str, str], options: dict[str, dict] | None = None) -> None:
+        """Point sides elsewhere (``{role: URL, path or remote:path}``), optionally with new
+        storage options per role, then list them again."""
         changed = []
         for role, text in locations.items():
             side = self.sides[role]
-            if text == side.title or text == side.url:
+            new_options = (options or {}).get(role)
+            moved = not (text == side.title or text == side.url)
+            if not moved and (new_options is None or new_options == side.storage_options):
                 continue
-            if _protocol_of(side.url) != _protocol_of(text) or ":" in text and "://" not in text:
+            if new_options is not None:
+                side.storage_options = dict(new_options)
+            elif _protocol_of(side.url) != _protocol_of(text) or ":" in text and "://" not in text:
                 side.storage_options = {}  # options typed for one backend mean nothing to another
-            side.url, side.fs, side.path, side.label = text, None, "", None
+            if moved:
+                side.url, side.label = text, None
+            side.fs, side.path = None, ""
             changed.append(role)
         if changed:
             self.overrides.clear()
@@ -445,6 +530,16 @@ class SyncApp(App[None]):
                 self.set_locations({role: text})
 
         self.push_screen(RemotesScreen(), done)
+
+    async def action_quit(self) -> None:
+        """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
+        from .screens.run import RunScreen
+
+        running = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.phase == "running"]
+        if running:
+            running[-1].ask_to_stop(then_quit=True)
+            return
+        self.exit()
 
     # -- actions: other screens ------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -502,7 +597,8 @@ class SyncApp(App[None]):
                 self.overrides.clear()
                 self.load_sides()
 
-        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs()), done)
+        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs(),
+                                   where=f"{src.title}  →  {dst.title}"), done)
 
     def apply_kwargs(self) -> dict[str, Any]:
         """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""
@@ -527,6 +623,15 @@ class SyncApp(App[None]):
             tree = self._tree(role)
             if tree is not exclude:
                 tree.go_to(path)
+
+    def on_descendant_focus(self, event) -> None:
+        """The detail bar shows what the panel in focus points at (what x, i, u... act on)."""
+        widget = event.widget
+        if isinstance(widget, FileTree):
+            data = widget.selected()
+            self._show_detail(data.path if data is not None else None)
+        elif isinstance(widget, DiffTable):
+            self._show_detail(widget.current_path())
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
         tree = event.control
@@ -562,7 +667,9 @@ class SyncApp(App[None]):
     # -- command palette ------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if screen is not self.screen or screen is not self.screen_stack[0]:
+        # ``screen`` is the screen the palette was opened on (the palette itself is on top).
+        if screen is not self.screen_stack[0]:
+            yield from _screen_commands(screen)
             return
         yield SystemCommand("Run the sync", "Confirm, then apply the plan with live progress (s)", self.action_run_sync)
         yield SystemCommand("Refresh listings", "List both sides again and re-plan (r)", self.action_refresh)
@@ -581,7 +688,8 @@ class SyncApp(App[None]):
                                ("delete", "Delete")):
             yield SystemCommand(f"{verb} the selected file or folder", "Change the decision by hand",
                                 lambda d=decision: self.action_decide(d))
-        yield SystemCommand("Undo changes by hand", "Back to the computed plan (z)", self.action_undo_overrides)
+        yield SystemCommand("Undo the last change by hand", "One step back (z)", self.action_undo_overrides)
+        yield SystemCommand("Undo every change by hand", "Back to the computed plan", self.action_undo_all)
         yield SystemCommand("Save plan", "Write the plan to a JSON file (w)", self.action_save_plan)
         yield SystemCommand("Open plan", "Load a plan saved earlier (o)", self.action_open_plan)
         yield SystemCommand("Choose partitions", "Narrow the sync to some partitions (p)", self.action_partitions)
@@ -591,6 +699,20 @@ class SyncApp(App[None]):
         yield SystemCommand("Link trees", "Keep both trees on the same relative path (a)", self.action_toggle_link)
         yield SystemCommand("Show log", "Show or hide the log panel (g)", self.action_toggle_log)
         yield SystemCommand("Help", "Keys and statuses (?)", self.action_help)
+
+
+def _screen_commands(screen: Screen) -> Iterable[SystemCommand]:
+    """The keys of a pushed screen (run, report, remotes, partitions...) as palette commands."""
+    seen = set()
+    for binding in screen.BINDINGS:
+        if not isinstance(binding, Binding) or not binding.description or binding.action in seen:
+            continue
+        seen.add(binding.action)
+        if screen.check_action(binding.action.split("(", 1)[0], ()) is False:
+            continue
+        keys = ", ".join(k.strip() for k in binding.key.split(","))
+        yield SystemCommand(binding.description, f"On this screen ({keys})",
+                            lambda action=binding.action: screen.run_action(action))
 
 
 def _protocol_of(text: str) -> str | None:

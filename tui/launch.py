@@ -107,7 +107,10 @@ def run_app(argv: list[str] | None = None) -> int:
                           Side("destination", str(dst), label="demo/destination"),
                           options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW)
             _exit_on_hangup(app)  # a closed terminal still removes the demo's temporary folder
-            app.run()
+            try:
+                app.run()
+            finally:
+                _quiet_after_exit()
         return app.return_code or 0
     # The sides are resolved (fsspeckit.profiles.resolve_location) in the app's
     # workers: a remote, a URL or a path that cannot be opened becomes a message.
@@ -115,8 +118,19 @@ def run_app(argv: list[str] | None = None) -> int:
     dst_opts = {**args.dst_options, **dict(args.dst_option)}
     app = SyncApp(Side("source", args.src, src_opts), Side("destination", args.dst, dst_opts),
                   options=options, scheduler=args.scheduler)
-    app.run()
+    try:
+        app.run()
+    finally:
+        _quiet_after_exit()
     return app.return_code or 0
+
+
+def _quiet_after_exit() -> None:
+    """Once the app is gone, a log line from a thread still stopping goes nowhere, not into the shell."""
+    import logging
+
+    for name in ("fsspeckit", "tui"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
 
 
 def _exit_on_hangup(app) -> None:

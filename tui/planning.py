@@ -9,19 +9,19 @@ one message carries. ``describe`` turns any error into one sentence.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from fsspeckit.exceptions import FsspeckitError
 from fsspeckit.listing import Listing, list_tree
 from fsspeckit.plan import Plan, SyncOptions, path_filter
 from fsspeckit.profiles import parse_location, resolve_location
-from fsspeckit.sync import plan_sync, url_of
+from fsspeckit.sync import fill_hashes, plan_sync, url_of
 
 from .widgets.index import PlanView, TreeIndex
 
 __all__ = ["CYCLED_COMPARE", "DECISIONS", "DEFAULT_PLAN_FILE", "Side", "describe", "list_side",
-           "location_label", "open_saved_plan", "override_plan", "plan_sides"]
+           "location_label", "open_saved_plan", "override_plan", "plan_sides", "replay"]
 
 #: Compare modes ``c`` cycles through ("always" stays in the command palette).
 CYCLED_COMPARE = ("size_mtime", "size", "checksum")
@@ -44,7 +44,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         return f"Access denied: {text or 'no permission'}. Check the credentials and their permissions."
     if isinstance(exc, FileNotFoundError):
-        return f"Not found: {text or exc.filename}."
+        return f"Not found: {exc.filename or text}."
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename or text} is a folder; give a file."
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}." if exc.filename else f"{exc.strerror}."
     if isinstance(exc, (ValueError, OSError, ImportError)) and text:
         return text if text.endswith(".") else text + "."
     name = type(exc).__name__
@@ -69,6 +73,8 @@ class Side:
     label: str | None = None
     listing: Listing | None = None
     index: TreeIndex | None = None
+    #: A copy of ``listing`` with checksums filled in (checksum mode), so other modes compare as listed.
+    hashed: Listing | None = None
 
     @property
     def title(self) -> str:
@@ -85,31 +91,56 @@ def location_label(text: str, fs: Any, path: str) -> str:
     return f"{text} ({url})" if remote is not None and url != text else url
 
 
-def list_side(side: Side) -> tuple[Any, str, Listing, TreeIndex]:
-    """Make the side's filesystem if needed (URL, path or remote:path) and list it."""
+def list_side(side: Side, progress: Callable[[int], None] | None = None) -> tuple[Any, str, Listing, TreeIndex]:
+    """Make the side's filesystem if needed (URL, path or remote:path) and list it.
+
+    ``progress`` is told how many files were found so far (see ``list_tree``).
+    """
     fs, path = side.fs, side.path
     if fs is None:
         fs, path = resolve_location(side.url, side.storage_options)
-    listing = list_tree(fs, path, role=side.role)
+    listing = list_tree(fs, path, role=side.role, progress=progress)
     return fs, path, listing, TreeIndex.build(listing)
 
 
-def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narrow: bool):
-    """Plan from both listings, replay the changes made by hand; ``(plan, base, view, note, indexes)``."""
+def _copy(listing: Listing) -> Listing:
+    return listing.with_entries(listing.entries.values())
+
+
+def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narrow: bool,
+               progress: Callable[[int, int], None] | None = None):
+    """Plan from both listings, replay the changes made by hand; ``(plan, base, view, note, indexes)``.
+
+    In checksum mode the files are hashed into copies of the listings kept on
+    the sides (``progress(done, total)`` per file), so cycling back to another
+    mode compares what was listed, and cycling to checksum again hashes nothing twice.
+    """
     t0 = time.perf_counter()
-    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=(src.listing, dst.listing),
+    listings = (src.listing, dst.listing)
+    if options.compare == "checksum":
+        if src.hashed is None or dst.hashed is None:
+            src.hashed, dst.hashed = _copy(src.listing), _copy(dst.listing)
+        fill_hashes(src.fs, dst.fs, src.hashed, dst.hashed, "checksum", progress=progress)
+        listings = (src.hashed, dst.hashed)
+    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
                      partitions=options.partitions)
-    plan = base
-    for paths, decision in overrides:
-        plan = plan.override(list(paths), decision)
+    plan = replay(base, overrides)
     indexes = None
     if narrow:
         keep = path_filter(SyncOptions(partitions=options.partitions)) if options.partitions else None
         indexes = (TreeIndex.build(src.listing, keep), TreeIndex.build(dst.listing, keep))
     note = f"Planned {len(plan):,} files in {time.perf_counter() - t0:.1f} s: {plan.summary()}."
     return plan, base, PlanView(plan), note, indexes
+
+
+def replay(base: Plan, overrides: list) -> Plan:
+    """``base`` with the changes made by hand applied again, in order."""
+    plan = base
+    for paths, decision in overrides:
+        plan = plan.override(list(paths), decision)
+    return plan
 
 
 def override_plan(plan: Plan, paths: tuple[str, ...], decision: str) -> tuple[Plan, PlanView, str, str]:
@@ -126,12 +157,35 @@ def override_plan(plan: Plan, paths: tuple[str, ...], decision: str) -> tuple[Pl
     return new, PlanView(new), note, severity
 
 
-def open_saved_plan(path: str, src: Listing | None, dst: Listing | None) -> tuple[Plan, PlanView, str, str]:
-    """Load a plan file; warn when it was made for other locations. ``(plan, view, note, severity)``."""
+def open_saved_plan(path: str, src: Side, dst: Side) -> tuple[Plan, PlanView, str, str]:
+    """Load a plan file and hold it against the sides as listed now. ``(plan, view, note, severity)``.
+
+    A plan made for other locations is shown as it was saved, with a warning. A
+    plan for these locations says what changed on the source since (stale), and
+    the actions already carried out become skips reading "already done", so the
+    confirmation and the totals count only what is left to do.
+    """
+    from fsspeckit.plan_check import check_stale, refresh_plan
+
     plan = Plan.load(path)
-    note = f"Opened {path}: {len(plan):,} actions, {plan.summary()}."
+    note = f"Opened {path}: {len(plan):,} actions"
     severity = "information"
-    if src is not None and (plan.src_root != src.root or (dst is not None and plan.dst_root != dst.root)):
-        note += f" It was made for {plan.src_url or plan.src_root} → {plan.dst_url or plan.dst_root}, not the locations shown."
+    src_l, dst_l = src.listing, dst.listing
+    if src_l is None or dst_l is None:
+        return plan, PlanView(plan), note + f", {plan.summary()}.", severity
+    if plan.src_root != src_l.root or plan.dst_root != dst_l.root:
+        note += (f", {plan.summary()}. It was made for {plan.src_url or plan.src_root} → "
+                 f"{plan.dst_url or plan.dst_root}, not the locations shown.")
+        return plan, PlanView(plan), note, "warning"
+    stale = check_stale(plan, src.fs, src_l)
+    fresh = refresh_plan(plan, src.fs, dst.fs, src_listing=src_l, dst_listing=dst_l)
+    fresh = replace(fresh, loaded=True)  # the run checks the source again before writing
+    done = sum(1 for a in fresh.actions if a.reason.startswith("already "))
+    note += f", {fresh.summary()}."
+    if done:
+        note += f" {done:,} of them {'is' if done == 1 else 'are'} already done (shown as skips)."
+    if stale:
+        more = f" (and {len(stale) - 3:,} more)" if len(stale) > 3 else ""
+        note += f" The source changed since it was made: {'; '.join(stale[:3])}{more}; the run will refuse it."
         severity = "warning"
-    return plan, PlanView(plan), note, severity
+    return fresh, PlanView(fresh), note, severity

@@ -3,7 +3,7 @@
 Drives the app headless on the built-in demo (``make screenshots`` writes them
 to ``screenshots/``): the trees and diff, the partition picker, the layout
 view, the run confirmation, a run mid-way (a throttled source keeps the bars
-moving) and the report.
+moving), the report, and the main screen on an 80x24 terminal.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from fsspec.implementations.dirfs import DirFileSystem
 from .testing import ScreenHost, ThrottledMemoryFileSystem
 
 SIZE = (120, 36)
+#: The smallest terminal the app is laid out for.
+SMALL = (80, 24)
 
 
 async def _settle(app, pilot) -> None:
@@ -59,6 +61,14 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
         saved.append("run-confirm.svg")
         await pilot.press("escape")
         await pilot.pause()
+    small = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
+                       src_label="demo source", dst_label="demo destination")
+    async with small.run_test(size=SMALL) as pilot:
+        await _settle(small, pilot)
+        await pilot.pause(0.5)
+        await _settle(small, pilot)
+        small.save_screenshot(str(out / "small-terminal-80x24.svg"))
+        saved.append("small-terminal-80x24.svg")
     return saved
 
 

@@ -51,7 +51,7 @@ async def wait_for(pilot, cond, rounds: int = 100) -> None:
 
 
 async def fill_add_dialog(app, pilot, name: str, url: str, options: str = "") -> None:
-    await pilot.press("a")
+    await pilot.press("n")
     await wait_for(pilot, lambda: isinstance(app.screen, AddRemoteScreen))
     app.screen.query_one("#name-input", Input).value = name
     app.screen.query_one("#url-input", Input).value = url
@@ -101,14 +101,14 @@ async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree):
         await wait_for(pilot, lambda: app.screen is screen and table.row_count == 2)
         assert get_remote("mine").options == {"auto_mkdir": True}
         assert screen.selected_name() == "mine"
-        await pilot.press("s")  # use it as the source
+        await pilot.press("less_than_sign")  # use it as the source
         await settle(app, pilot)
         assert app.sides["source"].url == "mine:"
         assert [a.path for a in app.view.plan.transfers] == ["fresh.txt"]
         await pilot.press("m")
         screen = app.screen
         screen.query_one(DataTable).move_cursor(row=0)
-        await pilot.press("x")
+        await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: [r.name for r in list_remotes()] == ["mine"])
@@ -155,14 +155,14 @@ async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch):
         screen = app.screen
         await fill_add_dialog(app, pilot, "moto", f"s3://{s3.bucket}", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "moto")
-        await pilot.press("t")
+        await pilot.press("v")
         await wait_for(pilot, lambda: "moto" in screen.results)
         ok, text = screen.results["moto"]
         assert ok, text
         assert "connected" in str(screen.query_one("#remote-status").render())
         await fill_add_dialog(app, pilot, "nobucket", "s3://no-such-bucket-xyz", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "nobucket")
-        await pilot.press("t")
+        await pilot.press("v")
         await wait_for(pilot, lambda: "nobucket" in screen.results)
         ok, text = screen.results["nobucket"]
         assert not ok and "no-such-bucket-xyz" in text

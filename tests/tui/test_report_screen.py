@@ -66,6 +66,30 @@ def test_merge_replaces_retried_outcomes():
     merged = merge_results(_result(), retry)
     assert {o.path: o.outcome for o in merged.outcomes} == {"a.txt": "copied", "b.txt": "copied",
                                                             "c.txt": "not_deleted"}
+    # 2 s first run + 1 s retry: the 998 s spent on the report and the confirmation in between do not count.
+    assert merged.duration == 3.0 and merged.finished == 2001.0
+
+
+async def test_typing_a_file_name_fires_no_key_binding(tmp_path):
+    """The name box has the focus: letters (r, q, e...) go into it, nothing retries, closes or exports."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"a")
+    src_fs = dst_fs = fsspeckit.filesystem(str(src))
+    plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions())
+    screen = ReportScreen(_result(), plan=plan, src_fs=src_fs, dst_fs=dst_fs)
+    app = ScreenHost(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        box = screen.query_one("#export-path", Input)
+        assert screen.focused is box
+        box.value = ""
+        for key in "report-q.json":
+            await pilot.press(key if key not in ".-" else {".": "full_stop", "-": "minus"}[key])
+        await pilot.pause()
+        assert box.value == "report-q.json"
+        assert app.screen is screen and not app.dismissed, "q typed into the box does not close the report"
+        assert not (tmp_path / "report-q.json").exists()
 
 
 async def test_retry_runs_only_the_failed_paths(local_tree):
@@ -85,7 +109,7 @@ async def test_retry_runs_only_the_failed_paths(local_tree):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert not screen.query_one("#retry").disabled
-        await pilot.press("r")
+        await pilot.press("f5")
         await pilot.pause()
         run = app.screen
         assert isinstance(run, RunScreen)
@@ -97,7 +121,7 @@ async def test_retry_runs_only_the_failed_paths(local_tree):
         assert app.screen is screen and screen.retries == 1
         assert screen.result.ok
         assert screen.query_one("#failed", DataTable).row_count == 0
-        await pilot.press("q")
+        await pilot.press("escape")
     final = app.dismissed[-1]
     assert final.counts["copied"] == 2 and final.counts["deleted"] == 1
     assert (dst / "flaky.txt").read_bytes() == b"back again" and not (dst / "stale.txt").exists()

@@ -14,6 +14,7 @@ from fsspeckit.listing import list_tree
 from fsspeckit.plan import SyncOptions, make_plan
 from tui.screens.report import ReportScreen
 from tui.testing import ScreenHost, ThrottledMemoryFileSystem
+from tui.screens.remotes import ConfirmScreen
 from tui.screens.run import FileRow, RunScreen
 
 SIZE = (120, 36)
@@ -100,7 +101,7 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
         await _wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
         # Files in flight have their own bars.
         await _wait_for(pilot, lambda: any(r.display for r in screen.query(FileRow)))
-        await pilot.press("p")
+        await pilot.press("space")
         assert screen.pause_event.is_set()
         assert "Paused" in str(screen.query_one("#status", Static).render())
         await asyncio.sleep(0.3)  # let in-flight chunks land
@@ -108,10 +109,14 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
         await asyncio.sleep(0.6)
         await pilot.pause()
         assert screen.last_progress.bytes_done == before, "no bytes move while paused"
-        await pilot.press("p")
+        await pilot.press("space")
         assert not screen.pause_event.is_set()
         await _wait_for(pilot, lambda: screen.last_progress.bytes_done > before)
-        await pilot.press("c")
+        await pilot.press("escape")  # esc asks before stopping: the run goes on until answered
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and not screen.cancel_event.is_set()
+        await pilot.press("y")
+        await pilot.pause()
         assert screen.cancel_event.is_set()
         assert "Cancel" in str(screen.query_one("#status", Static).render())
         await _finish(app, pilot)

@@ -77,3 +77,31 @@ def test_help_screen(snap_compare, tmp_path):
         await pilot.pause()
 
     assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+SMALL = (80, 24)
+
+
+def test_main_screen_80x24(snap_compare, tmp_path):
+    """A small terminal: both totals lines, whole partition paths, the options line in sight."""
+    assert snap_compare(demo_app(tmp_path), terminal_size=SMALL, run_before=settle)
+
+
+def test_run_confirmation_80x24(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=SMALL, run_before=run_before)
+
+
+def test_run_confirmation(snap_compare, tmp_path):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, run_before=run_before)

@@ -32,7 +32,7 @@ KEYS = [
         ("r", "list both sides again and re-plan"),
         ("p", "choose partitions (narrows the plan and the trees)"),
         ("w / o", "save the plan to / open a plan from a JSON file"),
-        ("s", "run the sync (asks for confirmation first)"),
+        ("s / F5", "run the sync (asks for confirmation first; esc during the run asks before stopping)"),
     ]),
     ("Change decisions (table row under the cursor, or the file/folder/partition selected in a tree)", [
         ("x", "exclude: leave it alone"),
@@ -40,19 +40,28 @@ KEYS = [
         ("u", "source wins: copy the source over the destination"),
         ("b", "keep both: keep the destination's version under a conflict name, then copy"),
         ("k", "keep the destination: don't overwrite, don't delete"),
-        ("delete", "delete a file that is only in the destination"),
-        ("z", "undo every change made by hand"),
+        ("del / F8", "delete a file that is only in the destination"),
+        ("z", "undo the last change made by hand (again for the one before; the palette undoes all)"),
     ]),
     ("Move around", [
         ("tab", "next panel (shift+tab: previous)"),
         ("[ / ]", "previous / next page of the table (500 rows a page)"),
         ("a", "link the trees: both follow the same relative path"),
-        ("e", "change the source or destination location (URL, path or remote:path)"),
+        ("e", "change the source or destination location (URL, path or remote:path) and its options"),
         ("m", "saved remotes: use one for a side, add, remove or test one"),
         ("l", "partition layout of the side in focus"),
         ("g", "show or hide the log panel"),
-        ("ctrl+p", "command palette: every action by name"),
-        ("? / q", "this help / quit"),
+        ("ctrl+p", "command palette: every action by name (on any screen, that screen's keys)"),
+        ("? / F1", "this help"),
+        ("q / F10", "quit (asks first while a sync runs)"),
+    ]),
+    ("Other screens", [
+        ("esc / q", "back (on the run screen: stop the run, after asking)"),
+        ("space", "run screen: pause / resume"),
+        ("F5", "run screen: start · report: retry the failed files"),
+        ("enter", "report: export to the file named in the box (ctrl+s too)"),
+        ("< / >", "remotes: use the remote for the source / the destination"),
+        ("v · n · del", "remotes: verify (test) · new · remove"),
     ]),
 ]
 
@@ -61,7 +70,7 @@ def _render() -> Group:
     parts = [Text("fsspeckit-tui", style="bold"), Text(""), Text(INTRO), Text("")]
     for title, rows in KEYS:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
-        table.add_column(style="bold cyan", width=8, no_wrap=True)
+        table.add_column(style="bold cyan", width=11, no_wrap=True)
         table.add_column(ratio=1)
         for key, text in rows:
             table.add_row(key, text)

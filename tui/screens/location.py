@@ -8,6 +8,8 @@ dismisses with a path or ``None``.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,20 +17,61 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from fsspeckit.profiles import ProfileError, list_remotes
+from fsspeckit.profiles import ProfileError, list_remotes, mask_secrets, parse_option
 
 __all__ = ["LocationScreen", "PathScreen"]
 
 
-class LocationScreen(ModalScreen[tuple[str, str] | None]):
-    """Edit the source and destination locations."""
+MASK = "***"
+
+
+def options_text(options: Mapping[str, Any]) -> str:
+    """``key=value`` pairs separated by spaces (nested keys dotted); a secret shows as ``***``."""
+    from .remotes import _flatten
+
+    parts = []
+    for key, value in _flatten(mask_secrets(options)):
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The options typed as ``key=value`` pairs; ``key=***`` keeps the secret already set.
+
+    Raises ``ProfileError`` with one sentence on a pair that is not ``key=value``.
+    """
+    from .remotes import _flatten
+
+    old = dict(_flatten(current))
+    options: dict[str, Any] = {}
+    for pair in text.split():
+        key, value = parse_option(pair)
+        if value == MASK:
+            if key not in old:
+                raise ProfileError(f"'{key}=***' keeps a secret, but {key} is not set: type its value "
+                                   "or env:VAR.")
+            value = old[key]
+        options[key] = value
+    return options
+
+
+class LocationScreen(ModalScreen[tuple | None]):
+    """Edit the source and destination locations and their storage options.
+
+    Dismisses with ``(src, dst, src_options, dst_options)`` or ``None``.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, src: str, dst: str):
+    def __init__(self, src: str, dst: str, src_options: Mapping[str, Any] | None = None,
+                 dst_options: Mapping[str, Any] | None = None):
         super().__init__()
         self.src = src
         self.dst = dst
+        self.src_options = dict(src_options or {})
+        self.dst_options = dict(dst_options or {})
         self.target = "src-input"  # the field a picked remote fills
 
     def compose(self) -> ComposeResult:
@@ -42,8 +85,13 @@ class LocationScreen(ModalScreen[tuple[str, str] | None]):
                         "memory://demo, prod-s3:data/2024", classes="dialog-hint")
             yield Label("Source")
             yield Input(self.src, id="src-input")
+            yield Input(options_text(self.src_options), id="src-options",
+                        placeholder="source options: key=value … e.g. endpoint_url=http://127.0.0.1:9000")
             yield Label("Destination")
             yield Input(self.dst, id="dst-input")
+            yield Input(options_text(self.dst_options), id="dst-options",
+                        placeholder="destination options: key=value … (secrets as env:VAR)")
+            yield Label("", id="location-error", markup=False)
             if remotes:
                 yield Label("Saved remotes: pick one to fill the field you were in (then add a path after the ':')",
                             classes="dialog-hint")
@@ -58,12 +106,12 @@ class LocationScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "src-input":
-            self.query_one("#dst-input", Input).focus()
+            self.query_one("#dst-input", Input).focus()  # Tab reaches the options fields
         else:
             self._done()
 
     def on_descendant_focus(self, event) -> None:
-        if isinstance(event.widget, Input):
+        if isinstance(event.widget, Input) and event.widget.id in ("src-input", "dst-input"):
             self.target = event.widget.id
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -84,7 +132,15 @@ class LocationScreen(ModalScreen[tuple[str, str] | None]):
         if not src or not dst:
             self.notify("Both the source and the destination need a location.", severity="warning")
             return
-        self.dismiss((src, dst))
+        try:
+            src_opts = parse_options_text(self.query_one("#src-options", Input).value, self.src_options)
+            dst_opts = parse_options_text(self.query_one("#dst-options", Input).value, self.dst_options)
+        except ProfileError as exc:
+            error = self.query_one("#location-error", Label)
+            error.update(str(exc))
+            error.styles.color = "red"
+            return
+        self.dismiss((src, dst, src_opts, dst_opts))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

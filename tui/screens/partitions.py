@@ -124,6 +124,61 @@ def predicate_from_selection(keys: dict[str, list[str | None]], selected: dict[s
     return " and ".join(clauses)
 
 
+def _key_text(key: str) -> str:
+    return _literal(key)
+
+
+def unparse(node) -> str:
+    """Predicate text for a parsed predicate (``fsspeckit.predicates.parse_predicate``)."""
+    tag = node[0]
+    if tag == "true":
+        return ""
+    if tag in ("and", "or"):
+        parts = []
+        for child in node[1:]:
+            text = unparse(child)
+            parts.append(f"({text})" if tag == "and" and child[0] == "or" else text)
+        return f" {tag} ".join(parts)
+    if tag == "not":
+        child = node[1]
+        if child[0] == "null":
+            return f"{_key_text(child[1])} is not null"
+        return f"not ({unparse(child)})"
+    if tag == "null":
+        return f"{_key_text(node[1])} is null"
+    if tag == "in":
+        values = ", ".join(_literal(v) for v in node[2])
+        return f"{_key_text(node[1])} {'not in' if node[3] else 'in'} ({values})"
+    return f"{_key_text(node[1])}{node[2]}{_literal(node[3])}"  # cmp
+
+
+def split_clauses(text: str) -> tuple[dict[str, list[str]], list[str]]:
+    """The top-level ``and`` parts of a predicate: per key when a part names one key, else as they are.
+
+    Raises ``ValueError`` when the text does not parse.
+    """
+    from fsspeckit.predicates import Predicate, parse_predicate
+
+    per_key: dict[str, list[str]] = {}
+    mixed: list[str] = []
+    stack = [parse_predicate(text)]
+    parts = []
+    while stack:
+        node = stack.pop()
+        if node[0] == "and":
+            stack.extend((node[2], node[1]))
+        elif node[0] != "true":
+            parts.append(node)
+    for node in parts:
+        keys = Predicate("", node).keys
+        text = f"({unparse(node)})" if node[0] == "or" else unparse(node)
+        if len(keys) == 1:
+            per_key.setdefault(next(iter(keys)), []).append(text)
+        else:
+            mixed.append(text)
+    return per_key, mixed
+
+
 class PartitionScreen(ModalScreen[str | None]):
     """Pick partitions by value or by predicate."""
 
@@ -146,7 +201,7 @@ class PartitionScreen(ModalScreen[str | None]):
         Binding("a", "toggle_key", "All/none of key"),
         Binding("ctrl+s", "apply", "Apply"),
         Binding("ctrl+r", "clear", "No filter"),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape,q", "cancel", "Cancel"),
     ]
 
     def __init__(self, src_listing: Listing, dst_listing: Listing, current_predicate: str | None = None,
@@ -156,6 +211,9 @@ class PartitionScreen(ModalScreen[str | None]):
         self.keys = {k: [r.value for r in rows] for k, rows in self.rows.items()}
         self.initial = (current_predicate or "").strip()
         self._generated: str | None = None
+        #: The predicate's top-level clauses that name one key (by key), and the others as typed.
+        self.clauses: dict[str, list[str]] = {}
+        self.mixed: list[str] = []
         #: Why the current selection cannot be applied (a key with nothing selected).
         self._blocked: str | None = None
 
@@ -224,17 +282,24 @@ class PartitionScreen(ModalScreen[str | None]):
         return {key: set(sl.selected) for key, sl in self._lists().items()}
 
     def _sync_from_text(self, text: str) -> bool:
-        """Mark the values the predicate keeps; False when the text does not parse."""
+        """Mark the values each key's own clauses keep; False when the text does not parse.
+
+        Only the clauses that name one key tick or untick that key's values: a key
+        the predicate does not mention keeps every value, so reopening the picker
+        on ``year=2024`` and ticking 2022 gives ``year in (2022, 2024)``, nothing more.
+        """
         try:
-            pred = compile_predicate(text)
+            self.clauses, self.mixed = split_clauses(text)
         except ValueError:
             return False
-        kept: dict[str, set] = {k: set() for k in self.rows}
-        for index in (self.src_index, self.dst_index):
-            for path, vals in index.values.items():
-                if vals and pred(dict(vals)):
-                    for k, v in vals.items():
-                        kept[k].add(v)
+        kept: dict[str, set] = {}
+        for key, values in self.keys.items():
+            clauses = self.clauses.get(key)
+            if not clauses:
+                kept[key] = set(values)
+                continue
+            pred = compile_predicate(" and ".join(f"({c})" for c in clauses))
+            kept[key] = {v for v in values if pred({key: v})}
         for key, sl in self._lists().items():
             want = kept[key]
             if set(sl.selected) == want:
@@ -273,8 +338,16 @@ class PartitionScreen(ModalScreen[str | None]):
 
     @on(SelectionList.SelectedChanged)
     def _selection_changed(self, event: SelectionList.SelectedChanged) -> None:
+        lists = self._lists()
+        changed = next((k for k, sl in lists.items() if sl is event.selection_list), None)
         try:
-            text = predicate_from_selection(self.keys, self._selected())
+            if changed is not None:
+                clause = predicate_from_selection({changed: self.keys[changed]},
+                                                  {changed: set(lists[changed].selected)})
+                self.clauses[changed] = [clause] if clause else []
+            order = [*self.keys, *(k for k in self.clauses if k not in self.keys)]
+            own = [c for key in order for c in self.clauses.get(key, [])]
+            text = " and ".join([*own, *self.mixed])
         except ValueError as exc:
             self._blocked = str(exc)
             preview = self.query_one("#preview", Static)

@@ -160,11 +160,13 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
     """
 
     BINDINGS = [
-        Binding("s", "use('source')", "Use as source"),
-        Binding("d", "use('destination')", "Use as destination"),
-        Binding("t", "test", "Test"),
-        Binding("a", "add", "Add"),
-        Binding("x,delete", "remove", "Remove"),
+        Binding("less_than_sign", "use('source')", "Use as source"),
+        Binding("greater_than_sign", "use('destination')", "Use as destination"),
+        Binding("v", "test", "Verify (test)"),
+        Binding("n", "add", "New"),
+        Binding("insert", "add", "New", show=False),
+        Binding("delete", "remove", "Remove"),
+        Binding("f8", "remove", "Remove", show=False),
         Binding("escape,q", "close", "Back"),
     ]
 
@@ -211,7 +213,7 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
             table.add_row(Text(r.name, style="bold"), Text(r.url), self._check_cell(r.name),
                           Text(format_options(r.options), style="dim"), key=r.name)
         if not self.remotes and not self.query_one("#remote-status", Static).has_class("failed"):
-            self._status("No saved remotes yet: press a to add one.")
+            self._status("No saved remotes yet: press n to add one.")
         names = [r.name for r in self.remotes]
         if current in names:
             table.move_cursor(row=names.index(current))
@@ -239,7 +241,7 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
     def action_use(self, role: str) -> None:
         name = self.selected_name()
         if name is None:
-            self.notify("Add a remote first (a).", severity="warning")
+            self.notify("Add a remote first (n).", severity="warning")
             return
         self.dismiss((role, f"{name}:"))
 
@@ -247,7 +249,7 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
         def done(remote: Remote | None) -> None:
             if remote is not None:
                 self.reload(select=remote.name)
-                self._status(f"Saved the remote '{remote.name}' ({remote.url}). Press t to test it.", ok=True)
+                self._status(f"Saved the remote '{remote.name}' ({remote.url}). Press v to test it.", ok=True)
 
         self.app.push_screen(AddRemoteScreen(), done)
 
@@ -273,7 +275,7 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
     def action_test(self) -> None:
         name = self.selected_name()
         if name is None:
-            self.notify("Add a remote first (a).", severity="warning")
+            self.notify("Add a remote first (n).", severity="warning")
             return
         self._status(f"Testing '{name}' …")
         self._test(name)

@@ -44,12 +44,17 @@ def restrict_plan(plan: Plan, paths: set[str]) -> Plan:
 
 
 def merge_results(first: SyncResult, retry: SyncResult) -> SyncResult:
-    """``first`` with the retried paths' outcomes replaced by the retry's."""
+    """``first`` with the retried paths' outcomes replaced by the retry's.
+
+    Its duration is the time both runs took, not the time spent reading the
+    report and confirming the retry in between (the start moves forward by that gap).
+    """
     again = {o.path: o for o in retry.outcomes}
     outcomes = [again.pop(o.path, o) for o in first.outcomes]
     outcomes.extend(again.values())
     return dataclasses.replace(
         first,
+        started=retry.finished - (first.duration + retry.duration),
         outcomes=outcomes,
         finished=retry.finished,
         cancelled=retry.cancelled,
@@ -77,10 +82,11 @@ class ReportScreen(Screen[SyncResult]):
     ReportScreen #message.ok { color: $success; }
     """
 
+    #: No letter keys: the file name box has the focus, so typing a name never fires an action.
     BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("e", "focus_export", "Export"),
-        Binding("r", "retry", "Retry failed"),
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+s", "export", "Export"),
+        Binding("f5", "retry", "Retry failed"),
     ]
 
     def __init__(self, result: SyncResult, plan: Plan | None = None, src_fs=None, dst_fs=None,
@@ -103,8 +109,8 @@ class ReportScreen(Screen[SyncResult]):
             yield Input(default_report_name(), id="export-path",
                         placeholder="report file: .json or .csv")
             yield Button("Export", id="export")
-            yield Button("Retry failed", id="retry", variant="warning")
-            yield Button("Close", id="close")
+            yield Button("Retry (F5)", id="retry", variant="warning")
+            yield Button("Close (esc)", id="close")
         yield Label("", id="message", markup=False)
         yield Footer()
 
@@ -114,8 +120,10 @@ class ReportScreen(Screen[SyncResult]):
         failed = self.query_one("#failed", DataTable)
         failed.add_columns("path", "action", "outcome", "attempts", "why")
         self._fill()
-        # Focus a table, not the file name box, so the single-key bindings work.
-        (failed if failed.display else self.query_one("#close", Button)).focus()
+        # The file name box has the focus: the screen's keys are esc, ctrl+s and F5, never letters.
+        box = self.query_one("#export-path", Input)
+        box.focus()
+        box.cursor_position = len(box.value)
 
     # -- drawing --------------------------------------------------------------
     def _fill(self) -> None:
@@ -139,8 +147,7 @@ class ReportScreen(Screen[SyncResult]):
             ("copied", f"{c['copied']:,}"),
             ("updated", f"{c['updated']:,}"),
             ("deleted", f"{c['deleted']:,}"),
-            ("skipped", f"{c['skipped'] + c['not_deleted']:,}"
-             + (f"  ({c['not_deleted']:,} deletions held back)" if c["not_deleted"] else "")),
+            ("skipped", f"{c['skipped'] + c['not_deleted']:,}" + self._skip_detail(c)),
             ("failed", f"{c['failed']:,}" + (f"  (+{c['cancelled']:,} cancelled)" if c["cancelled"] else "")),
             ("bytes", f"{human_bytes(r.bytes_transferred)}  ({r.bytes_transferred:,} bytes)"),
             ("duration", human_duration(r.duration)),
@@ -171,7 +178,18 @@ class ReportScreen(Screen[SyncResult]):
         retry = self.query_one("#retry", Button)
         paths = retry_paths(r)
         retry.disabled = not (paths and self.plan is not None and self.src_fs is not None and self.dst_fs is not None)
-        retry.label = f"Retry {len(paths):,}" if paths else "Retry failed"
+        retry.label = f"Retry {len(paths):,} (F5)" if paths else "Retry (F5)"
+
+    def _skip_detail(self, c) -> str:
+        """Why files were left alone: from the plan's reasons, and the deletions held back."""
+        parts = []
+        if self.plan is not None and c["skipped"]:
+            from .run import skip_reasons
+
+            parts.append(skip_reasons(self.plan))
+        if c["not_deleted"]:
+            parts.append(f"{c['not_deleted']:,} deletions held back")
+        return f"  ({'; '.join(p for p in parts if p)})" if any(parts) else ""
 
     def _say(self, text: str, ok: bool) -> None:
         msg = self.query_one("#message", Label)
@@ -190,6 +208,9 @@ class ReportScreen(Screen[SyncResult]):
 
     def action_focus_export(self) -> None:
         self.query_one("#export-path", Input).focus()
+
+    def action_export(self) -> None:
+        self.export(self.query_one("#export-path", Input).value)
 
     @on(Button.Pressed, "#close")
     def _close_pressed(self) -> None:

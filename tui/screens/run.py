@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Label, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from fsspeckit.apply import Progress, apply_plan
@@ -28,14 +28,56 @@ from fsspeckit.result import SyncResult
 
 from . import human_bytes, human_duration, human_rate
 
-__all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS"]
+__all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS", "skip_reasons"]
 
 #: How many files in flight get their own bar.
 MAX_FILE_ROWS = 8
+#: The rate (and the ETA) shown is measured over this many seconds.
+RATE_WINDOW = 5.0
 
 
 def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+_STRATEGY_WORDS = {"source_wins": "source wins", "newer": "newer wins", "larger": "larger wins",
+                   "skip": "skip conflicts", "keep_both": "keep both"}
+
+
+def _conflicts(plan: Plan) -> tuple[int, int]:
+    """Updates of a destination that looks newer: (overwritten, kept under a conflict name)."""
+    overwritten = kept = 0
+    for a in plan.transfers:
+        if a.kind == "update" and a.category == "conflict":
+            if a.keep_as:
+                kept += 1
+            else:
+                overwritten += 1
+    return overwritten, kept
+
+
+def skip_reasons(plan: Plan) -> str:
+    """Why the plan leaves files alone, most common first: '67 identical, 2 only in the destination'."""
+    why: dict[str, int] = {}
+    for a in plan.actions:
+        if a.kind != "skip":
+            continue
+        if a.reason.startswith("already "):
+            label = "already done"
+        elif a.overridden:
+            label = "changed by hand"
+        else:
+            label = {"identical": "identical", "dst_only": "only in the destination", "excluded": "excluded",
+                     "conflict": "conflicts kept", "changed": "kept by the strategy"}.get(a.category, a.category)
+        why[label] = why.get(label, 0) + 1
+    return ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
+
+
+def _leave(plan: Plan, n_skip: int) -> str:
+    """'3 files as they are (2 identical, 1 already done)'."""
+    if not n_skip:
+        return "nothing else"
+    return f"{_count(n_skip, 'file')} as {'it is' if n_skip == 1 else 'they are'}  ({skip_reasons(plan)})"
 
 
 def _describe(exc: BaseException) -> str:
@@ -84,6 +126,8 @@ class RunScreen(Screen[SyncResult | None]):
     RunScreen #confirm { height: auto; }
     RunScreen .line { height: auto; }
     RunScreen .deletes { color: $error; text-style: bold; }
+    RunScreen .warn { color: $warning; text-style: bold; }
+    RunScreen #allow-delete-all { margin-left: 4; }
     RunScreen .no-deletes { color: $text-muted; }
     RunScreen #delete-list { color: $error; max-height: 8; height: auto; margin-left: 4; }
     RunScreen #confirm-buttons { height: auto; margin-top: 1; }
@@ -103,10 +147,10 @@ class RunScreen(Screen[SyncResult | None]):
 
     BINDINGS = [
         Binding("enter", "start", "Start"),
+        Binding("f5", "start", "Start", show=False),
         Binding("y", "start", "Start", show=False),
-        Binding("p,space", "toggle_pause", "Pause/resume"),
-        Binding("c", "cancel_run", "Cancel run"),
-        Binding("escape", "back", "Back/cancel"),
+        Binding("space", "toggle_pause", "Pause/resume"),
+        Binding("escape,q", "back", "Back / stop (asks)"),
     ]
 
     class ProgressUpdate(Message):
@@ -120,8 +164,11 @@ class RunScreen(Screen[SyncResult | None]):
             return isinstance(message, RunScreen.ProgressUpdate)
 
     def __init__(self, plan: Plan, src_fs, dst_fs, apply_kwargs: dict | None = None, *,
-                 show_report: bool = True, name: str | None = None, id: str | None = None) -> None:
+                 show_report: bool = True, where: str | None = None, name: str | None = None,
+                 id: str | None = None) -> None:
         super().__init__(name=name, id=id)
+        #: "source → destination" as the main screen titles them (default: the plan's URLs).
+        self.where = where
         self.plan = plan
         self.src_fs = src_fs
         self.dst_fs = dst_fs
@@ -137,12 +184,17 @@ class RunScreen(Screen[SyncResult | None]):
         self.last_progress: Progress | None = None
         self._errors_seen: set[str] = set()
         self._worker: Worker | None = None
+        #: (seconds into the run, bytes done) of recent progress messages, for the rate shown.
+        self._samples: list[tuple[float, int]] = []
+        #: Leave the app once the stopped run has ended (asked for while it ran).
+        self.quit_when_stopped = False
 
     # -- layout ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
         plan = self.plan
         t = plan.totals
-        where = f"{plan.src_url or plan.src_root or 'source'}  →  {plan.dst_url or plan.dst_root or 'destination'}"
+        where = self.where or (f"{plan.src_url or plan.src_root or 'source'}  →  "
+                               f"{plan.dst_url or plan.dst_root or 'destination'}")
         yield Static(f"Sync {where}", id="title", markup=False)
         with Vertical(id="confirm"):
             n_copy, b_copy = t["copy"]
@@ -152,6 +204,15 @@ class RunScreen(Screen[SyncResult | None]):
             yield Static(f"Copy    {_count(n_copy, 'new file')}  ({human_bytes(b_copy)})", classes="line", id="copy-line")
             yield Static(f"Update  {_count(n_update, 'changed file')}  ({human_bytes(b_update)})", classes="line",
                          id="update-line")
+            overwritten, kept = _conflicts(plan)
+            if overwritten:
+                strategy = _STRATEGY_WORDS.get(plan.options.strategy, plan.options.strategy)
+                yield Static(f"  ⚠ of which {_count(overwritten, 'conflict')}: the destination's newer copy is "
+                             f"overwritten ({strategy}; t on the main screen changes it)", classes="line warn",
+                             id="conflict-line", markup=False)
+            if kept:
+                yield Static(f"  of which {_count(kept, 'conflict')}: the destination's copy is kept under a "
+                             "'.conflict-' name first", classes="line no-deletes", id="keep-both-line", markup=False)
             if n_delete:
                 yield Static(f"DELETE  {_count(n_delete, 'file')} from the destination  ({human_bytes(b_delete)})",
                              classes="line deletes", id="delete-line")
@@ -160,17 +221,20 @@ class RunScreen(Screen[SyncResult | None]):
                 yield Static("\n".join(shown) + more, id="delete-list", markup=False)
             else:
                 yield Static("Delete  nothing", classes="line no-deletes", id="delete-line")
-            yield Static(f"Leave   {_count(n_skip, 'file')} as they are", classes="line no-deletes")
+            yield Static(f"Leave   {_leave(plan, n_skip)}", classes="line no-deletes", id="leave-line", markup=False)
+            refusal = self.refusal()
+            if refusal:
+                yield Static(refusal, classes="line deletes", id="refusal", markup=False)
+                yield Checkbox(f"Delete all {n_delete:,} destination files anyway", id="allow-delete-all")
             workers = self.apply_kwargs.get("max_workers") or "default"
             verify = self.apply_kwargs.get("verify", "size")
             executor = self.apply_kwargs.get("executor")
             where = f"Runs on cluster {executor}. " if isinstance(executor, str) else ""
             yield Static(f"\n{where}Workers: {workers}, verify: {verify}. Nothing is written before you start.",
                          classes="line no-deletes", id="run-options", markup=False)
-            nothing = not plan.transfers and not plan.deletes
             with Horizontal(id="confirm-buttons"):
-                yield Button("Nothing to do" if nothing else "Start  (enter)", id="start",
-                             variant="error" if n_delete else "primary", disabled=nothing)
+                yield Button(self._start_label(), id="start", variant="error" if n_delete else "primary",
+                             disabled=not self._can_start())
                 yield Button("Back  (esc)", id="back")
         with Vertical(id="running"):
             yield Static("Starting…", id="status")
@@ -189,18 +253,59 @@ class RunScreen(Screen[SyncResult | None]):
     def on_mount(self) -> None:
         if not self.query_one("#start", Button).disabled:
             self.query_one("#start", Button).focus()
+        elif self.query("#allow-delete-all"):
+            self.query_one("#allow-delete-all", Checkbox).focus()
+
+    # -- what may start -------------------------------------------------------
+    def refusal(self) -> str | None:
+        """Why the core will refuse this plan as it stands (a missing or empty source that deletes everything)."""
+        plan = self.plan
+        if not plan.deletes or (plan.src_exists and plan.src_files) or self.apply_kwargs.get("allow_delete_all"):
+            return None
+        where = plan.src_url or plan.src_root or "the source"
+        state = "does not exist" if not plan.src_exists else "is empty"
+        return (f"⚠ The source {where} {state}: this run would delete every file the destination holds here "
+                f"({len(plan.deletes):,}). It is refused unless you tick the box below; "
+                "to keep them instead, go back and press d (deletions off) or e to fix the source path.")
+
+    def _can_start(self) -> bool:
+        plan = self.plan
+        if not plan.transfers and not plan.deletes:
+            return False
+        return not self.refusal() or self._allow_all()
+
+    def _allow_all(self) -> bool:
+        boxes = self.query("#allow-delete-all") if self.is_mounted else ()
+        return bool(boxes) and boxes.first(Checkbox).value
+
+    def _start_label(self) -> str:
+        plan = self.plan
+        if not plan.transfers and not plan.deletes:
+            return "Nothing to do"
+        if self.refusal() and not self._allow_all():
+            return "Refused (see above)"
+        return "Start  (enter)"
+
+    @on(Checkbox.Changed, "#allow-delete-all")
+    def _allow_changed(self, event: Checkbox.Changed) -> None:
+        button = self.query_one("#start", Button)
+        button.disabled = not self._can_start()
+        button.label = self._start_label()
+        self.refresh_bindings()
 
     # -- bindings -------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "start":
-            return self.phase == "confirm" and bool(self.plan.transfers or self.plan.deletes)
+            return self.phase == "confirm" and self._can_start()
         if action in ("toggle_pause", "cancel_run"):
             return self.phase == "running" and not self.cancel_event.is_set()
         return True
 
     def action_start(self) -> None:
-        if self.phase != "confirm":
+        if self.phase != "confirm" or not self._can_start():
             return
+        if self.refusal() and self._allow_all():
+            self.apply_kwargs["allow_delete_all"] = True
         self.phase = "running"
         self.query_one("#confirm").display = False
         self.query_one("#running").display = True
@@ -212,7 +317,7 @@ class RunScreen(Screen[SyncResult | None]):
         if self.phase == "confirm":
             self.dismiss(None)
         elif self.phase == "running":
-            self.action_cancel_run()
+            self.ask_to_stop()
         elif self.phase == "failed":
             self.dismiss(None)
         elif self.result is not None:
@@ -226,6 +331,29 @@ class RunScreen(Screen[SyncResult | None]):
         else:
             self.pause_event.set()
         self._show_status()
+
+    def ask_to_stop(self, then_quit: bool = False) -> None:
+        """Ask before stopping a run (esc, q, or quitting the app while it runs)."""
+        if self.phase != "running":
+            if then_quit:
+                self.app.exit()
+            return
+        if self.cancel_event.is_set():
+            if then_quit:
+                self.quit_when_stopped = True
+            return
+        from .remotes import ConfirmScreen
+
+        question = ("A sync is running. Stop it and quit? Files in flight stop at their next chunk; "
+                    "what was copied stays." if then_quit else
+                    "Stop this run? Files in flight stop at their next chunk; what was copied stays.")
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.quit_when_stopped = self.quit_when_stopped or then_quit
+                self.action_cancel_run()
+
+        self.app.push_screen(ConfirmScreen(question), answer)
 
     def action_cancel_run(self) -> None:
         if self.phase != "running" or self.cancel_event.is_set():
@@ -255,6 +383,9 @@ class RunScreen(Screen[SyncResult | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
+            self.app.exit()
             return
         if event.state == WorkerState.SUCCESS:
             self.result = event.worker.result
@@ -306,10 +437,10 @@ class RunScreen(Screen[SyncResult | None]):
             status.update("Cancelling… files in flight stop at their next chunk; temporary files are removed.")
             status.add_class("cancelling")
         elif self.pause_event.is_set():
-            status.update("Paused: workers wait between chunks and files. Press p to resume, c to cancel.")
+            status.update("Paused: workers wait between chunks and files. Press space to resume, esc to stop.")
             status.add_class("paused")
         else:
-            status.update("Running…  p: pause   c: cancel")
+            status.update("Running…  space: pause   esc: stop (asks first)")
 
     def on_run_screen_progress_update(self, message: ProgressUpdate) -> None:
         self.progress_updates += 1
@@ -318,17 +449,22 @@ class RunScreen(Screen[SyncResult | None]):
         overall = self.query_one("#overall", ProgressBar)
         total = max(p.bytes_total, 1)
         overall.update(total=total, progress=min(p.bytes_done, total))
+        rate = self._recent_rate(p)
         parts = [
             f"{p.files_done:,} / {p.files_total:,} files",
             f"{human_bytes(p.bytes_done)} / {human_bytes(p.bytes_total)}",
-            human_rate(p.rate),
+            human_rate(p.rate if p.finished else rate),
         ]
+        waiting = p.files_total - p.files_done - p.failed
         if p.finished:
             parts.append(f"took {human_duration(p.elapsed)}")
         elif self.pause_event.is_set():
             parts.append("ETA: paused")
-        elif p.eta is not None:
-            parts.append(f"ETA {human_duration(p.eta)}")
+        elif p.bytes_total and p.bytes_done >= p.bytes_total and waiting > 0:
+            # Every byte is counted but files are not confirmed yet: no "ETA 0.0 s".
+            parts.append(f"waiting for the destination to confirm {_count(waiting, 'file')}")
+        elif rate > 0:
+            parts.append(f"ETA {human_duration(max(0.0, (p.bytes_total - p.bytes_done) / rate))}")
         if p.deletes_total:
             parts.append(f"deleted {p.deleted:,} / {p.deletes_total:,}")
         if p.failed:
@@ -343,6 +479,18 @@ class RunScreen(Screen[SyncResult | None]):
             log.write_line(p.last_error)
         if self.phase == "running":
             self._show_status()
+
+    def _recent_rate(self, p: Progress) -> float:
+        """Bytes per second over the last few seconds (a burst at the start does not set the ETA)."""
+        now = p.elapsed
+        samples = self._samples
+        samples.append((now, p.bytes_done))
+        while len(samples) > 2 and now - samples[0][0] > RATE_WINDOW:
+            samples.pop(0)
+        t0, b0 = samples[0]
+        if now - t0 < 0.5:
+            return p.rate
+        return max(0.0, (p.bytes_done - b0) / (now - t0))
 
     def _show_in_flight(self, in_flight: dict[str, tuple[int, int]]) -> None:
         rows = list(self.query(FileRow))

@@ -16,9 +16,10 @@ from textual.widgets import DataTable
 
 from fsspeckit.plan import Action
 
+from .index import CATEGORY_LABELS
 from .trees import CATEGORY_STYLES, human_size, status_text
 
-__all__ = ["DiffTable", "PAGE_SIZE"]
+__all__ = ["DiffTable", "PAGE_SIZE", "middle_ellipsis"]
 
 PAGE_SIZE = 500
 #: The Reason column gets at least this many cells; the Path column the longest path on the page if it fits.
@@ -27,8 +28,24 @@ STATUS_WIDTH = 20
 SIZE_WIDTH = 9  # "999 Bytes"
 
 
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells in the middle, so both ends (top folders, file name) stay."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    tail = (width - 1) // 2 + (width - 1) % 2
+    head = width - 1 - tail
+    return text[:head] + "…" + text[len(text) - tail:]
+
+
 class DiffTable(DataTable):
-    """Planned actions with their reasons; the cursor row is what overrides apply to."""
+    """Planned actions with their reasons; the cursor row is what overrides apply to.
+
+    The Path column comes first when the width is short: the Reason column goes
+    first (the detail bar under the table shows it whole), then the Size column,
+    and a path that still does not fit loses its middle, never its end.
+    """
 
     BINDINGS = [
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False),
@@ -47,43 +64,51 @@ class DiffTable(DataTable):
         self.actions: Sequence[Action] = ()
         self.page_index = 0
         self.filter_name = "all"
+        self._path_width = 0
+        #: Column keys shown now, and the width of each.
+        self.column_layout: tuple[tuple[str, int], ...] = ()
 
     def on_mount(self) -> None:
-        self.add_column("Status", key="status", width=STATUS_WIDTH)
-        self.add_column("Path", key="path", width=52)
-        self.add_column("Size", key="size", width=SIZE_WIDTH)
-        self.add_column("Reason", key="reason")
-        self._path_width = 0
+        self._set_layout(self._plan_layout())
         self._update_title()
 
     def on_resize(self) -> None:
-        if self.row_count and self._fit_columns(self._path_width):
+        layout = self._plan_layout()
+        if layout != self.column_layout:
+            self._set_layout(layout)
             self._fill(self.cursor_row)
+        else:
+            self._update_title()
 
-    def _width_of(self, key: str) -> int:
-        column = next((c for c in self.columns.values() if c.key.value == key), None)
-        return 0 if column is None or column.auto_width else column.width
-
-    def _fit_columns(self, path_width: int) -> bool:
-        """Size Path to its longest entry and Reason to the rest of the width, so nothing scrolls sideways.
-
-        Returns True when a width changed. A reason longer than its column ends in "…"
-        (the detail bar under the table shows it whole).
-        """
+    def _plan_layout(self) -> tuple[tuple[str, int], ...]:
+        """Which columns fit, and how wide: Status and Path always; then Size; Reason only with room."""
         # Leave room for the vertical scrollbar even before it shows (a page usually scrolls).
         avail = self.size.width - self.styles.scrollbar_size_vertical
-        if avail <= 0:
-            return False
         pad = 2 * self.cell_padding
+        want = max(12, self._path_width)
+        if avail <= 0:
+            return (("status", STATUS_WIDTH), ("path", 52), ("size", SIZE_WIDTH), ("reason", 40))
         free = avail - STATUS_WIDTH - SIZE_WIDTH - 4 * pad
-        path = max(12, min(path_width, free - MIN_REASON))
-        reason = max(MIN_REASON, free - path)
-        changed = False
-        for column in self.columns.values():
-            width = {"path": path, "reason": reason}.get(column.key.value)
-            if width is not None and (column.width != width or column.auto_width):
-                column.width, column.auto_width, changed = width, False, True
-        return changed
+        if free - want >= MIN_REASON:
+            return (("status", STATUS_WIDTH), ("path", want), ("size", SIZE_WIDTH), ("reason", free - want))
+        if free - MIN_REASON >= 40:  # a wide table: both get room, long paths lose their middle
+            return (("status", STATUS_WIDTH), ("path", free - MIN_REASON), ("size", SIZE_WIDTH),
+                    ("reason", MIN_REASON))
+        free = avail - STATUS_WIDTH - SIZE_WIDTH - 3 * pad
+        if free >= want:
+            return (("status", STATUS_WIDTH), ("path", free), ("size", SIZE_WIDTH))
+        free = avail - STATUS_WIDTH - 2 * pad
+        return (("status", STATUS_WIDTH), ("path", max(12, free)))
+
+    def _set_layout(self, layout) -> None:
+        self.column_layout = layout
+        self.clear(columns=True)
+        labels = {"status": "Status", "path": "Path", "size": "Size", "reason": "Reason"}
+        for key, width in layout:
+            self.add_column(labels[key], key=key, width=width)
+
+    def _width_of(self, key: str) -> int:
+        return dict(self.column_layout).get(key, 0)
 
     # -- content -------------------------------------------------------------------
     @property
@@ -99,48 +124,58 @@ class DiffTable(DataTable):
         self.actions = actions
         self.filter_name = filter_name
         self.page_index = min(self.page_index, self.page_count - 1)
+        # One Path width for every page and every decision: columns never jump while paging.
+        self._path_width = max((len(a.path) for a in actions), default=0)
+        layout = self._plan_layout()
+        if layout != self.column_layout:
+            self._set_layout(layout)
         self._fill(row)
 
     def _fill(self, row: int = 0) -> None:
         self.clear()
         start = self.page_index * PAGE_SIZE
-        rows = []
-        keys = []
+        widths = dict(self.column_layout)
+        path_width = widths.get("path", 52)
+        reason_width = widths.get("reason", 0)
         for a in self.actions[start:start + PAGE_SIZE]:
-            size = a.size if a.kind != "skip" else (a.src.size if a.src else (a.dst.size if a.dst else 0))
-            path = Text(a.path, style=CATEGORY_STYLES.get(a.category, ""))
-            if a.keep_as:
-                path.append(f"  (destination kept as {a.keep_as.rsplit('/', 1)[-1]})", style="magenta")
-            rows.append((
-                status_text(a),
-                path,
-                Text(human_size(size), justify="right"),
-                Text(a.reason, style="red" if a.kind == "delete" else "", no_wrap=True, overflow="ellipsis"),
-            ))
-            keys.append(a.path)
-        self._path_width = max((cells[1].cell_len for cells in rows), default=0)
-        self._fit_columns(self._path_width)
-        reason_width = self._width_of("reason")
-        if reason_width:
-            for cells in rows:
-                cells[3].truncate(reason_width, overflow="ellipsis")
-        for key, cells in zip(keys, rows):
-            self.add_row(*cells, key=key)
+            cells = []
+            for key in widths:
+                if key == "status":
+                    cells.append(status_text(a))
+                elif key == "path":
+                    cells.append(Text(middle_ellipsis(a.path, path_width), style=CATEGORY_STYLES.get(a.category, "")))
+                elif key == "size":
+                    size = a.size if a.kind != "skip" else (a.src.size if a.src else (a.dst.size if a.dst else 0))
+                    cells.append(Text(human_size(size), justify="right"))
+                else:
+                    reason = Text(a.reason, style="red" if a.kind == "delete" else "", no_wrap=True,
+                                  overflow="ellipsis")
+                    reason.truncate(reason_width, overflow="ellipsis")
+                    cells.append(reason)
+            self.add_row(*cells, key=a.path)
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
         self._update_title()
 
     def _update_title(self) -> None:
         n = len(self.actions)
-        label = "all actions" if self.filter_name == "all" else f"filter: {self.filter_name}"
+        name = CATEGORY_LABELS.get(self.filter_name, self.filter_name)
+        label = "all actions" if self.filter_name == "all" else f"filter: {name}"
+        narrow = self.size.width and self.size.width < 100
+        head = "Diff" if narrow else "Diff preview"
         if n == 0:
-            self.border_title = f"Diff preview ({label}): nothing to show"
+            title = f"{head} ({label}): nothing to show"
         elif self.page_count == 1:
-            self.border_title = f"Diff preview ({label}): {n:,} rows"
+            title = f"{head} ({label}): {n:,} row{'' if n == 1 else 's'}"
         else:
             start = self.page_index * PAGE_SIZE
-            self.border_title = (f"Diff preview ({label}): rows {start + 1:,}–{min(start + PAGE_SIZE, n):,} of {n:,}"
-                                 f" · page {self.page_index + 1}/{self.page_count} ([ and ] turn pages)")
+            rows = f"rows {start + 1:,}–{min(start + PAGE_SIZE, n):,} of {n:,}"
+            page = f"page {self.page_index + 1}/{self.page_count}"
+            if narrow:
+                title = f"{head} ({label}): {rows} · {page} · [ ] pages"
+            else:
+                title = f"{head} ({label}): {rows} · {page} ([ and ] turn pages)"
+        self.border_title = title.replace("[", "\\[")  # a border title is markup: show brackets as typed
 
     def action_page(self, step: int) -> None:
         new = min(max(self.page_index + step, 0), self.page_count - 1)

@@ -25,7 +25,8 @@ class _PanelHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = self.format(record)
+            # The message only: a traceback never reaches the panel (it is for the debug log).
+            text = f"{record.levelname} {record.name}: {record.getMessage()}"
         except Exception:  # noqa: BLE001 - a log line must never break the app
             return
         self.panel.post_message(LogPanel.Line(record.levelno, text))
@@ -45,7 +46,6 @@ class LogPanel(RichLog):
     def __init__(self, **kwargs):
         super().__init__(max_lines=2000, wrap=True, markup=False, **kwargs)
         self._handler = _PanelHandler(self)
-        self._handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def on_mount(self) -> None:
         for name in self.LOGGERS:

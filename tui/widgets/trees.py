@@ -245,7 +245,9 @@ class FileTree(Tree[NodeData]):
             files, size = index.stats.get("", (0, 0))
             text.append(f"  {files:,} file{'' if files == 1 else 's'}, {human_size(size)}", style="dim")
             if not index.listing.exists:
-                text.append("  (does not exist yet)", style="yellow")
+                # A missing destination is created by the sync; a missing source is an error.
+                missing = "  (does not exist yet)" if self.side == "destination" else "  (does not exist)"
+                text.append(missing, style="yellow" if self.side == "destination" else "bold red")
         return text
 
     def _label(self, rel: str, is_dir: bool, ghost: bool = False) -> Text:
