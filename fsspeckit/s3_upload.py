@@ -57,8 +57,10 @@ class _FileRange(io.RawIOBase):
     """A byte range of an open file, read as one request body.
 
     botocore reads a body more than once (to hash it on a plain-http endpoint,
-    again when it retries a request); progress counts the furthest byte read,
-    so none is counted twice. ``on_bytes`` may raise to stop the request.
+    again when it retries a request); progress counts the furthest byte read
+    in the current pass, and a seek back to the start takes back what the
+    pass before counted, so no byte is counted twice and the count follows
+    the pass that goes on the wire. ``on_bytes`` may raise to stop the request.
     Reads and seeks hold one lock, so a read left running by an abandoned
     attempt cannot move the position under the next attempt. With ``last``,
     the source is checked against its listing before the final bytes are
@@ -89,7 +91,15 @@ class _FileRange(io.RawIOBase):
         with self._lock:
             base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
             self._pos = min(max(0, base + offset), self._length)
-            return self._pos
+            taken_back = 0
+            if self._pos == 0 and self._furthest:
+                # back to the start: the pass before was botocore hashing the body (or an
+                # attempt that failed); progress follows the pass that goes on the wire
+                taken_back, self._furthest = self._furthest, 0
+            pos = self._pos
+        if taken_back:
+            self._on_bytes(-taken_back)
+        return pos
 
     def read(self, size: int = -1) -> bytes:
         with self._lock:

@@ -187,3 +187,23 @@ def test_damaged_uploads_to_gcs_are_never_called_copied(gcs, tmp_path):
         else:
             assert o.outcome == "failed" and "damaged" in o.error, (o.path, o.error)
     assert result.failed
+
+
+@pytest.mark.parametrize("kind", ["streamed", "multipart"])
+def test_upload_progress_follows_the_pass_on_the_wire(s3, tmp_path, small_parts, kind):
+    """botocore reads a body once to hash it before sending it (plain http): that pass is taken
+    back when the body is rewound, so progress never runs ahead to 100 % before the send."""
+    size = SIZES[kind]
+    src = tmp_path / "f.bin"
+    src.write_bytes(_data(9, size))
+    steps: list[int] = []
+    dst_fs, dst_path = unwrap(filesystem(f"s3://{s3.bucket}/p", storage_options=s3.options), "f.bin")
+    copy_file(fsspec.filesystem("file"), str(src), dst_fs, dst_path, size=size, mtime=src.stat().st_mtime,
+              on_bytes=steps.append)
+    running, peak = 0, 0
+    for n in steps:
+        running += n
+        peak = max(peak, running)
+        assert running >= 0
+    assert running == size and peak <= size
+    assert any(n < 0 for n in steps), "the hashing pass was counted as sent"
