@@ -34,7 +34,7 @@ lists empty while the state knows files, or that lost more than
 ``max_delete`` percent of them since the last sync, aborts the run
 (``allow_delete_all=True`` to proceed).
 
-The state is a SQLite file in the user's data folder (``$FSSPECKIT_DATA_DIR``,
+The state is a SQLite file in the user's data folder (``$FSKIT_DATA_DIR``,
 default ``~/.local/share/fsspeckit``; ``state_dir=`` elsewhere), never on the
 synced trees. Each action that succeeds is recorded in its own transaction as
 soon as it is done, and nothing else is: a run killed half-way leaves a state
@@ -150,7 +150,7 @@ def state_path(left_url: str, right_url: str, filters: dict | None = None, state
     key = json.dumps({"left": left_url, "right": right_url, "filters": filters or {}}, sort_keys=True)
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
     if state_dir is None:
-        explicit = os.environ.get("FSSPECKIT_DATA_DIR")
+        explicit = os.environ.get("FSKIT_DATA_DIR")
         base = Path(explicit).expanduser() if explicit else Path(
             os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")) / "fsspeckit"
         state_dir = base / "bisync"

@@ -10,7 +10,7 @@ folder, and struck out when it completes or is aborted. Before a run writes
 under a destination, it aborts the journal's uploads under that destination
 whose process is gone, and says how many.
 
-The journal is ``$FSSPECKIT_DATA_DIR/multipart-uploads.jsonl`` (default
+The journal is ``$FSKIT_DATA_DIR/multipart-uploads.jsonl`` (default
 ``$XDG_DATA_HOME/fsspeckit``, i.e. ``~/.local/share/fsspeckit``): one JSON
 line per event, appended (small appends to one file are atomic), so runs in
 parallel share it safely; damaged lines are skipped.
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["journal_path", "opened", "closed", "abort_stale", "endpoint_of"]
 
-DATA_ENV = "FSSPECKIT_DATA_DIR"
+DATA_ENV = "FSKIT_DATA_DIR"
 _lock = threading.Lock()
 
 

@@ -96,7 +96,7 @@ def _cloud_test_env():
     mp.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
     mp.setenv("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
     # the journal of open multipart uploads: never the user's own
-    mp.setenv("FSSPECKIT_DATA_DIR", tempfile.mkdtemp(prefix="fsspeckit-data-"))
+    mp.setenv("FSKIT_DATA_DIR", tempfile.mkdtemp(prefix="fsspeckit-data-"))
     for name in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE",
                  "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
         mp.delenv(name, raising=False)

@@ -243,7 +243,7 @@ def test_cli_bisync(sides, capsys, monkeypatch):
     from tui.cli import main
 
     a, b = sides
-    monkeypatch.setenv("FSSPECKIT_DATA_DIR", str(a.parent / "data"))
+    monkeypatch.setenv("FSKIT_DATA_DIR", str(a.parent / "data"))
     _write(a, "a.txt", b"a")
     assert main(["bisync", str(a), str(b), "--dry-run"]) == 0
     assert "copy →" in capsys.readouterr().out and not (b / "a.txt").exists()
