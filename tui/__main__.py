@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-HEADLESS_COMMANDS = ("sync", "plan", "apply", "check", "bisync", "partitions", "remote")
+HEADLESS_COMMANDS = ("sync", "copy", "move", "plan", "apply", "check", "bisync", "partitions", "remote")
 
 
 def main(argv: list[str] | None = None) -> int:

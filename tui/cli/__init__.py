@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Callable
 
-from . import apply_cmd, bisync_cmd, check_cmd, partitions_cmd, plan_cmd, remote_cmd, sync_cmd
+from . import apply_cmd, bisync_cmd, check_cmd, partitions_cmd, plan_cmd, remote_cmd, sync_cmd, verbs_cmd
 from .common import (  # the EXIT_* names are part of this package's interface
     EXIT_CODES,
     EXIT_CONNECT,
@@ -31,7 +31,7 @@ from .common import (  # the EXIT_* names are part of this package's interface
 __all__ = ["EXIT_CONNECT", "EXIT_FAILED", "EXIT_OK", "EXIT_STALE", "EXIT_USAGE", "build_parser", "main"]
 
 #: In the order ``--help`` lists them.
-COMMANDS = (sync_cmd, plan_cmd, apply_cmd, check_cmd, bisync_cmd, partitions_cmd, remote_cmd)
+COMMANDS = (sync_cmd, verbs_cmd, plan_cmd, apply_cmd, check_cmd, bisync_cmd, partitions_cmd, remote_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

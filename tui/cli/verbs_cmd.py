@@ -1,0 +1,121 @@
+"""``copy`` and ``move``, the rclone verbs beside ``sync``.
+
+``copy SRC DST`` is ``sync`` that never deletes on the destination (rclone's
+``copy``); ``move SRC DST`` copies, verifies each copy by content, and only
+then deletes the source file (rclone's ``move``).
+"""
+
+from __future__ import annotations
+
+from .common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    LOCATIONS_AND_EXIT_CODES,
+    add_command,
+    add_sync_options,
+    connect,
+    err,
+    location,
+    out,
+    parse_options,
+    positive_int,
+    print_json,
+)
+from .plan_cmd import add_plan_options, check_predicate
+
+
+def add_parser(sub) -> None:
+    from .sync_cmd import cmd_sync
+
+    p = add_command(
+        sub, "copy",
+        help="copy new and changed files from SRC to DST; never deletes (like rclone copy)",
+        description="Like sync, but files only in DST stay: nothing on DST is ever deleted.",
+        epilog=LOCATIONS_AND_EXIT_CODES,
+    )
+    _locations(p)
+    from .apply_cmd import add_run_options
+
+    add_plan_options(p)
+    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    add_run_options(p)
+    p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    add_sync_options(p)
+    p.set_defaults(delete=False, func=_guard_copy(cmd_sync))
+
+    m = add_command(
+        sub, "move",
+        help="move files from SRC to DST: copy, verify by content, then delete the source (like rclone move)",
+        description="Copy new and changed files to DST, verify each copy by its MD5, then delete the source "
+                    "file. A file already on DST is removed from SRC only when both hash alike; a file whose "
+                    "copy failed, or that DST holds in another version, stays in SRC. Nothing on DST is deleted.",
+        epilog=LOCATIONS_AND_EXIT_CODES,
+    )
+    _locations(m)
+    add_plan_options(m)
+    m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
+    m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
+    m.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    add_sync_options(m)
+    m.set_defaults(delete=False, func=cmd_move)
+
+
+def argparse_suppress():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _locations(p) -> None:
+    p.add_argument("src", metavar="SRC", help="source location")
+    p.add_argument("dst", metavar="DST", help="destination location")
+
+
+def _guard_copy(cmd):
+    def run(args) -> int:
+        if args.delete:
+            err("copy never deletes on the destination; use sync to mirror SRC (it deletes what SRC lacks)")
+            return EXIT_USAGE
+        return cmd(args)
+
+    return run
+
+
+def cmd_move(args) -> int:
+    from fsspeckit.move import move_dir
+    from fsspeckit.sync import url_of
+
+    if args.delete:
+        err("move never deletes on the destination (--delete is for sync)")
+        return EXIT_USAGE
+    if args.partitions:
+        check_predicate(args.partitions)
+    src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
+    dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
+    result = connect("source and destination", lambda: move_dir(
+        src_fs, dst_fs, src_path, dst_path, compare=args.compare, strategy=args.strategy, include=args.include,
+        exclude=args.exclude, partitions=args.partitions, max_workers=args.workers, dry_run=args.dry_run,
+        retries=args.retries))
+    moved = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "deleted"]
+    kept = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "not_deleted"]
+    failed = [o for o in result.outcomes if o.outcome == "failed"]
+    if args.json:
+        print_json({"ok": not failed, "dry_run": args.dry_run, "src_url": url_of(src_fs, src_path),
+                    "dst_url": url_of(dst_fs, dst_path), "moved": [o.path for o in moved],
+                    "kept_in_source": [{"path": o.path, "why": o.error} for o in kept],
+                    "failed": [{"path": o.path, "what": o.action, "error": o.error} for o in failed]})
+    else:
+        if args.dry_run:
+            would = sum(1 for o in result.outcomes if o.action in ("copy", "update"))
+            out(f"Dry run, nothing moved: would copy {would} files, then remove each source file once its "
+                "copy is verified")
+        for o in kept:
+            out(f"kept {o.path}: {o.error}")
+        for o in failed:
+            err(f"failed {o.action} {o.path}: {o.error}")
+        if not args.dry_run:
+            out(f"moved {len(moved)} files, kept {len(kept)} in the source, failed {len(failed)}")
+    return EXIT_FAILED if failed else EXIT_OK
