@@ -36,7 +36,7 @@ _TRANSIENT_WORDS = ("timeout", "timed out", "throttl", "slowdown", "slow down", 
 
 def is_transient(exc: BaseException) -> bool:
     """True when another attempt may succeed."""
-    from .transfer import SourceChangedError, VerificationError
+    from .exceptions import SourceChangedError, VerificationError
 
     if isinstance(exc, VerificationError):
         return True  # a corrupted transfer: try again

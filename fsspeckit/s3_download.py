@@ -21,7 +21,9 @@ import hashlib
 
 from fsspec.asyn import sync
 
-from .exceptions import FsspeckitError
+from .exceptions import FsspeckitError, SourceChangedError, VerificationError
+from . import timeouts
+from .timeouts import StallError
 
 __all__ = ["download", "ShortBodyError", "StallError", "RESUMES", "STALL_TIMEOUT"]
 
@@ -37,14 +39,6 @@ class ShortBodyError(OSError):
     """The body ended before the announced or listed length: transient, try again."""
 
 
-class StallError(OSError):
-    """No byte arrived for ``stall_timeout`` seconds (transient).
-
-    An ``OSError`` rather than a ``TimeoutError``: fsspec turns any
-    ``TimeoutError`` leaving a coroutine into its own message-less one.
-    """
-
-
 def download(fs, path: str, local_path: str, *, size: int | None, etag: str | None, md5: str | None,
              on_bytes, stall_timeout: float | None = None) -> int:
     """Download ``path`` of the s3fs instance ``fs`` into ``local_path``; return the bytes written.
@@ -56,8 +50,6 @@ def download(fs, path: str, local_path: str, *, size: int | None, etag: str | No
     """
     bucket, key, version = fs.split_path(path)
     if stall_timeout is None:
-        from . import timeouts
-
         stall_timeout = STALL_TIMEOUT if STALL_TIMEOUT is not None else timeouts.TIMEOUT
     stall = stall_timeout
     return sync(fs.loop, _fetch, fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall)
@@ -77,8 +69,6 @@ async def _get(fs, bucket: str, key: str, version: str | None, etag: str | None,
         raise StallError(f"s3://{bucket}/{key}: no answer for {stall:g} s (stalled endpoint)") from None
     except OSError as exc:
         if etag and _is_precondition_failed(exc):
-            from .transfer import SourceChangedError
-
             raise SourceChangedError(
                 f"s3://{bucket}/{key}: the object was rewritten since it was listed (its ETag is no longer "
                 f"{etag}); it was not copied.") from None
@@ -139,8 +129,6 @@ async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes
     if total is not None and got != total:
         raise ShortBodyError(f"s3://{bucket}/{key}: {got} bytes arrived for an object of {total} bytes.")
     if h is not None and h.hexdigest() != md5:
-        from .transfer import VerificationError
-
         raise VerificationError(f"s3://{bucket}/{key}: the downloaded bytes hash to MD5 {h.hexdigest()}, the "
                                 f"object's is {md5}; the download was damaged and was not kept.")
     return got

@@ -22,7 +22,7 @@ import threading
 
 from .exceptions import FsspeckitError
 
-__all__ = ["TIMEOUT", "CONTIMEOUT", "TIMEOUT_ATTEMPTS", "EndpointTimeoutError", "configure", "parse_duration",
+__all__ = ["TIMEOUT", "CONTIMEOUT", "TIMEOUT_ATTEMPTS", "EndpointTimeoutError", "StallError", "configure", "parse_duration",
            "is_timeout", "s3_options", "watch_s3"]
 
 #: seconds without a byte from the endpoint before a request counts as timed out
@@ -80,10 +80,16 @@ def parse_duration(text: str) -> float:
     return total
 
 
+class StallError(OSError):
+    """No byte of a body arrived for the timeout (transient: the attempt may be made again).
+
+    An ``OSError`` rather than a ``TimeoutError``: fsspec turns any
+    ``TimeoutError`` leaving a coroutine into its own message-less one.
+    """
+
+
 def is_timeout(exc: BaseException) -> bool:
     """True for an endpoint that did not answer in time: a stalled body, or a request given up."""
-    from .s3_download import StallError
-
     return isinstance(exc, (EndpointTimeoutError, StallError))
 
 
