@@ -234,6 +234,8 @@ class LayoutSummary:
     footers_read: bool = False
     lines_counted: bool = False
     scope: str | None = None
+    #: The compiled ``partitions`` selection (None: every partition); gaps outside it are not gaps.
+    selects: Callable[[Mapping], bool] | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.partitions)
@@ -478,4 +480,4 @@ def summarize_layout(
                                       tuple(sizes), 1, tuple(r[len(part) + 1:] if part else r for r in rels))
     scope = partitions if isinstance(partitions, str) else None
     return LayoutSummary(listing.root, listing.protocol, out, schemas, tuple(sorted(folders)), tuple(sorted(empty)),
-                         files if keep_files else None, parquet, lines, scope)
+                         files if keep_files else None, parquet, lines, scope, pred)

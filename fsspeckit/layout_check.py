@@ -337,6 +337,10 @@ def _gaps(summary: LayoutSummary) -> list[Finding]:
         if not missing:
             continue
         paths = [render(t) for t in missing]
+        if summary.selects is not None:  # a value the selection leaves out is not missing
+            paths = [p for p in paths if summary.selects(get_partitions_from_path(p, directory=True))]
+        if not paths:
+            continue
         where = (" in " + "/".join(f"{k}={HIVE_DEFAULT_PARTITION if v is None else v}" for k, v in group)) if group else ""
         lo, hi = render(min(present)), render(max(present))
         out.append(Finding(

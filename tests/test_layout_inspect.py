@@ -346,3 +346,12 @@ def test_two_layouts_compared(counting):
     plain = compare_layouts(summarize_layout(counting, list_tree(counting, "/src"), parquet=False),
                             summarize_layout(counting, list_tree(counting, "/dst"), parquet=False))
     assert plain.rows_compared is False and "rows" not in plain.get("year=2023/month=08").differences
+
+
+def test_values_left_out_by_the_selection_are_not_gaps(counting):
+    write_sample_layout(counting, "/sel", ("gap",))
+    listing = list_tree(counting, "/sel")
+    scoped = summarize_layout(counting, listing, partitions="year=2023 and month in (1, 2, 7, 8)")
+    assert check_layout(scoped) == []
+    wider = summarize_layout(counting, listing, partitions="year=2023 and month<=8")
+    assert [(f.kind, f.partitions) for f in check_layout(wider)] == [("gap", ("year=2023/month=05",))]
