@@ -262,13 +262,11 @@ class LayoutScreen(Screen[None]):
                 current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
             except Exception:  # noqa: BLE001 - no row under the cursor
                 current = None
-        if columns != self.columns:
-            table.clear(columns=True)
-            for i, name in enumerate(columns):
-                table.add_column(name, key=str(i))
-            self.columns = columns
-        else:
-            table.clear()
+        # Columns are rebuilt every time: their widths then fit what is shown now, not what was shown before.
+        table.clear(columns=True)
+        for i, name in enumerate(columns):
+            table.add_column(name, key=str(i))
+        self.columns = columns
         self.rows = rows
         self._keys: dict[str, Any] = {}
         for i, row in enumerate(rows):
