@@ -264,8 +264,9 @@ class LayoutScreen(Screen[None]):
                 current = None
         # Columns are rebuilt every time: their widths then fit what is shown now, not what was shown before.
         table.clear(columns=True)
-        for i, name in enumerate(columns):
-            table.add_column(name, key=str(i))
+        for i, name in enumerate(columns):  # explicit widths: drawn right at once, the same on every run
+            width = max([len(name)] + [len(r.cells[i]) for r in rows[:MAX_FILE_ROWS]])
+            table.add_column(name, key=str(i), width=min(width, 60))
         self.columns = columns
         self.rows = rows
         self._keys: dict[str, Any] = {}
