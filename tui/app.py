@@ -575,11 +575,16 @@ class SyncApp(App[None]):
             self.notify(f"The {role} is not listed yet.", severity="warning")
             return
         try:
-            from .screens.layout import LayoutScreen
+            from .screens.layout import LayoutScreen, LayoutSide
         except ImportError:
             self.notify("The partition layout view is not available in this version.", severity="warning")
             return
-        self.push_screen(LayoutScreen(side.listing, f"{role.capitalize()}: {side.title}"))
+        other_role = "source" if role == "destination" else "destination"
+        other = self.sides[other_role]
+        both = LayoutSide(other.listing, f"{other_role.capitalize()}: {other.title}", other.fs) \
+            if other.listing is not None else None
+        self.push_screen(LayoutScreen(side.listing, f"{role.capitalize()}: {side.title}", fs=side.fs, other=both,
+                                      role=role))
 
     def action_run_sync(self) -> None:
         if self.view is None:

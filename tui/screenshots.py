@@ -1,9 +1,10 @@
 """Regenerate the SVG screenshots of the main screens: ``python -m tui.screenshots OUTDIR``.
 
 Drives the app headless on the built-in demo (``make screenshots`` writes them
-to ``screenshots/``): the trees and diff, the partition picker, the layout
-view, the run confirmation, a run mid-way (a throttled source keeps the bars
-moving), the report, and the main screen on an 80x24 terminal.
+to ``screenshots/``): the trees and diff, the partition picker, the run
+confirmation, a run mid-way (a throttled source keeps the bars moving), the
+report and the main screen on an 80x24 terminal; and the layout screen on a
+sample Parquet layout (one side with its findings, then both sides compared).
 """
 
 from __future__ import annotations
@@ -49,12 +50,6 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
         saved.append("partitions.svg")
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("l")
-        await pilot.pause(0.3)
-        app.save_screenshot(str(out / "layout.svg"))
-        saved.append("layout.svg")
-        await pilot.press("escape")
-        await pilot.pause()
         await pilot.press("s")
         await pilot.pause(0.3)
         app.save_screenshot(str(out / "run-confirm.svg"))
@@ -70,6 +65,46 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
         small.save_screenshot(str(out / "small-terminal-80x24.svg"))
         saved.append("small-terminal-80x24.svg")
     return saved
+
+
+def layout_sides(tmp: str):
+    """Two local copies of the sample Parquet layout (dated 2024-07-01): a source with defects, a mirror."""
+    import fsspeckit
+    from fsspeckit.listing import list_tree
+
+    from .sample_layout import write_sample_layout
+    from .screens.layout import LayoutSide
+
+    stamp = 1719792000.0  # 2024-07-01 00:00 UTC
+    sides = []
+    for name, defects in (("orders", ("drift", "gap", "small_files", "skew", "depth")), ("mirror", ("gap",))):
+        root = Path(tmp) / name
+        root.mkdir(parents=True, exist_ok=True)
+        write_sample_layout(fsspeckit.filesystem("file"), str(root), defects)
+        for path in root.rglob("*"):
+            os.utime(path, (stamp, stamp))
+        fs = fsspeckit.filesystem(str(root))
+        sides.append(LayoutSide(list_tree(fs), f"{'Source' if name == 'orders' else 'Destination'}: lake/{name}", fs))
+    return sides
+
+
+async def _layout_shots(out: Path) -> list[str]:
+    """The layout screen on the sample layout: one side with its findings, then both sides compared."""
+    from .screens.layout import LayoutScreen
+
+    with tempfile.TemporaryDirectory(prefix="fsspeckit-layout-") as tmp:
+        src, dst = layout_sides(tmp)
+        screen = LayoutScreen(src.listing, src.title, fs=src.fs, other=dst)
+        app = ScreenHost(screen)
+        async with app.run_test(size=SIZE) as pilot:
+            await _settle(app, pilot)
+            await pilot.press("down")
+            await pilot.pause(0.2)
+            app.save_screenshot(str(out / "layout.svg"))
+            await pilot.press("b", "b", "down", "enter")
+            await pilot.pause(0.3)
+            app.save_screenshot(str(out / "layout-compare.svg"))
+    return ["layout.svg", "layout-compare.svg"]
 
 
 async def _run_shots(out: Path) -> list[str]:
@@ -124,6 +159,10 @@ async def capture(outdir: str) -> list[str]:
             saved += await _main_app_shots(out, src, dst)
         except ImportError as exc:  # the main app missing in a partial checkout
             print(f"skipped the main app's screens: {exc}", file=sys.stderr)
+    try:
+        saved += await _layout_shots(out)
+    except ImportError as exc:  # pyarrow missing: the sample layout cannot be written
+        print(f"skipped the layout screen: {exc}", file=sys.stderr)
     saved += await _run_shots(out)
     return saved
 
