@@ -15,6 +15,7 @@ caller can catch one type; each carries one sentence a person can act on::
     ├── PlanError                    a plan file is invalid or stale
     │   └── StalePlanError           the source changed since planning
     ├── PredicateError               (also ValueError) bad partition predicate
+    ├── SyncError                    (also RuntimeError) files failed; carries the result
     └── SyncCancelled                the run was cancelled
 """
 
@@ -71,3 +72,16 @@ class PredicateError(FsspeckitError, ValueError):
 
 class SyncCancelled(FsspeckitError):
     """The run was cancelled through its cancel event."""
+
+
+class SyncError(FsspeckitError, RuntimeError):
+    """Some files could not be synced; every other file was.
+
+    Raised by ``sync_dir``/``sync_files`` after all the work that could be done
+    was done (deletions are skipped when a copy failed). ``result`` is the full
+    ``SyncResult``: what was copied, what failed and why.
+    """
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
