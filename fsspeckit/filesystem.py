@@ -175,6 +175,8 @@ def filesystem(
     if protocol_hint and "://" not in text and not _looks_like_protocol(text):
         text = f"{protocol_hint}://{text}" if text else str(protocol_hint)
     protocol, root = split_url(text) if text else ("file", "")
+    if protocol == "local":
+        protocol = "file"
     if protocol_hint and protocol != str(protocol_hint).lower() and "://" in protocol_or_path:
         raise ValueError(f"filesystem(): the URL's protocol '{protocol}' and protocol='{protocol_hint}' disagree.")
     explicit_root = bool(root) and not (protocol == "file" and text.lower() in ("file", "local", "file://", "local://"))
