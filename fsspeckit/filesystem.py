@@ -476,14 +476,15 @@ class KitFileSystem(DirFileSystem):
         return f"{self.url_protocol}://{self.path}"
 
     # --- normalised 'modified' ----------------------------------------
-    def ls(self, path="", detail=True, **kwargs):
+    # ls() gives names unless detail=True is asked, as fsspeckit 0.25's DirFileSystem did.
+    def ls(self, path="", detail=False, **kwargs):
         out = super().ls(path, detail=detail, **kwargs)
         if detail:
             for e in out:
                 _add_modified(e)
         return out
 
-    async def _ls(self, path="", detail=True, **kwargs):
+    async def _ls(self, path="", detail=False, **kwargs):
         out = await super()._ls(path, detail=detail, **kwargs)
         if detail:
             for e in out:
