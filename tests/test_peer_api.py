@@ -287,6 +287,10 @@ def test_package_root_exports_the_peer_names():
     from fsspeckit.common.parallel import run_parallel as r2
     from fsspeckit.common.partitions import get_partitions_from_path as g2
     from fsspeckit.common.sync import sync_dir as s2, sync_files  # noqa: F401
+    from fsspeckit.utils import run_parallel as r3, sync_dir as s3  # noqa: F401
+    from fsspeckit.utils.misc import get_partitions_from_path as g3, sync_files as f3  # noqa: F401
+
+    assert (r3, s3, g3, f3) == (run_parallel, sync_dir, get_partitions_from_path, sync_files)
 
     assert D is DirFileSystem and get_filesystem is filesystem and (r, g, s) == (r2, g2, s2) == (
         run_parallel, get_partitions_from_path, sync_dir)
