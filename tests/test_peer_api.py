@@ -388,3 +388,22 @@ def test_get_partitions_decoding_pathlib_and_windows():
     assert get_partitions_from_path("v1.2/year=2023/month=01") == {"year": "2023", "month": "01"}
     with pytest.raises(TypeError, match="needs a path"):
         get_partitions_from_path(42)
+
+
+def test_bad_arguments_are_one_sentence_and_change_nothing(tmp_path):
+    src = _mem("bad-src", {"a.txt": b"a"})
+    dst = _mem("bad-dst", {"keep.txt": b"k"})
+    cases = [
+        (lambda: sync_files("a.txt", [], src, dst), TypeError, "add_files must be a list of file names"),
+        (lambda: sync_files([1], [], src, dst), TypeError, "add_files must hold file names"),
+        (lambda: sync_dir(src, dst, "", "", True, "8MB"), ValueError, "chunk_size must be a whole number"),
+        (lambda: sync_dir(src, dst, parallel="yes"), TypeError, "parallel must be True or False"),
+        (lambda: sync_dir(src, dst, n_jobs=0), ValueError, "n_jobs must be a whole number other than 0"),
+        (lambda: run_parallel(None, [1]), TypeError, "needs a function"),
+        (lambda: filesystem(123), fsspeckit.UnknownProtocolError, "needs a protocol name"),
+        (lambda: filesystem("memory://x", storage_options="k=v"), TypeError, "storage_options must be a dict"),
+    ]
+    for fn, kind, message in cases:
+        with pytest.raises(kind, match=message):
+            fn()
+    assert dst.find("/") == ["/keep.txt"] and src.find("/") == ["/a.txt"]
