@@ -5,6 +5,9 @@ decide one action per path, ``apply_plan`` carries it out and reports every
 path's outcome. ``sync_dir`` and ``sync_files`` do all three.
 """
 
+from fsspec import AbstractFileSystem
+from fsspec.implementations.dirfs import DirFileSystem
+
 from .apply import Progress, apply_plan
 from .exceptions import (
     BackendError,
@@ -19,9 +22,10 @@ from .exceptions import (
     SourceNotFoundError,
     StalePlanError,
     SyncCancelled,
+    SyncError,
     UnknownProtocolError,
 )
-from .filesystem import filesystem
+from .filesystem import filesystem, get_filesystem
 from .listing import Entry, Listing, list_tree
 from .plan import Action, Plan, SyncOptions, make_plan
 from .result import Outcome, SyncResult
@@ -57,11 +61,13 @@ def __dir__():
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbstractFileSystem",
     "Action",
     "BackendError",
     "BackendNotInstalledError",
     "DeleteLimitError",
     "DestinationError",
+    "DirFileSystem",
     "EmptySourceError",
     "Entry",
     "FsspeckitError",
@@ -75,6 +81,7 @@ __all__ = [
     "SourceNotFoundError",
     "StalePlanError",
     "SyncCancelled",
+    "SyncError",
     "SyncOptions",
     "SyncResult",
     "UnknownProtocolError",
@@ -83,6 +90,7 @@ __all__ = [
     "compile_predicate",
     "diff_partitions",
     "filesystem",
+    "get_filesystem",
     "get_partitions_from_path",
     "list_tree",
     "make_plan",

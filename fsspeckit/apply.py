@@ -32,7 +32,7 @@ from .retry import describe_error, retry_call
 from . import uploads
 from .state import SyncState
 from .timeouts import is_timeout
-from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, _is_s3, copy_file, file_md5, is_local
+from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, _is_s3, copy_file, file_md5, is_local, same_store
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +213,7 @@ def apply_plan(
     dry_run: bool = False,
     executor: cf.Executor | None = None,
     refresh: bool | None = None,
+    server_side: bool = True,
 ) -> SyncResult:
     """Carry out ``plan`` from ``src_fs`` to ``dst_fs``; return every path's outcome.
 
@@ -223,10 +224,15 @@ def apply_plan(
     the replaced and deleted versions instead of destroying them.
     ``executor`` is a ``concurrent.futures`` executor for the copies, or a Dask
     ``distributed.Client`` / scheduler address (``"tcp://host:8786"``) to run
-    them on a cluster (see ``fsspeckit.distributed``).
+    them on a cluster (see ``fsspeckit.distributed``). ``server_side=False``
+    sends the bytes of a copy inside one store through this process instead
+    of the store's own copy.
     """
     check_plan_paths(plan)
     if isinstance(executor, str) or type(executor).__name__ == "Client":
+        if not server_side:
+            raise ValueError("server_side=False is not supported with a distributed executor; "
+                             "run without executor= to stream copies through this process.")
         from .distributed import apply_plan_distributed  # the 'distributed' package is optional
 
         return apply_plan_distributed(
@@ -336,6 +342,10 @@ def apply_plan(
                 moved[0] = 0
             if verify == "checksum" and dst_local and expect_md5[0] is None:
                 expect_md5[0] = file_md5(src_b, src_path, cancel=cancel)
+            if not server_side and not dst_local and same_store(src_b, dst_b):
+                # Asked not to use the store's own copy: the bytes come through us.
+                return _stream_through(src_b, src_path, dst_b, dst_path, size, on_bytes, cancel, pause,
+                                       chunk_size, expect_md5[0] if verify != "none" else None)
             written = copy_file(src_b, src_path, dst_b, dst_path, size=size, mtime=mtime,
                                 on_bytes=on_bytes, cancel=cancel, pause=pause, chunk_size=chunk_size,
                                 etag=a.src.etag if a.src else None,
@@ -394,6 +404,21 @@ def apply_plan(
     result.finished = time.time()
     tracker.finish()
     return result
+
+
+def _stream_through(src_b, src_path, dst_b, dst_path, size, on_bytes, cancel, pause, chunk_size, md5) -> int:
+    """Copy inside one store by reading and writing the bytes here (``server_side=False``)."""
+    from .transfer import SourceChangedError, _Guard, _stream
+
+    guard = _Guard(on_bytes, cancel, pause)
+    guard.check()
+    guard.size = size
+    written = _stream(src_b, src_path, dst_b, dst_path, guard, chunk_size, md5)
+    if size is not None and written != size:
+        raise SourceChangedError(
+            f"{src_path}: {written} bytes were copied but the listing said {size}; the source changed during the sync."
+        )
+    return written
 
 
 def _run_local(fn, transfers: list[Action], workers: int, cancel) -> list[Outcome]:

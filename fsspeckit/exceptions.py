@@ -17,6 +17,7 @@ caller can catch one type; each carries one sentence a person can act on::
     ├── PredicateError               (also ValueError) bad partition predicate
     ├── SourceChangedError           (also OSError) the source changed during its copy
     ├── VerificationError            (also OSError) copied bytes did not match the source
+    ├── SyncError                    (also RuntimeError) files failed; carries the result
     └── SyncCancelled                the run was cancelled
 """
 
@@ -81,3 +82,14 @@ class SourceChangedError(FsspeckitError, OSError):
 
 class VerificationError(FsspeckitError, OSError):
     """A copied file did not match its source after the copy."""
+class SyncError(FsspeckitError, RuntimeError):
+    """Some files could not be synced; every other file was.
+
+    Raised by ``sync_dir``/``sync_files`` after all the work that could be done
+    was done (deletions are skipped when a copy failed). ``result`` is the full
+    ``SyncResult``: what was copied, what failed and why.
+    """
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result

@@ -12,20 +12,21 @@ import logging
 import os
 import posixpath
 import re
-from typing import Any
+from datetime import datetime
+from typing import Any, Mapping
 
 import fsspec
 from fsspec.implementations.dirfs import DirFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
 from .exceptions import BackendNotInstalledError, UnknownProtocolError
-from .times import entry_mtime
+from .times import Timestamp, entry_mtime
 
 logger = logging.getLogger(__name__)
 
 _SLASHES = re.compile("/{2,}")
 
-__all__ = ["filesystem", "KitFileSystem", "unwrap", "split_url"]
+__all__ = ["filesystem", "get_filesystem", "KitFileSystem", "unwrap", "split_url"]
 
 # Packages that provide the common protocols, for the install hint.
 _INSTALL_HINT = {
@@ -94,42 +95,290 @@ def _backend_class(protocol: str):
         ) from exc
 
 
+#: Protocols whose backends take the certificate options (botocore for S3, aiohttp for HTTP).
+_S3_PROTOCOLS = ("s3", "s3a", "s3n")
+_HTTP_PROTOCOLS = ("http", "https")
+
+
 def filesystem(
-    protocol_or_url: str = "file",
-    storage_options: dict[str, Any] | None = None,
+    protocol_or_path: "str | os.PathLike | fsspec.AbstractFileSystem | None" = "",
+    storage_options: Any = None,
+    cached: bool = False,
+    cache_storage: str | None = None,
+    verbose: bool = False,
+    dirfs: bool = True,
+    base_fs: fsspec.AbstractFileSystem | None = None,
+    use_listings_cache: bool = True,
+    skip_instance_cache: bool = False,
+    allow_invalid_certificates: bool | None = None,
+    allow_invalid_certs: bool | None = None,
+    verify: bool | str | None = None,
+    use_ssl: bool | None = None,
     **kwargs: Any,
-) -> "KitFileSystem":
-    """Return a filesystem for a protocol name or a URL.
+) -> fsspec.AbstractFileSystem:
+    """Return a filesystem for a protocol name, a URL or a local path.
 
     ``filesystem("s3")`` gives an S3 filesystem whose paths are full
     ``bucket/key`` names; ``filesystem("s3://bucket/data")`` gives one rooted at
     ``bucket/data``, so that the path ``"/target/"`` means ``bucket/data/target``.
-    ``storage_options`` (and any extra keyword arguments) go to the backend, e.g.
-    ``{"endpoint_url": "http://127.0.0.1:9000"}`` for an S3-compatible store or
-    ``{"token": "anon", "endpoint_url": ...}`` for GCS.
+    A local path roots the filesystem there (an existing file: at its folder);
+    ``"file"``, ``"local"`` or ``""`` root it at the current folder, as
+    fsspeckit 0.25 did. ``storage_options`` (a dict, or an object with
+    ``to_fsspec_kwargs()``) and extra keyword arguments go to the backend.
+
+    The parameters are those of fsspeckit 0.25, each honoured or refused with
+    one sentence (see docs/work-with-filesystems.md): ``cached`` reads through
+    fsspec's ``SimpleCacheFileSystem`` into ``cache_storage`` (default: a new
+    temporary folder), ``verbose`` reports the filesystem made and each cache
+    hit or fetch on stderr, ``dirfs=False`` returns the backend itself
+    (unrooted), ``base_fs`` roots the new filesystem inside an existing one,
+    ``use_listings_cache``/``skip_instance_cache`` go to fsspec, and
+    ``allow_invalid_certificates`` (alias ``allow_invalid_certs``), ``verify``
+    and ``use_ssl`` configure TLS for S3 and HTTP(S).
     """
-    if isinstance(protocol_or_url, fsspec.AbstractFileSystem):
-        return protocol_or_url if isinstance(protocol_or_url, KitFileSystem) else KitFileSystem("", protocol_or_url)
-    if not isinstance(protocol_or_url, str) or not protocol_or_url.strip():
-        raise UnknownProtocolError("filesystem() needs a protocol name or a URL, e.g. 's3://bucket/path' or './data'.")
-    options = dict(storage_options or {})
+    if "protocol_or_url" in kwargs:  # this package's earlier name for the first parameter
+        value = kwargs.pop("protocol_or_url")
+        if protocol_or_path not in ("", None):
+            raise TypeError("filesystem() got both protocol_or_path and protocol_or_url; pass one.")
+        protocol_or_path = value
+    for name, value in (("cached", cached), ("verbose", verbose), ("dirfs", dirfs),
+                        ("use_listings_cache", use_listings_cache), ("skip_instance_cache", skip_instance_cache)):
+        if not isinstance(value, bool):
+            raise TypeError(f"filesystem(): {name} must be True or False, not {value!r}.")
+    if cache_storage is not None and not cached:
+        raise ValueError("filesystem(): cache_storage is only used with cached=True; pass cached=True too.")
+    if isinstance(protocol_or_path, fsspec.AbstractFileSystem):
+        if base_fs is not None:
+            raise TypeError("filesystem(): pass a filesystem as protocol_or_path or as base_fs, not both.")
+        fs = protocol_or_path if isinstance(protocol_or_path, KitFileSystem) else KitFileSystem("", protocol_or_path)
+        return _finish(fs, cached, cache_storage, verbose)
+    if protocol_or_path is None:
+        protocol_or_path = ""
+    if isinstance(protocol_or_path, os.PathLike):
+        protocol_or_path = os.fspath(protocol_or_path)
+    if not isinstance(protocol_or_path, str):
+        raise UnknownProtocolError(
+            "filesystem() needs a protocol name, a URL or a path, e.g. 's3://bucket/path' or './data', "
+            f"not {protocol_or_path!r}.")
+    text = protocol_or_path.strip()
+    options = _storage_options(storage_options)
     options.update(kwargs)
-    protocol, root = split_url(protocol_or_url.strip())
+    protocol_hint = options.pop("protocol", None)
+    if base_fs is not None:
+        if not dirfs:
+            raise ValueError("filesystem(): base_fs gives a filesystem rooted inside it, which needs dirfs=True.")
+        if options or _cert_given(allow_invalid_certificates, allow_invalid_certs, verify, use_ssl):
+            raise ValueError("filesystem(): with base_fs the backend is base_fs's own; storage options and "
+                             "certificate options cannot change it.")
+        return _finish(_inside(base_fs, text, protocol_hint), cached, cache_storage, verbose)
+
+    if protocol_hint and "://" not in text and not _looks_like_protocol(text):
+        text = f"{protocol_hint}://{text}" if text else str(protocol_hint)
+    protocol, root = split_url(text) if text else ("file", "")
+    if protocol == "local":
+        protocol = "file"
+    if protocol_hint and protocol != str(protocol_hint).lower() and "://" in protocol_or_path:
+        raise ValueError(f"filesystem(): the URL's protocol '{protocol}' and protocol='{protocol_hint}' disagree.")
+    explicit_root = bool(root) and not (protocol == "file" and text.lower() in ("file", "local", "file://", "local://"))
     cls = _backend_class(protocol)
     if protocol in ("file", "local"):
         options.setdefault("auto_mkdir", True)  # writing a file creates its folders
+    options.update(_tls_options(protocol, allow_invalid_certificates, allow_invalid_certs, verify, use_ssl))
+    if "use_listings_cache" in options and use_listings_cache:
+        use_listings_cache = bool(options.pop("use_listings_cache"))
+    options.pop("use_listings_cache", None)
+    if "skip_instance_cache" in options and not skip_instance_cache:
+        skip_instance_cache = bool(options.pop("skip_instance_cache"))
+    options.pop("skip_instance_cache", None)
+    if not use_listings_cache:
+        options["use_listings_cache"] = False  # fsspec's DirCache: every listing asks the store
+    if skip_instance_cache:
+        options["skip_instance_cache"] = True  # a new instance, not fsspec's cached one
     if protocol in ("s3", "s3a"):
         from . import timeouts
 
         timeouts.watch_s3()
         options = timeouts.s3_options(options)
     backend = cls(**options)
-    if root and protocol != "file":
-        root = backend._strip_protocol(f"{protocol}://{root}")
-    elif root:
+    if not dirfs:
+        if explicit_root and protocol != "file":
+            raise ValueError(
+                f"filesystem(): dirfs=False returns the {protocol} backend itself, which has no root; "
+                f"pass '{protocol}' and full paths, or keep dirfs=True to root it at {root!r}.")
+        if explicit_root and protocol == "file":
+            raise ValueError("filesystem(): dirfs=False returns the local backend itself, which has no root; "
+                             "pass 'file' and full paths, or keep dirfs=True to root it at that folder.")
+        return _finish(backend, cached, cache_storage, verbose, raw=True)
+    if protocol == "file":
+        if not root:
+            root = os.getcwd()  # "file", "local" or "": the current folder, as 0.25 roots it
+        elif os.path.isfile(root):
+            root = os.path.dirname(root)  # a file: its folder, as 0.25 does
         root = LocalFileSystem._strip_protocol(root)
+    elif root:
+        root = backend._strip_protocol(f"{protocol}://{root}")
     protocol_name = protocol if protocol != "local" else "file"
-    return KitFileSystem(root.rstrip("/") if root not in ("/", "") else root, backend, url_protocol=protocol_name)
+    fs = KitFileSystem(root.rstrip("/") if root not in ("/", "") else root, backend, url_protocol=protocol_name)
+    return _finish(fs, cached, cache_storage, verbose)
+
+
+#: fsspeckit 0.25's name for the same function.
+get_filesystem = filesystem
+
+
+def _storage_options(storage_options: Any) -> dict[str, Any]:
+    if storage_options is None:
+        return {}
+    if isinstance(storage_options, Mapping):
+        return dict(storage_options)
+    to_kwargs = getattr(storage_options, "to_fsspec_kwargs", None)
+    if callable(to_kwargs):  # fsspeckit 0.25's storage-options classes
+        out = dict(to_kwargs())
+        proto = getattr(storage_options, "protocol", None)
+        if proto and "protocol" not in out:
+            out["protocol"] = proto
+        return out
+    raise TypeError(f"storage_options must be a dict of backend options, not {type(storage_options).__name__}.")
+
+
+def _cert_given(*values) -> bool:
+    return any(v is not None for v in values)
+
+
+def _tls_options(protocol: str, allow_invalid_certificates, allow_invalid_certs, verify, use_ssl) -> dict:
+    """Backend options for the certificate switches, or one sentence refusing them."""
+    if allow_invalid_certs is not None:
+        if allow_invalid_certificates is not None and allow_invalid_certificates != allow_invalid_certs:
+            raise ValueError("filesystem(): allow_invalid_certificates and allow_invalid_certs (its old name) "
+                             "disagree; pass one.")
+        allow_invalid_certificates = allow_invalid_certs
+    if allow_invalid_certificates is not None and verify is not None:
+        if bool(verify) == bool(allow_invalid_certificates):
+            raise ValueError("filesystem(): verify and allow_invalid_certificates contradict each other; pass one.")
+    check = verify if verify is not None else (
+        None if allow_invalid_certificates is None else not allow_invalid_certificates)
+    if check is None and use_ssl is None:
+        return {}
+    if protocol in _S3_PROTOCOLS:
+        out: dict[str, Any] = {}
+        if check is not None:
+            out["client_kwargs"] = {"verify": check}  # botocore: False, True or a CA bundle path
+        if use_ssl is not None:
+            out["use_ssl"] = bool(use_ssl)
+        return out
+    if protocol in _HTTP_PROTOCOLS:
+        if use_ssl is not None:
+            raise ValueError("filesystem(): use_ssl does not apply to HTTP; the URL's scheme (http:// or "
+                             "https://) decides.")
+        if check is False:
+            return {"ssl": False}  # aiohttp: do not verify the server's certificate
+        if isinstance(check, str):
+            import ssl
+
+            return {"ssl": ssl.create_default_context(cafile=check)}
+        return {}
+    names = [n for n, v in (("allow_invalid_certificates", allow_invalid_certificates), ("verify", verify),
+                            ("use_ssl", use_ssl)) if v is not None]
+    verb = "applies" if len(names) == 1 else "apply"
+    raise ValueError(f"filesystem(): {', '.join(names)} {verb} to s3 and http(s) only; the '{protocol}' "
+                     "backend takes its TLS settings in its own storage options, if it has any.")
+
+
+def _inside(base_fs: fsspec.AbstractFileSystem, text: str, protocol_hint=None) -> fsspec.AbstractFileSystem:
+    """A filesystem rooted at ``text`` inside ``base_fs`` (DirFileSystem semantics, no escape)."""
+    if not isinstance(base_fs, fsspec.AbstractFileSystem):
+        raise TypeError(f"base_fs must be a filesystem, not {type(base_fs).__name__}.")
+    if isinstance(base_fs, DirFileSystem):
+        underlying, base_root = base_fs.fs, base_fs.path or ""
+    else:
+        underlying, base_root = base_fs, ""
+    protocols = underlying.protocol if isinstance(underlying.protocol, (tuple, list)) else (underlying.protocol,)
+    protocols = {p.lower() for p in protocols}
+    if protocols & {"file", "local"}:
+        protocols |= {"file", "local"}
+    base_root = base_root.rstrip("/") if base_root not in ("/", "") else base_root
+    url_protocol = getattr(base_fs, "url_protocol", None) or sorted(protocols)[0]
+    requested = None
+    if "://" in text:
+        requested = text.split("://", 1)[0].lower()
+    elif protocol_hint:
+        requested = str(protocol_hint).lower()
+    elif _looks_like_protocol(text):
+        requested, text = text.lower(), ""
+    if requested and requested not in protocols:
+        raise ValueError(f"filesystem(): protocol '{requested}' does not match base_fs, a "
+                         f"'{sorted(protocols)[0]}' filesystem.")
+    if "://" in text:
+        target = underlying._strip_protocol(text)
+        target = target.rstrip("/") if target not in ("/", "") else target
+        if base_root and not _within(base_root, target):
+            raise ValueError(f"filesystem(): {text} is outside base_fs's root {base_root}.")
+    else:
+        rel = text.replace("\\", "/")
+        segments = [p for p in rel.split("/") if p and p != "."]
+        if ".." in segments:
+            raise ValueError(f"filesystem(): {text!r} leaves base_fs's root ('..' is refused).")
+        target = posixpath.join(base_root, *segments) if segments else base_root
+        trimmed = _trim_overlap(base_root, segments)
+        if trimmed is not None and not _exists(underlying, target):
+            # 0.25 reads "stage1/SC" inside ".../stage1" as ".../stage1/SC" (the repeated tail
+            # dropped); the literal path wins when it exists.
+            target = posixpath.join(base_root, *trimmed) if trimmed else base_root
+    if target == base_root:
+        return base_fs
+    return KitFileSystem(target, underlying, url_protocol=url_protocol)
+
+
+def _within(root: str, path: str) -> bool:
+    if root in ("", "/"):
+        return True
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _trim_overlap(base_root: str, segments: list[str]) -> list[str] | None:
+    base_parts = [p for p in base_root.split("/") if p]
+    for n in range(min(len(base_parts), len(segments)), 0, -1):
+        if base_parts[-n:] == segments[:n]:
+            return segments[n:]
+    return None
+
+
+def _exists(fs, path: str) -> bool:
+    try:
+        return bool(fs.exists(path))
+    except Exception:  # noqa: BLE001 - only a tie-break
+        return False
+
+
+def _finish(fs, cached: bool, cache_storage: str | None, verbose: bool, raw: bool = False):
+    """Add the read cache when asked, mark ``is_cache_fs`` (as 0.25 does) and report when verbose."""
+    if cached:
+        from .fscache import cached_backend
+
+        if isinstance(fs, KitFileSystem):
+            fs = KitFileSystem(fs.path, cached_backend(fs.fs, cache_storage, verbose), url_protocol=fs.url_protocol)
+        else:
+            fs = cached_backend(fs, cache_storage, verbose)
+    if isinstance(fs, KitFileSystem):
+        fs.is_cache_fs = bool(cached)
+    if verbose:
+        import sys
+
+        where = fs.root_url if isinstance(fs, KitFileSystem) else f"{_proto_name(fs)}:// (unrooted)"
+        cache = f", reads cached in {_cache_dir(fs)}" if cached else ", no cache"
+        sys.stderr.write(f"fsspeckit: filesystem {where}{cache}\n")
+    return fs
+
+
+def _proto_name(fs) -> str:
+    p = fs.protocol
+    return p if isinstance(p, str) else p[0]
+
+
+def _cache_dir(fs) -> str:
+    inner = fs.fs if isinstance(fs, KitFileSystem) else fs
+    storage = getattr(inner, "storage", None)
+    return storage[-1] if storage else "?"
 
 
 def unwrap(fs: fsspec.AbstractFileSystem, path: str) -> tuple[fsspec.AbstractFileSystem, str]:
@@ -154,10 +403,15 @@ def _strip(fs: fsspec.AbstractFileSystem, path: str) -> str:
 
 
 def _add_modified(entry: dict) -> dict:
-    if isinstance(entry, dict) and "modified" not in entry:
+    if not isinstance(entry, dict):
+        return entry
+    when = entry.get("modified")
+    if isinstance(when, datetime):
+        entry["modified"] = Timestamp.of(when)  # the same instant, also equal to its saved text
+    elif when is None:
         when = entry_mtime(entry)
         if when is not None:
-            entry["modified"] = when
+            entry["modified"] = Timestamp.of(when)
     return entry
 
 
@@ -227,14 +481,15 @@ class KitFileSystem(DirFileSystem):
         return f"{self.url_protocol}://{self.path}"
 
     # --- normalised 'modified' ----------------------------------------
-    def ls(self, path="", detail=True, **kwargs):
+    # ls() gives names unless detail=True is asked, as fsspeckit 0.25's DirFileSystem did.
+    def ls(self, path="", detail=False, **kwargs):
         out = super().ls(path, detail=detail, **kwargs)
         if detail:
             for e in out:
                 _add_modified(e)
         return out
 
-    async def _ls(self, path="", detail=True, **kwargs):
+    async def _ls(self, path="", detail=False, **kwargs):
         out = await super()._ls(path, detail=detail, **kwargs)
         if detail:
             for e in out:

@@ -9,11 +9,13 @@ Selection lives in ``predicates``, scoped sync and retention in ``retention``.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Mapping
+from pathlib import PureWindowsPath
 from urllib.parse import unquote
 
 from .listing import Entry, Listing
@@ -75,7 +77,27 @@ def _folder_segments(path: str, directory: bool | None) -> list[str]:
     return parts[:-1]
 
 
-def get_partitions_from_path(path: str, *, directory: bool | None = None) -> dict[str, str | None]:
+_DEFAULT = object()
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def _as_text(path) -> str:
+    """A path as ``/``-separated text: ``pathlib`` paths and Windows paths accepted."""
+    if isinstance(path, PureWindowsPath):
+        return path.as_posix()
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        raise TypeError(f"get_partitions_from_path needs a path (str or pathlib.Path), not {type(path).__name__}.")
+    if "\\" in path and (_WINDOWS_DRIVE.match(path) or "/" not in path):
+        # A Windows path ("C:\\data\\year=2023\\f.parquet", or backslashes only): its separators.
+        path = path.replace("\\", "/")
+    return path
+
+
+def get_partitions_from_path(path, partitioning=_DEFAULT, *, directory: bool | None = None):
     """The hive partitions in a path, in path order.
 
     ``"data/year=2023/month=01/day=15/file.parquet"`` gives
@@ -84,7 +106,8 @@ def get_partitions_from_path(path: str, *, directory: bool | None = None) -> dic
     the value is URI-decoded and kept as a string, ``__HIVE_DEFAULT_PARTITION__``
     gives ``None``, segments without ``=`` are ignored, and a repeated key keeps
     its first value. A protocol prefix (``s3://``) and trailing or doubled
-    slashes are ignored.
+    slashes are ignored; a ``pathlib`` path and a Windows path (a drive letter,
+    or backslashes and no ``/``) are read with their own separators.
 
     The last segment is a file name when ``directory=False``, a folder when
     ``directory=True`` or the path ends with ``/``. By default (``None``) it is
@@ -92,13 +115,39 @@ def get_partitions_from_path(path: str, *, directory: bool | None = None) -> dic
     a letter: ``.parquet``), so ``"data/year=2023/month=01"`` gives both keys
     while ``"data/x=1.csv"`` gives none. A value whose escapes do not decode to
     UTF-8 is kept as written (pyarrow raises there).
+
+    ``partitioning`` (second argument) gives fsspeckit 0.25's list of
+    ``(key, value)`` tuples instead of the dict: ``"hive"`` reads ``key=value``
+    folders (decoded as above), another name labels the last folder, a list of
+    names labels the last folders, and ``None`` gives ``[]``.
     """
-    out: dict[str, str | None] = {}
-    for seg in _folder_segments(path, directory):
-        key, sep, value = seg.partition("=")
-        if sep and key not in out:
-            out[key] = _decode(value)
-    return out
+    text = _as_text(path)
+    folders = _folder_segments(text, directory)
+    if partitioning is _DEFAULT:
+        out: dict[str, str | None] = {}
+        for seg in folders:
+            key, sep, value = seg.partition("=")
+            if sep and key not in out:
+                out[key] = _decode(value)
+        return out
+    if partitioning is None:
+        return []
+    if partitioning == "hive":
+        pairs = []
+        for seg in folders:
+            key, sep, value = seg.partition("=")
+            if sep:
+                pairs.append((key, _decode(value)))
+        return pairs
+    if isinstance(partitioning, str):
+        return [(partitioning, _decode(folders[-1]))] if folders else []
+    if isinstance(partitioning, (list, tuple)) and all(isinstance(n, str) for n in partitioning):
+        if not partitioning:
+            return []
+        tail = folders[-len(partitioning):]
+        return [(name, _decode(value)) for name, value in zip(partitioning, tail)]
+    raise TypeError("partitioning must be 'hive', a column name, a list of column names or None, "
+                    f"not {partitioning!r}.")
 
 
 def partition_path(path: str) -> str:

@@ -2,7 +2,8 @@
 
 ``SyncResult`` lists one ``Outcome`` per path (action, outcome, bytes,
 attempts, error) and exports as JSON and CSV. It reports what happened, never
-the input lists echoed back.
+the input lists echoed back. It also answers the keys of the dict the public
+fsspeckit 0.25 returned (``result["added_files"]``, ``result["deleted_files"]``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class SyncResult:
     cleaned_partials: int = 0
     #: Multipart uploads of earlier interrupted runs aborted before this one (S3 bills their parts).
     aborted_uploads: int = 0
+    #: Things the caller asked for that were not done as asked (one sentence each).
+    warnings: list[str] = field(default_factory=list)
 
     # -- queries ----------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
@@ -122,17 +125,61 @@ class SyncResult:
         if self.aborted_uploads:
             n = self.aborted_uploads
             text += f"; aborted {n} unfinished upload{'' if n == 1 else 's'} of an interrupted run"
+        for w in self.warnings:
+            text += f"; warning: {w}"
         return text
 
-    def raise_for_errors(self) -> "SyncResult":
-        """Raise ``SyncError`` listing the failed paths, if any."""
-        if self.failed:
-            from .exceptions import FsspeckitError
+    def error_message(self) -> str:
+        """One sentence naming the failed paths (the first five) and what else happened."""
+        first = "; ".join(f"{o.path}: {o.error}" for o in self.failed[:5])
+        more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
+        c = self.counts
+        done = f"copied {c['copied']}, updated {c['updated']}, deleted {c['deleted']}"
+        skipped = f"; deletions skipped: {self.deletes_skipped}" if self.deletes_skipped else ""
+        return f"{len(self.failed)} path(s) failed: {first}{more} ({done}{skipped}; the error's .result has every path)."
 
-            first = "; ".join(f"{o.path}: {o.error}" for o in self.failed[:5])
-            more = f" (and {len(self.failed) - 5} more)" if len(self.failed) > 5 else ""
-            raise FsspeckitError(f"{len(self.failed)} path(s) failed: {first}{more}")
+    def raise_for_errors(self) -> "SyncResult":
+        """Raise ``SyncError`` (a ``RuntimeError``) carrying this result, if any path failed."""
+        if self.failed:
+            from .exceptions import SyncError
+
+            raise SyncError(self.error_message(), self)
         return self
+
+    # -- the keys of the dict fsspeckit 0.25 returned ---------------------
+    #: ``added_files``: relative paths copied or updated; ``deleted_files``:
+    #: relative paths deleted. Both sorted, as 0.25's ``sync_dir`` gave them.
+    PEER_KEYS = ("added_files", "deleted_files")
+
+    def _peer_value(self, key: str) -> list[str]:
+        if key == "added_files":
+            return sorted(self.paths("copied", "updated"))
+        return sorted(self.paths("deleted"))
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key in self.PEER_KEYS:
+            return self._peer_value(key)
+        if isinstance(key, (int, slice)):
+            return self.outcomes[key]
+        raise KeyError(f"{key!r}: a sync result answers {', '.join(map(repr, self.PEER_KEYS))} "
+                       "(and has .copied, .updated, .deleted, .failed, .outcomes)")
+
+    def __contains__(self, item) -> bool:
+        if isinstance(item, str):
+            return item in self.PEER_KEYS
+        return item in self.outcomes
+
+    def keys(self) -> list[str]:
+        return list(self.PEER_KEYS)
+
+    def values(self) -> list[list[str]]:
+        return [self._peer_value(k) for k in self.PEER_KEYS]
+
+    def items(self) -> list[tuple[str, list[str]]]:
+        return [(k, self._peer_value(k)) for k in self.PEER_KEYS]
+
+    def get(self, key, default=None):
+        return self._peer_value(key) if key in self.PEER_KEYS else default
 
     # -- export -----------------------------------------------------------
     def to_dict(self) -> dict:
@@ -149,6 +196,7 @@ class SyncResult:
             "deletes_skipped": self.deletes_skipped,
             "cleaned_partials": self.cleaned_partials,
             "aborted_uploads": self.aborted_uploads,
+            "warnings": list(self.warnings),
             "counts": self.counts,
             "bytes_transferred": self.bytes_transferred,
             "outcomes": [o.to_dict() for o in self.outcomes],
@@ -177,9 +225,11 @@ class SyncResult:
         outcomes = [Outcome(**o) for o in d.get("outcomes", [])]
         return cls(outcomes, d.get("src_url", ""), d.get("dst_url", ""), d.get("started", 0.0),
                    d.get("finished", 0.0), d.get("dry_run", False), d.get("cancelled", False),
-                   d.get("deletes_skipped"), d.get("cleaned_partials", 0), d.get("aborted_uploads", 0))
+                   d.get("deletes_skipped"), d.get("cleaned_partials", 0), d.get("aborted_uploads", 0),
+                   list(d.get("warnings", [])))
 
     def merge(self, others: Iterable["SyncResult"]) -> "SyncResult":
         for r in others:
             self.outcomes.extend(r.outcomes)
+            self.warnings.extend(r.warnings)
         return self

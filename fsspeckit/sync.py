@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import threading
+import warnings
 from dataclasses import replace
 from typing import Callable, Iterable
 
@@ -20,7 +21,7 @@ import fsspec
 from fsspec.callbacks import Callback
 
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
-from .exceptions import EmptySourceError, SourceNotFoundError
+from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
@@ -208,12 +209,44 @@ def _apply_state(state: SyncState, src: Listing, dst: Listing) -> None:
 
 
 def _workers(parallel: bool, n_jobs: int | None, max_workers: int | None) -> int:
+    """Pool size from the seed's ``parallel``/``n_jobs`` (joblib's meaning) or ``max_workers``.
+
+    ``n_jobs=-1`` (0.25's default) and None mean the default pool; another
+    negative number means "that many fewer than the CPUs, plus one", as joblib
+    reads it; 0 is refused.
+    """
+    if not isinstance(parallel, bool):
+        raise TypeError(f"parallel must be True or False, not {parallel!r}.")
     if not parallel:
         return 1
-    n = max_workers or n_jobs
-    if n is None or n <= 0:
+    if max_workers is not None:
+        if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+            raise ValueError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
+        return max_workers
+    if n_jobs is None or n_jobs == -1:
         return DEFAULT_WORKERS
-    return int(n)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a whole number other than 0 (-1: the default pool), not {n_jobs!r}.")
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return n_jobs
+
+
+def _check_transfer_args(server_side, chunk_size) -> int:
+    if not isinstance(server_side, bool):
+        raise TypeError(f"server_side must be True or False, not {server_side!r}.")
+    if chunk_size is None:
+        return DEFAULT_CHUNK
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a whole number of bytes of at least 1, not {chunk_size!r}.")
+    return chunk_size
+
+
+def _finish(result: SyncResult, raise_on_error: bool) -> SyncResult:
+    """Raise ``SyncError`` carrying the result when a file failed (after all other work was done)."""
+    if raise_on_error and any(o.outcome == "failed" for o in result.outcomes):
+        raise SyncError(result.error_message(), result)
+    return result
 
 
 def _progress_hook(verbose: bool, progress: bool, hook):
@@ -231,11 +264,17 @@ def _progress_hook(verbose: bool, progress: bool, hook):
     return both, term
 
 
+#: 0.25's default chunk size for streamed copies, kept.
+DEFAULT_CHUNK = 8 * 2**20
+
+
 def sync_dir(
     src_fs: fsspec.AbstractFileSystem,
     dst_fs: fsspec.AbstractFileSystem,
     src_path: str = "",
     dst_path: str = "",
+    server_side: bool = True,
+    chunk_size: int = DEFAULT_CHUNK,
     parallel: bool = True,
     n_jobs: int | None = None,
     verbose: bool = False,
@@ -256,7 +295,6 @@ def sync_dir(
     retries: int = 3,
     backoff: float = 0.5,
     verify: str = "size",
-    chunk_size: int | None = None,
     state_file: str | None = None,
     max_workers: int | None = None,
     callback: Callback | None = None,
@@ -264,15 +302,29 @@ def sync_dir(
     cancel: threading.Event | None = None,
     pause: threading.Event | None = None,
     executor=None,
+    raise_on_error: bool = True,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
     New and changed files are copied; files only on the destination are
     deleted unless ``delete=False``. A missing or empty source raises
     ``SourceNotFoundError``/``EmptySourceError`` and changes nothing, unless
-    ``allow_empty_source=True``. Returns a ``SyncResult`` with every path's
-    outcome; failures do not raise (see ``SyncResult.raise_for_errors``).
+    ``allow_empty_source=True``.
+
+    The first ten parameters are those of fsspeckit 0.25, in its order:
+    ``server_side`` lets a copy inside one store run as the store's own copy
+    (S3 CopyObject, GCS rewrite; False sends the bytes through this process),
+    ``chunk_size`` is the read size of a streamed copy, ``parallel``/``n_jobs``
+    the pool (``n_jobs=-1``: the default pool), ``verbose`` prints each path
+    and the summary on stderr, ``progress`` a progress line.
+
+    Returns a ``SyncResult`` with every path's outcome (it also answers
+    ``result["added_files"]`` and ``result["deleted_files"]``). When a file
+    fails, every other file is still synced, deletions are skipped, and then
+    ``SyncError`` (a ``RuntimeError``) is raised with the full result as its
+    ``.result``; ``raise_on_error=False`` returns the result instead.
     """
+    chunk = _check_transfer_args(server_side, chunk_size)
     workers = _workers(parallel, n_jobs, max_workers)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
@@ -298,9 +350,9 @@ def sync_dir(
         result = apply_plan(
             plan, src_fs, dst_fs, max_workers=workers, callback=callback, progress_hook=hook, cancel=cancel,
             pause=pause, retries=retries, backoff=backoff, verify=verify,
-            chunk_size=chunk_size or (8 * 2**20), max_delete=max_delete, backup_dir=backup_dir,
+            chunk_size=chunk, max_delete=max_delete, backup_dir=backup_dir,
             allow_delete_all=allow_empty_source, state=state, partials=dst.partials, dry_run=dry_run,
-            executor=executor,
+            executor=executor, server_side=server_side,
         )
     finally:
         if state is not None:
@@ -313,7 +365,7 @@ def sync_dir(
         logger.warning("not synced: %s (%s)", rel, why)
     if term is not None:
         term.report(result)
-    return result
+    return _finish(result, raise_on_error)
 
 
 def _unsynced(src: Listing) -> dict[str, str]:
@@ -348,11 +400,13 @@ def sync_files(
     dst_fs: fsspec.AbstractFileSystem,
     src_path: str = "",
     dst_path: str = "",
+    server_side: bool = True,
+    chunk_size: int = DEFAULT_CHUNK,
+    parallel: bool = True,
+    n_jobs: int | None = None,
     verbose: bool = False,
     progress: bool = False,
     *,
-    parallel: bool = True,
-    n_jobs: int | None = None,
     compare: str = "size_mtime",
     retries: int = 3,
     backoff: float = 0.5,
@@ -362,15 +416,22 @@ def sync_files(
     progress_hook: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     pause: threading.Event | None = None,
+    raise_on_error: bool = True,
 ) -> SyncResult:
     """Copy ``add_files`` from ``src_path`` and delete ``delete_files`` under ``dst_path``.
 
     Names may be relative to their root or full names as ``ls`` returns them.
     A named file already identical on the destination is skipped; one missing
-    from the source fails with "not found" (the others go on).
+    from the source fails with "not found" (the others go on). A file named in
+    both lists is copied and not deleted, and the result says so in
+    ``result.warnings`` (a ``UserWarning`` is issued too). The positional
+    parameters and the ``SyncError`` raised when a file fails are as in
+    ``sync_dir``.
     """
-    add_files = list(add_files or [])
-    delete_files = list(delete_files or [])
+    chunk = _check_transfer_args(server_side, chunk_size)
+    workers = _workers(parallel, n_jobs, None)
+    add_files = _names(add_files, "add_files")
+    delete_files = _names(delete_files, "delete_files")
     src = list_tree(src_fs, src_path, role="source")
     dst = list_tree(dst_fs, dst_path, role="destination")
     fill_hashes(src_fs, dst_fs, src, dst, compare)
@@ -378,6 +439,7 @@ def sync_files(
 
     actions: dict[str, Action] = {}
     missing: list[str] = []
+    both: list[str] = []
     for name in add_files:
         rel = _relative(src_fs, src.root, name, src)
         s = src.entries.get(rel)
@@ -397,7 +459,8 @@ def sync_files(
         rel = _relative(dst_fs, dst.root, name, dst)
         if rel in actions or rel in missing:
             # Named in both lists (e.g. a recipe keyed by full names on each side):
-            # copying wins, a file the caller also wants copied is never deleted.
+            # copying wins, a file the caller also wants copied is never deleted; said below.
+            both.append(rel)
             continue
         d = dst.entries.get(rel)
         if d is None:
@@ -409,15 +472,39 @@ def sync_files(
                 dst_upload_times=dst.upload_times, src_exists=True, src_files=max(1, len(src)))
     hook, term = _progress_hook(verbose, progress, progress_hook)
     try:
-        result = apply_plan(plan, src_fs, dst_fs, max_workers=_workers(parallel, n_jobs, None), callback=callback,
+        result = apply_plan(plan, src_fs, dst_fs, max_workers=workers, callback=callback,
                             progress_hook=hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
-                            verify=verify, backup_dir=backup_dir, partials=dst.partials, allow_delete_all=True)
+                            verify=verify, chunk_size=chunk, backup_dir=backup_dir, partials=dst.partials,
+                            allow_delete_all=True, server_side=server_side)
     finally:
         if term is not None:
             term.close()
 
     for rel in missing:
         result.outcomes.append(Outcome(rel, "copy", "failed", 0, 0, f"Not found: {join_path(src.root, rel)} is not in the source."))
+    if both:
+        shown = ", ".join(sorted(set(both))[:5]) + (" ..." if len(set(both)) > 5 else "")
+        message = (f"{len(set(both))} file(s) named in both add_files and delete_files were copied and not "
+                   f"deleted: {shown}")
+        result.warnings.append(message)
+        logger.warning(message)
+        warnings.warn(message, UserWarning, stacklevel=2)
     if term is not None:
         term.report(result)
-    return result
+    return _finish(result, raise_on_error)
+
+
+def _names(names, what: str) -> list[str]:
+    """A list of file names from a list, tuple, set or generator; one string or bytes is refused."""
+    if names is None:
+        return []
+    if isinstance(names, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a list of file names, not one name ({names!r}); wrap it in a list.")
+    out = []
+    for n in names:
+        if isinstance(n, os.PathLike):
+            n = os.fspath(n)
+        if not isinstance(n, str):
+            raise TypeError(f"{what} must hold file names (strings), not {n!r}.")
+        out.append(n)
+    return out

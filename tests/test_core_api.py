@@ -40,6 +40,7 @@ def test_seed_names_importable_from_common_misc():
 
 def test_filesystem_protocols_and_roots(tmp_path):
     assert filesystem("file").fs.protocol[0] in ("file", "local")
+    assert filesystem("file").path == os.getcwd() == filesystem().path  # rooted at the current folder, as 0.25
     assert filesystem().fs.protocol[0] in ("file", "local")
     mem = filesystem("memory://bucket/base")
     mem.pipe_file("/x/y.txt", b"hi")
@@ -87,7 +88,7 @@ def test_missing_backend_names_the_package():
 def test_missing_source_raises_and_deletes_nothing(tmp_path, local_tree):
     dst = local_tree({"keep.txt": b"precious"}, name="dst")
     with pytest.raises(SourceNotFoundError, match="does not exist"):
-        sync_dir(filesystem("file"), filesystem("file"), str(tmp_path / "typo"), str(dst))
+        sync_dir(filesystem("/"), filesystem("/"), str(tmp_path / "typo"), str(dst))
     assert (dst / "keep.txt").read_bytes() == b"precious"
 
 
@@ -96,9 +97,9 @@ def test_empty_source_raises_unless_asked(tmp_path, local_tree):
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(EmptySourceError, match="holds no files"):
-        sync_dir(filesystem("file"), filesystem("file"), str(empty), str(dst))
+        sync_dir(filesystem("/"), filesystem("/"), str(empty), str(dst))
     assert (dst / "keep.txt").exists()
-    result = sync_dir(filesystem("file"), filesystem("file"), str(empty), str(dst), allow_empty_source=True)
+    result = sync_dir(filesystem("/"), filesystem("/"), str(empty), str(dst), allow_empty_source=True)
     assert result.deleted == ["keep.txt"] and not (dst / "keep.txt").exists()
 
 
@@ -106,7 +107,7 @@ def test_typo_bucket_is_a_clear_error(s3, tmp_path, local_tree):
     dst = local_tree({"keep.txt": b"precious"}, name="dst")
     src = filesystem(f"s3://{s3.bucket}-typo", storage_options=s3.options)
     with pytest.raises(SourceNotFoundError, match="bucket .* does not exist"):
-        sync_dir(src, filesystem("file"), "/data", str(dst))
+        sync_dir(src, filesystem("/"), "/data", str(dst))
     assert (dst / "keep.txt").exists()
 
 
@@ -114,14 +115,14 @@ def test_empty_s3_prefix_deletes_nothing(s3, local_tree):
     dst = local_tree({"keep.txt": b"precious"}, name="dst")
     src = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
     with pytest.raises(SourceNotFoundError):
-        sync_dir(src, filesystem("file"), "/no/such/prefix", str(dst))
+        sync_dir(src, filesystem("/"), "/no/such/prefix", str(dst))
     assert (dst / "keep.txt").exists()
 
 
 def test_deletion_off_keeps_destination_only_files(local_tree):
     src = local_tree({"a.txt": b"a"}, name="src")
     dst = local_tree({"b.txt": b"b"}, name="dst")
-    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), delete=False)
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), delete=False)
     assert result.copied == ["a.txt"] and result.deleted == []
     assert (dst / "b.txt").exists()
 
@@ -129,7 +130,7 @@ def test_deletion_off_keeps_destination_only_files(local_tree):
 def test_plan_roundtrip_and_override(local_tree):
     src = local_tree({"a/1.txt": b"1", "a/2.txt": b"22", "b.txt": b"b"}, name="src")
     dst = local_tree({"old.txt": b"o"}, name="dst")
-    fs = filesystem("file")
+    fs = filesystem("/")
     plan = make_plan(list_tree(fs, str(src)), list_tree(fs, str(dst)), SyncOptions())
     assert plan.totals["copy"] == (3, 4) and plan.totals["delete"] == (1, 1)
     again = Plan.from_json(plan.to_json())
@@ -144,7 +145,7 @@ def test_plan_roundtrip_and_override(local_tree):
 def test_include_exclude_and_modified_after(local_tree):
     src = local_tree({"a.csv": b"1", "b.json": b"2", "sub/c.csv": b"3", "tmp/d.csv": b"4"}, name="src")
     os.utime(src / "b.json", (1_000, 1_000))
-    fs = filesystem("file")
+    fs = filesystem("/")
     listing = list_tree(fs, str(src))
     empty = list_tree(fs, str(src / "none"))
     plan = make_plan(listing, empty, SyncOptions(include=("*.csv",), exclude=("tmp/**",)))
@@ -160,7 +161,7 @@ def test_strategies_on_a_conflict(local_tree, strategy, expected):
     src = local_tree({"f.txt": b"source version, longer"}, name="src")
     dst = local_tree({"f.txt": b"dest version"}, name="dst")
     os.utime(src / "f.txt", (1_000_000, 1_000_000))  # destination is newer: a conflict
-    fs = filesystem("file")
+    fs = filesystem("/")
     plan = make_plan(list_tree(fs, str(src)), list_tree(fs, str(dst)), SyncOptions(strategy=strategy))
     (action,) = plan.actions
     assert action.category == "conflict" and action.kind == expected
@@ -177,7 +178,7 @@ def test_checksum_mode_finds_same_size_same_time_edits(local_tree):
     dst = local_tree({"f.bin": b"BBBB"}, name="dst")
     for p in (src / "f.bin", dst / "f.bin"):
         os.utime(p, (1_000_000, 1_000_000))
-    fs = filesystem("file")
+    fs = filesystem("/")
     assert sync_dir(fs, fs, str(src), str(dst)).updated == []  # size+mtime cannot see it
     result = sync_dir(fs, fs, str(src), str(dst), compare="checksum")
     assert result.updated == ["f.bin"] and (dst / "f.bin").read_bytes() == b"AAAA"
@@ -186,8 +187,8 @@ def test_checksum_mode_finds_same_size_same_time_edits(local_tree):
 def test_sync_files_with_full_names_and_relative(tmp_path, local_tree):
     src = local_tree({"x.txt": b"x", "y.txt": b"y"}, name="src")
     dst = local_tree({"z.txt": b"z"}, name="dst")
-    fs = filesystem("file")
-    result = fsspeckit.sync_files([str(src / "x.txt"), "y.txt", "missing.txt"], ["z.txt"], fs, fs, str(src), str(dst))
+    fs = filesystem("/")
+    result = fsspeckit.sync_files([str(src / "x.txt"), "y.txt", "missing.txt"], ["z.txt"], fs, fs, str(src), str(dst), raise_on_error=False)
     assert sorted(result.copied) == ["x.txt", "y.txt"] and result.deleted == ["z.txt"]
     assert [o.path for o in result.failed] == ["missing.txt"]
 
@@ -203,7 +204,7 @@ def test_progress_callback_counts_bytes(local_tree, tmp_path):
     src = local_tree({f"f{i}": b"x" * 1000 for i in range(10)}, name="src")
     cb = Callback()
     seen = []
-    sync_dir(filesystem("file"), filesystem("file"), str(src), str(tmp_path / "out"), callback=cb,
+    sync_dir(filesystem("/"), filesystem("/"), str(src), str(tmp_path / "out"), callback=cb,
              progress_hook=seen.append)
     assert cb.size == 10_000 and cb.value == 10_000
     assert seen[-1].finished and seen[-1].files_done == 10 and seen[-1].bytes_done == 10_000
@@ -211,7 +212,7 @@ def test_progress_callback_counts_bytes(local_tree, tmp_path):
 
 def test_overlapping_source_and_destination_are_refused(local_tree):
     src = local_tree({"a.txt": b"a"}, name="src")
-    fs = filesystem("file")
+    fs = filesystem("/")
     for dst in (src, src / "backup"):
         with pytest.raises(ValueError, match="overlap"):
             sync_dir(fs, fs, str(src), str(dst))
@@ -230,7 +231,7 @@ def test_local_mixed_sizes_copy_large_files_alongside_small_ones(local_tree, tmp
     files = {f"small/s{i:03d}.txt": os.urandom(100 + i) for i in range(60)}
     files.update({f"large/l{i:02d}.bin": os.urandom(SMALL_LOCAL_FILE + 1 + i) for i in range(12)})
     src = local_tree(files, name="src")
-    fs = filesystem("file")
+    fs = filesystem("/")
     dst = tmp_path / "out"
     plan = fsspeckit.plan_sync(fs, fs, str(src), str(dst))
     os.remove(src / "large" / "l05.bin")  # vanishes between plan and copy

@@ -31,7 +31,7 @@ def test_gcs_hashes_and_times_are_normalised():
 def test_times_agree_across_local_s3_gcs_memory(s3, gcs, tmp_path):
     (tmp_path / "f").write_bytes(b"x")
     stamps = [
-        list_tree(filesystem("file"), str(tmp_path)).entries["f"].mtime,
+        list_tree(filesystem("/"), str(tmp_path)).entries["f"].mtime,
     ]
     for fs in (filesystem(f"s3://{s3.bucket}", storage_options=s3.options),
                filesystem(f"gs://{gcs.bucket}", storage_options=gcs.options),
@@ -55,7 +55,7 @@ def test_folder_markers_and_double_slash_keys_are_skipped_with_a_reason(s3):
 def test_local_listing_skips_temporary_files_and_reports_them(tmp_path):
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / ".a.txt.fsspeckit-partial-0123456789").write_text("half")
-    listing = list_tree(filesystem("file"), str(tmp_path))
+    listing = list_tree(filesystem("/"), str(tmp_path))
     assert list(listing.entries) == ["a.txt"] and len(listing.partials) == 1
 
 
@@ -64,7 +64,7 @@ def test_local_listing_follows_nested_folders_and_unicode(tmp_path):
     deep.mkdir(parents=True)
     (deep / "ü.txt").write_text("u")
     os.utime(deep / "ü.txt", (1_500_000_000, 1_500_000_000))
-    e = list_tree(filesystem("file"), str(tmp_path)).entries["ä ö/x/y/ü.txt"]
+    e = list_tree(filesystem("/"), str(tmp_path)).entries["ä ö/x/y/ü.txt"]
     assert e.size == 1 and e.modified == datetime.fromtimestamp(1_500_000_000, tz=timezone.utc)
 
 
@@ -74,7 +74,7 @@ def test_keys_that_map_to_no_file_are_reported_by_the_sync(s3, tmp_path):
     s3.fs.pipe_file(s3.path("t/real.txt"), b"r")
     s3.fs.pipe_file(s3.path("t/a//b.txt"), b"b")
     src = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
-    result = sync_dir(src, filesystem("file"), "/t", str(tmp_path / "out"))
+    result = sync_dir(src, filesystem("/"), "/t", str(tmp_path / "out"))
     assert result.copied == ["real.txt"]
     (note,) = [o for o in result.outcomes if o.error and "not synced" in o.error]
     assert "//" in note.error
@@ -108,7 +108,7 @@ def test_local_listing_follows_links_once_and_matches_a_walk(tmp_path):
     (tmp_path / "shared" / "s.txt").write_bytes(b"shared")
     (root / "elsewhere" / "linked").symlink_to(tmp_path / "shared")
     (root / "broken").symlink_to(tmp_path / "missing")
-    listing = list_tree(filesystem("file"), str(root))
+    listing = list_tree(filesystem("/"), str(root))
     assert sorted(listing.entries) == ["a/b/f.txt", "elsewhere/linked/s.txt", "top.txt"]
     assert listing.entries["a/b/f.txt"].size == 5
     st = os.stat(root / "a" / "b" / "f.txt")

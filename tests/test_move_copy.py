@@ -66,7 +66,7 @@ def test_move_keeps_the_source_when_the_copy_fails(trees, monkeypatch):
         return real(s, d, *args)
 
     monkeypatch.setattr(transfer, "_local_to_local", broken)
-    result = move_dir(filesystem("file"), filesystem("file"), str(src), str(dst), retries=0)
+    result = move_dir(filesystem("/"), filesystem("/"), str(src), str(dst), retries=0)
     assert (src / "a.txt").exists() and not (dst / "a.txt").exists()
     assert not (src / "d" / "b.txt").exists() and (dst / "d" / "b.txt").read_text() == "b"
     assert [o.path for o in result.failed] == ["a.txt"]
@@ -77,7 +77,7 @@ def test_a_same_sized_look_alike_is_not_taken_for_a_copy(trees):
     (dst / "a.txt").write_text("A")  # same size, same time, other bytes
     st = (src / "a.txt").stat()
     os.utime(dst / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns))
-    result = move_dir(filesystem("file"), filesystem("file"), str(src), str(dst))
+    result = move_dir(filesystem("/"), filesystem("/"), str(src), str(dst))
     assert (src / "a.txt").read_text() == "a"  # not deleted: the bytes differ
     [kept] = [o for o in result.outcomes if o.action == "delete_source" and o.path == "a.txt"]
     assert kept.outcome == "not_deleted" and "different version" in kept.error
@@ -94,7 +94,7 @@ def test_move_to_s3_verifies_by_the_stored_md5(s3, trees):
     src, _ = trees
     data = os.urandom(300_000)
     (src / "blob.bin").write_bytes(data)
-    result = move_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/m", storage_options=s3.options), str(src), "")
+    result = move_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/m", storage_options=s3.options), str(src), "")
     assert result.ok, result.summary()
     assert _tree(src) == {}
     assert hashlib.md5(s3.fs.cat(s3.path("m/blob.bin"))).hexdigest() == hashlib.md5(data).hexdigest()

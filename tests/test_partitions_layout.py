@@ -89,7 +89,7 @@ def done(result) -> dict[str, int]:
 
 
 def local():
-    return fsspeckit.filesystem("file")
+    return fsspeckit.filesystem("/")
 
 
 # -- index and selection ------------------------------------------------------

@@ -49,7 +49,7 @@ def trees(local_tree):
 
 def test_summary_reads_rows_and_schemas(trees):
     src, _ = trees
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     summary = parquet_summary(fs, list_tree(fs, str(src)))
     assert list(summary) == ["year=2023/month=01", "year=2023/month=02", "year=2023/month=03", "year=2023/month=04"]
     jan = summary["year=2023/month=01"]
@@ -65,7 +65,7 @@ def test_summary_reads_rows_and_schemas(trees):
 
 def test_compare_schemas_between_sides(trees):
     src, dst = trees
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     cmp = compare_parquet_schemas(fs, list_tree(fs, str(src)), fs, list_tree(fs, str(dst)))
     assert cmp["year=2023/month=01"].schemas_differ is False and cmp["year=2023/month=01"].rows_differ
     assert cmp["year=2023/month=02"].schemas_differ is True
@@ -85,6 +85,6 @@ def test_footer_and_summary_on_s3(s3):
 
 def test_missing_pyarrow_gives_an_install_hint(monkeypatch, trees):
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     with pytest.raises(ImportError, match=r"pip install 'fsspeckit\[parquet\]'"):
         parquet_summary(fs, list_tree(fs, str(trees[0])))

@@ -110,5 +110,5 @@ def test_a_bad_predicate_stops_a_sync_before_anything_is_written(local_tree):
     src = local_tree({"year=2023/a.csv": b"a"}, name="src")
     dst = local_tree({"year=2022/b.csv": b"b"}, name="dst")
     with pytest.raises(PredicateError, match="position 6"):
-        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), partitions="year>")
+        sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), partitions="year>")
     assert sorted(p.name for p in dst.rglob("*.csv")) == ["b.csv"]

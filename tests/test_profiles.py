@@ -216,7 +216,7 @@ def test_gcs_remote_against_the_emulator(gcs, tmp_path):
     ok, msg = profiles.test_remote("g-missing")
     assert not ok and "no-such-gcs-bucket" in msg
     fs, path = resolve_location("gcs-em:")
-    result = sync_dir(fs, fsspeckit.filesystem("file"), path, str(tmp_path / "out"), n_jobs=1)
+    result = sync_dir(fs, fsspeckit.filesystem("/"), path, str(tmp_path / "out"), n_jobs=1)
     assert result.copied == ["a.txt"] and (tmp_path / "out" / "a.txt").read_bytes() == b"a"
 
 

@@ -63,7 +63,7 @@ def test_upload_through_faulty_proxy_completes_and_verifies(s3, fault_proxy, loc
     src = local_tree(files)
     proxy = fault_proxy(fail_rate=0.15, drop_rate=0.05, seed=7)
     dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
-    result = sync_dir(filesystem("file"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
+    result = sync_dir(filesystem("/"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
     assert result.ok, result.summary()
     assert proxy.faults_injected > 20
     assert _digest_s3(s3.fs, s3.path("up")) == _digest_local(src)
@@ -71,7 +71,7 @@ def test_upload_through_faulty_proxy_completes_and_verifies(s3, fault_proxy, loc
     if checked is not None:
         assert checked.returncode == 0, checked.stderr[-2000:]
     # A rerun through the same faults has nothing left to do.
-    again = sync_dir(filesystem("file"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
+    again = sync_dir(filesystem("/"), dst, str(src), "/up", n_jobs=8, retries=6, backoff=0.01)
     assert again.ok and again.copied == [] and again.updated == []
 
 
@@ -82,7 +82,7 @@ def test_download_through_dropped_connections_leaves_no_partial_files(s3, fault_
     proxy = fault_proxy(fail_rate=0.1, drop_rate=0.15, seed=3, predicate=lambda r: r.method == "GET" and bool(r.key))
     src = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
     out = tmp_path / "out"
-    result = sync_dir(src, filesystem("file"), "/data", str(out), n_jobs=6, retries=6, backoff=0.01,
+    result = sync_dir(src, filesystem("/"), "/data", str(out), n_jobs=6, retries=6, backoff=0.01,
                       verify="checksum")
     assert result.ok, result.summary()
     assert proxy.faults_injected > 10
@@ -96,7 +96,7 @@ def test_one_failing_path_does_not_stop_the_others_and_blocks_deletes(s3, fault_
     proxy = fault_proxy(fail_rate=1.0, predicate=lambda r: r.method == "PUT" and "bad/" in r.path,
                         errors=[(403, "AccessDenied", "Access Denied")])
     dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
-    result = sync_dir(filesystem("file"), dst, str(src), "/d", retries=3, backoff=0.01)
+    result = sync_dir(filesystem("/"), dst, str(src), "/d", retries=3, backoff=0.01, raise_on_error=False)
     assert sorted(result.copied) == ["ok/a.txt", "ok/b.txt"]
     (bad,) = result.failed
     assert bad.path == "bad/c.txt" and bad.attempts == 1  # permanent: no retry
@@ -111,7 +111,7 @@ def test_bad_credentials_are_a_clear_error_and_change_nothing(s3, fault_proxy, l
                                                 "The AWS Access Key Id you provided does not exist in our records.")])
     src = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
     with pytest.raises(SourceError) as info:
-        sync_dir(src, filesystem("file"), "/data", str(dst_tree))
+        sync_dir(src, filesystem("/"), "/data", str(dst_tree))
     message = str(info.value)
     assert "denied" in message.lower() or "access key" in message.lower(), message
     assert "Traceback" not in message
@@ -130,14 +130,14 @@ def test_no_space_left_fails_cleanly(local_tree, tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(transfer, "_kernel_copy", full_disk)
-    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), retries=3, backoff=0.01)
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), retries=3, backoff=0.01, raise_on_error=False)
     assert {o.path for o in result.failed} == {"a.bin", "b.bin"}
     assert all("No space left" in o.error and o.attempts == 1 for o in result.failed)
     assert (dst / "b.bin").read_bytes() == b"old version"  # the old version is untouched
     assert (dst / "stale.txt").exists()  # deletes skipped after failed copies
     assert not [p for p in dst.iterdir() if PARTIAL_MARK in p.name]
     monkeypatch.setattr(transfer, "_kernel_copy", real)
-    assert sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst)).ok
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst)).ok
 
 
 def test_destination_that_is_a_file_is_a_clear_error(local_tree, tmp_path):
@@ -145,7 +145,7 @@ def test_destination_that_is_a_file_is_a_clear_error(local_tree, tmp_path):
     target = tmp_path / "file.txt"
     target.write_text("x")
     with pytest.raises(DestinationError, match="is a file, not a folder"):
-        sync_dir(filesystem("file"), filesystem("file"), str(src), str(target))
+        sync_dir(filesystem("/"), filesystem("/"), str(src), str(target))
 
 
 # --- deletion guards ------------------------------------------------------------
@@ -154,11 +154,11 @@ def test_max_delete_aborts_before_anything_changes(local_tree):
     src = local_tree({"a.txt": b"a"}, name="src")
     dst = local_tree({f"old{i}.txt": b"o" for i in range(10)}, name="dst")
     with pytest.raises(DeleteLimitError, match="deletes 10 files"):
-        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete=5)
+        sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), max_delete=5)
     with pytest.raises(DeleteLimitError):
-        sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete="50%")
+        sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), max_delete="50%")
     assert len(list(dst.iterdir())) == 10 and not (dst / "a.txt").exists()
-    assert sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), max_delete="100%").ok
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), max_delete="100%").ok
 
 
 def test_backup_dir_keeps_replaced_and_deleted_versions(s3, local_tree):
@@ -166,7 +166,7 @@ def test_backup_dir_keeps_replaced_and_deleted_versions(s3, local_tree):
     s3.fs.pipe_file(s3.path("d/a.txt"), b"old a")
     s3.fs.pipe_file(s3.path("d/gone.txt"), b"gone")
     dst = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
-    result = sync_dir(filesystem("file"), dst, str(src), "/d", backup_dir="/backup/run1")
+    result = sync_dir(filesystem("/"), dst, str(src), "/d", backup_dir="/backup/run1")
     assert result.ok and result.updated == ["a.txt"] and result.deleted == ["gone.txt"]
     s3.fs.invalidate_cache()
     assert s3.fs.cat_file(s3.path("backup/run1/a.txt")) == b"old a"
@@ -180,7 +180,7 @@ def test_validate_file_transfer(s3, local_tree):
     src = local_tree({"f.bin": b"x" * 1000})
     s3.fs.pipe_file(s3.path("f.bin"), b"x" * 1000)
     s3.fs.pipe_file(s3.path("g.bin"), b"y" * 1000)
-    local, remote = filesystem("file"), filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    local, remote = filesystem("/"), filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
     assert validate_file_transfer(local, remote, str(src / "f.bin"), "/f.bin") == (True, "Validation successful (size and MD5)")
     ok, message = validate_file_transfer(local, remote, str(src / "f.bin"), "/g.bin")
     assert not ok and message.startswith("Checksum mismatch")
@@ -190,7 +190,7 @@ def test_validate_file_transfer(s3, local_tree):
 
 def test_report_exports_json_and_csv(local_tree, tmp_path):
     src = local_tree({"a.txt": b"a", "b.txt": b"bb"}, name="src")
-    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(tmp_path / "out"))
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(tmp_path / "out"))
     result.save(tmp_path / "r.json")
     result.save(tmp_path / "r.csv")
     import csv
@@ -216,7 +216,7 @@ def test_source_changing_during_copy_is_reported(local_tree, tmp_path, monkeypat
         return n
 
     monkeypatch.setattr(transfer, "_local_to_local", append_while_copying)
-    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(tmp_path / "out"))
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(tmp_path / "out"), raise_on_error=False)
     (failed,) = result.failed
     assert failed.path == "grow.log" and "changed" in failed.error
     assert not (tmp_path / "out" / "grow.log").exists()
@@ -229,8 +229,8 @@ SYNC_SCRIPT = textwrap.dedent("""
     import sys, json
     from fsspeckit import filesystem, sync_dir
     src, dst, opts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    dst_fs = filesystem(dst, storage_options=opts) if "://" in dst else filesystem("file")
-    result = sync_dir(filesystem("file"), dst_fs, src, "" if "://" in dst else dst, n_jobs=2,
+    dst_fs = filesystem(dst, storage_options=opts) if "://" in dst else filesystem("/")
+    result = sync_dir(filesystem("/"), dst_fs, src, "" if "://" in dst else dst, n_jobs=2,
                       state_file=sys.argv[4])
     print(json.dumps(result.counts))
 """)
@@ -259,7 +259,7 @@ def test_kill_minus_9_then_rerun_finishes_the_job_locally(local_tree, tmp_path):
     _run_and_kill([str(src), str(dst), "{}", str(state)], some_done)
     before = {str(p.relative_to(dst)) for p in dst.rglob("*.bin") if PARTIAL_MARK not in p.name}
     assert 0 < len(before) < len(files)
-    result = sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst), state_file=str(state))
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), state_file=str(state))
     assert result.ok
     assert not set(result.copied) & before, "finished files were copied again"
     assert set(result.copied) | before == set(files)
@@ -288,7 +288,7 @@ def test_kill_minus_9_then_rerun_finishes_the_job_on_s3(s3, local_tree, tmp_path
     before = {k.split("/dst/", 1)[1] for k in s3.fs.find(s3.path("dst"))}
     assert 0 < len(before) < len(files)
     dst = filesystem(url, storage_options=s3.options)
-    result = sync_dir(filesystem("file"), dst, str(src), "", state_file=str(tmp_path / "state.jsonl"))
+    result = sync_dir(filesystem("/"), dst, str(src), "", state_file=str(tmp_path / "state.jsonl"))
     assert result.ok
     assert not set(result.copied) & before
     assert _digest_s3(s3.fs, s3.path("dst")) == _digest_local(src)
@@ -300,17 +300,17 @@ def test_saved_plan_applied_twice_does_the_remaining_work_only(s3, local_tree, t
     src = local_tree({f"f{i}.txt": f"file {i}".encode() for i in range(20)}, name="src")
     s3.fs.pipe_file(s3.path("d/stale.txt"), b"old")
     dst = filesystem(f"s3://{s3.bucket}/d", storage_options=s3.options)
-    plan_sync(filesystem("file"), dst, str(src), "").save(tmp_path / "plan.json")
+    plan_sync(filesystem("/"), dst, str(src), "").save(tmp_path / "plan.json")
     # Half the work is done by a first, partial run (the plan cut to ten files).
     plan = Plan.load(tmp_path / "plan.json")
     from dataclasses import replace
 
-    first = apply_plan(replace(plan, actions=plan.actions[:10], loaded=False), filesystem("file"), dst)
+    first = apply_plan(replace(plan, actions=plan.actions[:10], loaded=False), filesystem("/"), dst)
     assert len(first.copied) == 10
-    second = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
+    second = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("/"), dst)
     assert len(second.copied) == 10 and second.deleted == ["stale.txt"]
     assert not set(second.copied) & set(first.copied)
-    third = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("file"), dst)
+    third = apply_plan(Plan.load(tmp_path / "plan.json"), filesystem("/"), dst)
     assert third.copied == [] and third.deleted == []
 
 
@@ -333,7 +333,7 @@ def test_cancel_mid_run_reports_exactly_what_landed(where, request, local_tree, 
         dst = filesystem(f"s3://{s3.bucket}/d", storage_options=s3.options)
     else:
         dst = filesystem(str(tmp_path / "d"))
-    result = sync_dir(filesystem("file"), dst, str(src), "", n_jobs=4, cancel=cancel, callback=CancelAfter())
+    result = sync_dir(filesystem("/"), dst, str(src), "", n_jobs=4, cancel=cancel, callback=CancelAfter())
     assert result.cancelled and not result.ok
     landed = set(list_tree(dst, "").entries)
     assert landed == set(result.copied), "the report and the destination disagree"
@@ -346,7 +346,7 @@ def test_a_saved_plan_whose_source_changed_is_refused_before_any_write(local_tre
 
     src = local_tree({"a.txt": b"a", "b.txt": b"b"}, name="src")
     out = tmp_path / "out"
-    fs = filesystem("file")
+    fs = filesystem("/")
     plan_sync(fs, fs, str(src), str(out)).save(tmp_path / "plan.json")
     (src / "b.txt").write_bytes(b"bigger now")
     with pytest.raises(StalePlanError, match="b.txt"):
@@ -363,7 +363,7 @@ def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy
     src = local_tree({"big.bin": os.urandom(12 * 2**20), "small.txt": b"s"})
     proxy = fault_proxy(fail_rate=1.0, predicate=lambda r: r.method == "PUT" and "partNumber=2" in r.path)
     dst = filesystem(f"s3://{s3.bucket}/up", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
-    result = sync_dir(filesystem("file"), dst, str(src), "", retries=1, backoff=0.01)
+    result = sync_dir(filesystem("/"), dst, str(src), "", retries=1, backoff=0.01, raise_on_error=False)
     assert result.copied == ["small.txt"]
     (failed,) = result.failed
     assert failed.path == "big.bin" and failed.attempts == 2
@@ -384,13 +384,13 @@ def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, mon
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(transfer, "_local_to_local", broken)
-    fs = filesystem("file")
-    result = sync_dir(fs, fs, str(src), str(dst), backup_dir=str(dst.parent / "bak"))
+    fs = filesystem("/")
+    result = sync_dir(fs, fs, str(src), str(dst), backup_dir=str(dst.parent / "bak"), raise_on_error=False)
     (failed,) = result.failed
     assert failed.backup is None
     assert (dst / "a.txt").read_bytes() == b"old"  # not left only in the backup folder
     os.utime(src / "a.txt", (1_000_000, 1_000_000))  # the destination is newer: a conflict, keep both
-    result = sync_dir(fs, fs, str(src), str(dst), strategy="keep_both")
+    result = sync_dir(fs, fs, str(src), str(dst), strategy="keep_both", raise_on_error=False)
     assert result.failed and result.failed[0].path == "a.txt"
     assert (dst / "a.txt").read_bytes() == b"old" and sorted(p.name for p in dst.iterdir()) == ["a.txt"]
 
@@ -405,7 +405,7 @@ def test_s3_deletes_go_out_in_batches(s3, fault_proxy, local_tree, monkeypatch):
     s3.fs.pipe_file(s3.path("d/keep.txt"), b"k")
     proxy = fault_proxy()
     dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
-    result = sync_dir(filesystem("file"), dst, str(src), "/d")
+    result = sync_dir(filesystem("/"), dst, str(src), "/d")
     assert result.ok, result.summary()
     assert sorted(result.deleted) == [f"old/{i}.txt" for i in range(7)]
     batches = [e for e in proxy.log if e[1] == "POST" and "delete" in e[2]]
@@ -423,7 +423,7 @@ def test_s3_failed_batch_delete_falls_back_to_one_by_one(s3, fault_proxy, local_
     proxy = fault_proxy(fail_rate=1.0, errors=[(403, "AccessDenied", "Access Denied")],
                         predicate=lambda r: r.method == "POST" or (r.method == "DELETE" and "bad" in r.path))
     dst = filesystem(f"s3://{s3.bucket}", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
-    result = sync_dir(filesystem("file"), dst, str(src), "/d", retries=2, backoff=0.01)
+    result = sync_dir(filesystem("/"), dst, str(src), "/d", retries=2, backoff=0.01, raise_on_error=False)
     assert sorted(result.deleted) == ["a.txt", "b.txt"]
     (bad,) = [o for o in result.outcomes if o.outcome == "failed"]
     assert bad.path == "bad.txt" and "denied" in bad.error.lower()

@@ -70,7 +70,7 @@ class Side:
 
 def make_side(kind: str, request, tmp_path, name: str) -> Side:
     if kind == "local":
-        return Side(filesystem("file"), str(tmp_path / name), "local")
+        return Side(filesystem("/"), str(tmp_path / name), "local")
     if kind == "memory":
         fs = filesystem(f"memory://{name}-{time.monotonic_ns()}")
         return Side(fs, "/tree", "memory")
@@ -140,7 +140,7 @@ def test_local_destination_keeps_source_times(tmp_path, local_tree):
     src = local_tree({"x/y.txt": b"data"})
     os.utime(src / "x/y.txt", (1_000_000_000, 1_000_000_000))
     dst = tmp_path / "out"
-    sync_dir(filesystem("file"), filesystem("file"), str(src), str(dst))
+    sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst))
     assert os.stat(dst / "x/y.txt").st_mtime == pytest.approx(1_000_000_000, abs=1e-3)
 
 
@@ -169,10 +169,10 @@ def test_local_to_s3_rerun_needs_no_hashing_when_times_are_clear(s3, local_tree,
     for i in range(5):
         os.utime(src / f"f{i}.txt", (old, old))
     dst = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
-    assert sync_dir(filesystem("file"), dst, str(src), "/d").ok
+    assert sync_dir(filesystem("/"), dst, str(src), "/d").ok
     import fsspeckit.sync as sync_mod
 
     calls = []
     monkeypatch.setattr(sync_mod, "file_md5", lambda *a, **k: calls.append(a) or "0" * 32)
-    again = sync_dir(filesystem("file"), dst, str(src), "/d")
+    again = sync_dir(filesystem("/"), dst, str(src), "/d")
     assert again.copied == [] and again.updated == [] and calls == []

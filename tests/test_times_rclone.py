@@ -30,7 +30,7 @@ def test_uploads_store_the_file_time_in_rclone_format(s3, tmp_path, size):
     f = src / "a.bin"
     f.write_bytes(b"x" * size)
     os.utime(f, ns=(1_600_000_000_123_456_001, 1_600_000_000_123_456_001))
-    assert sync_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
+    assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
                     str(src), "").ok
     head = s3.fs.call_s3("head_object", Bucket=s3.bucket, Key="t/a.bin")
     assert head["Metadata"] == {"mtime": "1600000000.123456001"}
@@ -42,7 +42,7 @@ def test_multipart_uploads_store_the_file_time_too(s3, tmp_path, monkeypatch):
     f = tmp_path / "big.bin"
     f.write_bytes(os.urandom(11 * 2**20))
     os.utime(f, (1_500_000_000.5, 1_500_000_000.5))
-    assert sync_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
+    assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
                     str(tmp_path), "", include=["big.bin"]).ok
     assert s3.fs.call_s3("head_object", Bucket=s3.bucket, Key="t/big.bin")["Metadata"] == {"mtime": "1500000000.500000000"}
 
@@ -55,7 +55,7 @@ def test_a_tree_we_uploaded_is_a_no_op_for_rclone_sync(s3, tmp_path):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(f"file {i}")
         os.utime(p, (1_650_000_000 + i, 1_650_000_000 + i))
-    assert sync_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
+    assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
                     str(src), "").ok
     done = _rclone(s3, "sync", str(src), f"moto:{s3.bucket}/t", "--dry-run", "-v")
     assert done.returncode == 0, done.stderr[-2000:]

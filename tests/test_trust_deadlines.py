@@ -41,7 +41,7 @@ def test_a_stalled_listing_ends_after_about_two_timeouts(s3, fault_proxy, tmp_pa
     proxy = fault_proxy(stall_rate=1.0, stall_seconds=120, predicate=_listings)
     t0 = time.monotonic()
     with pytest.raises(SourceError, match="within the timeout, 2 times in a row"):
-        sync_dir(_through(s3, proxy), filesystem("file"), "", str(tmp_path / "out"))
+        sync_dir(_through(s3, proxy), filesystem("/"), "", str(tmp_path / "out"))
     took = time.monotonic() - t0
     assert took < 15, took
     assert proxy.requests_seen <= 6, proxy.requests_seen
@@ -55,7 +55,7 @@ def test_every_get_stalling_ends_the_run_in_bounded_time(s3, fault_proxy, tmp_pa
     proxy = fault_proxy(stall_rate=1.0, stall_seconds=120, predicate=_object_gets)
     out = tmp_path / "out"
     t0 = time.monotonic()
-    result = sync_dir(_through(s3, proxy), filesystem("file"), "", str(out), max_workers=4, retries=3, backoff=0.01)
+    result = sync_dir(_through(s3, proxy), filesystem("/"), "", str(out), max_workers=4, retries=3, backoff=0.01, raise_on_error=False)
     took = time.monotonic() - t0
     assert took < 30, took
     assert [o.outcome for o in result.outcomes] == ["failed"] * len(files)

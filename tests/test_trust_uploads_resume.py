@@ -29,7 +29,7 @@ UPLOAD_SCRIPT = textwrap.dedent("""
     s3_upload.PART_SIZE = 5 * 2**20
     s3_upload.PARTS_IN_FLIGHT = 1
     src, url, opts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    sync_dir(filesystem("file"), filesystem(url, storage_options=opts), src, "", max_workers=1)
+    sync_dir(filesystem("/"), filesystem(url, storage_options=opts), src, "", max_workers=1)
 """)
 
 
@@ -66,7 +66,7 @@ def test_uploads_left_open_by_a_killed_run_are_aborted_by_the_next(s3, fault_pro
 
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
     monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
-    result = sync_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/dst", storage_options=s3.options),
+    result = sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/dst", storage_options=s3.options),
                       str(src), "")
     assert result.ok, result.summary()
     assert result.aborted_uploads == 1
@@ -74,7 +74,7 @@ def test_uploads_left_open_by_a_killed_run_are_aborted_by_the_next(s3, fault_pro
     assert {u["UploadId"] for u in _open_uploads(s3)} == {foreign}
     assert hashlib.md5(s3.fs.cat(s3.path("dst/big.bin"))).hexdigest() == hashlib.md5(big).hexdigest()
     # the journal holds nothing open any more, and a further run aborts nothing
-    again = sync_dir(filesystem("file"), filesystem(f"s3://{s3.bucket}/dst", storage_options=s3.options),
+    again = sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/dst", storage_options=s3.options),
                      str(src), "")
     assert again.aborted_uploads == 0 and again.ok
 

@@ -1,1 +1,30 @@
-"""Compatibility namespace: the documented ``fsspeckit.common.misc`` imports."""
+"""Compatibility namespace: the imports the seed page and fsspeckit 0.25 use.
+
+``fsspeckit.common.misc`` (the seed page) and ``fsspeckit.common`` with its
+``sync``, ``parallel`` and ``partitions`` modules (fsspeckit 0.25) all give
+the same functions as the package root.
+"""
+
+_NAMES = {
+    "get_partitions_from_path": "..partitions",
+    "run_parallel": "..parallel",
+    "sync_dir": "..sync",
+    "sync_files": "..sync",
+}
+
+__all__ = sorted(_NAMES)
+
+
+def __getattr__(name: str):
+    module = _NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fsspeckit.common' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NAMES))
