@@ -91,7 +91,7 @@ def summary_on(fs, root, **kwargs):
 
 def test_rows_and_schemas_match_pyarrow_dataset(local_tree):
     root = local_tree(sample_files(DEFECTS), "lake")
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     summary = summarize_layout(fs, list_tree(fs, str(root)), keep_files=True)
     dataset = ds.dataset(str(root), format="parquet", partitioning="hive", exclude_invalid_files=False)
     assert summary.total.rows == dataset.count_rows()
@@ -165,7 +165,7 @@ def test_csv_and_json_lines_counted_only_when_asked(local_tree):
         "dt=2024-01-02/c.csv.gz": gzip.compress(b"id\n" + b"".join(b"%d\n" % i for i in range(99))),
         "dt=2024-01-02/notes.txt": "x\ny\n",
     })
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     plain = summarize_layout(fs, list_tree(fs, str(root)), parquet=False)
     day1 = plain.partitions["dt=2024-01-01"]
     assert (day1.files, day1.lines, day1.rows, dict(day1.formats)) == (2, None, None, {"csv": 1, "json": 1})
@@ -247,7 +247,7 @@ def _assert_every_defect(found):
 def test_every_defect_on_local(local_tree):
     root = local_tree(sample_files(DEFECTS), "lake")
     (root / "year=2023" / "month=13").mkdir()  # an empty folder (no files at all)
-    fs = fsspeckit.filesystem("file")
+    fs = fsspeckit.filesystem("/")
     found = check_layout(summarize_layout(fs, list_tree(fs, str(root))))
     empty = next(f for f in found if f.kind == "empty_partition")
     assert empty.partitions == ("year=2023/month=13", "year=2024/month=06")

@@ -80,7 +80,7 @@ def layout_sides(tmp: str):
     for name, defects in (("orders", ("drift", "gap", "small_files", "skew", "depth")), ("mirror", ("gap",))):
         root = Path(tmp) / name
         root.mkdir(parents=True, exist_ok=True)
-        write_sample_layout(fsspeckit.filesystem("file"), str(root), defects)
+        write_sample_layout(fsspeckit.filesystem("/"), str(root), defects)
         for path in root.rglob("*"):
             os.utime(path, (stamp, stamp))
         fs = fsspeckit.filesystem(str(root))
