@@ -100,7 +100,7 @@ def _upload_through_proxy(s3, fault_proxy, tmp_path, name: str, data: bytes) -> 
     src.write_bytes(data)
     proxy = fault_proxy()
     seen: list[int] = []
-    n = transfer.copy_file(fsspec.filesystem("/"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), name),
+    n = transfer.copy_file(fsspec.filesystem("file"), str(src), *unwrap(_s3_dst(s3, proxy.endpoint), name),
                            size=len(data), mtime=src.stat().st_mtime, on_bytes=seen.append)
     assert n == len(data) and sum(seen) == len(data)
     assert s3.fs.cat(s3.path(f"up/{name}")) == data
@@ -145,7 +145,7 @@ def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monk
     backend, path = unwrap(_s3_dst(s3), "a.bin")
     with pytest.raises(SyncCancelled):
         if through == "copy_file":
-            transfer.copy_file(fsspec.filesystem("/"), str(src), backend, path, size=src.stat().st_size,
+            transfer.copy_file(fsspec.filesystem("file"), str(src), backend, path, size=src.stat().st_size,
                                on_bytes=lambda _n: cancel.set(), cancel=cancel)
         else:
             s3_upload.upload(backend, str(src), path, src.stat().st_size, lambda _n: cancel.set(), cancel)
@@ -165,7 +165,7 @@ s3_upload.MULTIPART_FROM = multipart_from
 dst = filesystem(opts.pop("url"), storage_options=opts)
 dst.ls("")  # client and connection made before the baseline
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-copy_file(fsspec.filesystem("/"), src, *unwrap(dst, "big.bin"), size=os.path.getsize(src))
+copy_file(fsspec.filesystem("file"), src, *unwrap(dst, "big.bin"), size=os.path.getsize(src))
 print(json.dumps({"grew_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before}))
 """
 
