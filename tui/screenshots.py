@@ -101,7 +101,7 @@ async def _layout_shots(out: Path) -> list[str]:
             await pilot.press("down")
             await pilot.pause(0.2)
             app.save_screenshot(str(out / "layout.svg"))
-            await pilot.press("b", "b", "down", "enter")
+            await pilot.press("equals_sign", "down", "enter")
             await pilot.pause(0.3)
             app.save_screenshot(str(out / "layout-compare.svg"))
     return ["layout.svg", "layout-compare.svg"]

@@ -73,7 +73,7 @@ async def test_keys_values_files_with_footer_figures(local_tree):
         assert "bytes by month (2023-01 … 2024-06)" in label and "peak" in label and "at 2023-10" in label
         data = screen.query_one("#chart", Sparkline).data
         assert len(data) == 18 and data[4] == 0
-        await pilot.press("m", "m")  # rows
+        await pilot.press("h", "h")  # rows
         await pilot.pause()
         assert text_of(screen, "#chart-label").startswith("rows by month")
         # Drill into month: one row per value, rows and row groups from the footers.
@@ -85,15 +85,15 @@ async def test_keys_values_files_with_footer_figures(local_tree):
         assert rows["08"][8] != rows["01"][8] and "schema drift" in rows["08"][9]
         assert "gap" not in rows["05"][9]
         assert "__HIVE_DEFAULT_PARTITION__" in rows
-        # Sorting: s moves to the next column (largest first), S reverses, numbers as numbers.
-        await pilot.press("s", "s")
+        # Sorting: a column's number sorts by it (largest first), again reverses, numbers as numbers.
+        await pilot.press("3")
         await pilot.pause()
         assert "sorted by files ↓" in text_of(screen, "#crumbs")
         assert cells(screen)[0][0] == "02"
-        await pilot.press("s")
+        await pilot.press("4")
         await pilot.pause()
         assert cells(screen)[0][0] == "10"  # most bytes
-        await pilot.press("S")
+        await pilot.press("4")
         await pilot.pause()
         assert "sorted by bytes ↑" in text_of(screen, "#crumbs") and cells(screen)[-1][0] == "10"
         # Into month=10: its files with rows from the footers; backspace goes back up to the value.
@@ -113,7 +113,7 @@ async def test_keys_values_files_with_footer_figures(local_tree):
         await pilot.press("escape")
         await pilot.pause()
         assert cells(screen)[0][0] == "year"
-        await pilot.press("f")
+        await pilot.press("exclamation_mark")
         await pilot.pause()
         assert not screen.query_one("#findings").display
         await pilot.press("escape")
@@ -137,11 +137,11 @@ async def test_both_sides_compared(local_tree):
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("b")
+        await pilot.press("greater_than_sign")
         await pilot.pause()
         assert text_of(screen, "#title") == "Partition layout: Destination: dst"
         assert "53 files" in text_of(screen, "#totals")
-        await pilot.press("b")
+        await pilot.press("equals_sign")
         await pilot.pause()
         assert "⇄" in text_of(screen, "#title")
         rows = {r[0]: r for r in cells(screen)}
@@ -174,7 +174,7 @@ async def test_without_a_filesystem_files_and_bytes_only(local_tree):
         assert screen.sides["source"].state == "files only"
         assert cells(screen)[0][:4] == ["k", "2", "2", "2"]
         assert "✓ no layout findings" in text_of(screen, "#findings-text")
-        await pilot.press("b")
+        await pilot.press("equals_sign")
         await pilot.pause()
         assert screen.view == "source"
 

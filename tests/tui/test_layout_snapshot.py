@@ -44,7 +44,7 @@ def test_layout_one_side_with_findings(snap_compare, tmp_path):
 def test_layout_both_sides_compared(snap_compare, tmp_path):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("b", "b", "down", "enter")
+        await pilot.press("equals_sign", "down", "enter")
         await settle(pilot)
 
     assert snap_compare(layout_app(tmp_path), terminal_size=SIZE, run_before=run_before)

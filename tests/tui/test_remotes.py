@@ -51,7 +51,7 @@ async def wait_for(pilot, cond, rounds: int = 100) -> None:
 
 
 async def fill_add_dialog(app, pilot, name: str, url: str, options: str = "") -> None:
-    await pilot.press("n")
+    await pilot.press("plus_sign")
     await wait_for(pilot, lambda: isinstance(app.screen, AddRemoteScreen))
     app.screen.query_one("#name-input", Input).value = name
     app.screen.query_one("#url-input", Input).value = url
@@ -155,14 +155,14 @@ async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch):
         screen = app.screen
         await fill_add_dialog(app, pilot, "moto", f"s3://{s3.bucket}", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "moto")
-        await pilot.press("v")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "moto" in screen.results)
         ok, text = screen.results["moto"]
         assert ok, text
         assert "connected" in str(screen.query_one("#remote-status").render())
         await fill_add_dialog(app, pilot, "nobucket", "s3://no-such-bucket-xyz", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "nobucket")
-        await pilot.press("v")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: "nobucket" in screen.results)
         ok, text = screen.results["nobucket"]
         assert not ok and "no-such-bucket-xyz" in text

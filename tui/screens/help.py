@@ -61,7 +61,11 @@ KEYS = [
         ("F5", "run screen: start · report: retry the failed files"),
         ("enter", "report: export to the file named in the box (ctrl+s too)"),
         ("< / >", "remotes: use the remote for the source / the destination"),
-        ("v · n · del", "remotes: verify (test) · new · remove"),
+        ("enter · + · del", "remotes: verify (test) · new · remove"),
+        ("space · *", "partitions: tick a value · all or none of a key (ctrl+s applies)"),
+        ("1 … 9", "layout: sort by that column (the same number again: reverse)"),
+        ("< / > / =", "layout: the source · the destination · both sides compared"),
+        ("h · !", "layout: the chart's measure (files, bytes, rows) · show or hide the findings"),
     ]),
 ]
 

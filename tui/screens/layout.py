@@ -92,11 +92,16 @@ class LayoutScreen(Screen[None]):
         Binding("q", "close", "Close"),
         Binding("enter", "drill", "Open", show=False),
         Binding("backspace", "up", "Up", show=False),
-        Binding("s", "sort", "Sort"),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("b", "cycle_view", "Sides"),
-        Binding("m", "cycle_metric", "Chart"),
-        Binding("f", "toggle_findings", "Findings"),
+        # Letters of the main screen keep their meaning everywhere, so the layout's own
+        # actions take keys the main screen does not use: digits sort by a column
+        # (0 is the tenth; again: reverse), < > = pick the side, h the chart's measure, ! the findings.
+        Binding("1", "sort_by(0)", "Sort", key_display="1-9"),
+        *[Binding(str(n % 10), f"sort_by({n - 1})", "Sort", show=False) for n in range(2, 11)],
+        Binding("less_than_sign", "view('source')", "Source", show=False),
+        Binding("greater_than_sign", "view('destination')", "Destination", show=False),
+        Binding("equals_sign", "view('compare')", "Sides", key_display="< > ="),
+        Binding("h", "cycle_metric", "Chart"),
+        Binding("exclamation_mark", "toggle_findings", "Findings", key_display="!"),
     ]
 
     class SideRead(Message):
@@ -341,7 +346,7 @@ class LayoutScreen(Screen[None]):
         gaps = sum(1 for f in figures if f == 0)
         at = labels[peak] if "-" in labels[peak] else f"{key}={labels[peak]}"
         label.update(f"{self.metric} by {key} ({labels[0]} … {labels[-1]}): peak {shown} at {at}"
-                     + (f", {gaps} empty or missing" if gaps else "") + " · m: files/bytes/rows")
+                     + (f", {gaps} empty or missing" if gaps else "") + " · h: files/bytes/rows")
 
     # -- actions ------------------------------------------------------------------------------
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -392,20 +397,24 @@ class LayoutScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
-    def action_sort(self) -> None:
-        self.sort_column = (self.sort_column + 1) % max(1, len(self.columns))
-        self.reverse = self.sort_column > 0  # figures: largest first
-        self._fill_table(keep_place=True)
-
-    def action_reverse(self) -> None:
-        self.reverse = not self.reverse
-        self._fill_table(keep_place=True)
-
-    def action_cycle_view(self) -> None:
-        if len(self.views) == 1:
-            self.notify("Only one side is listed: there is nothing to compare.", timeout=3)
+    def action_sort_by(self, column: int) -> None:
+        """Sort by the column with this number; the same number again reverses the order."""
+        if column >= len(self.columns):
+            self.notify(f"This table has {len(self.columns)} columns.", timeout=3)
             return
-        self.view = self.views[(self.views.index(self.view) + 1) % len(self.views)]
+        if column == self.sort_column:
+            self.reverse = not self.reverse
+        else:
+            self.sort_column, self.reverse = column, column > 0  # figures: largest first
+        self._fill_table(keep_place=True)
+
+    def action_view(self, view: str) -> None:
+        if view not in self.views:
+            missing = "Only one side is listed: there is nothing to compare." if view == "compare" \
+                else f"The {view} is not listed on this screen."
+            self.notify(missing, timeout=3)
+            return
+        self.view = view
         self.level, self.key, self.value = "keys", None, None
         self.sort_column, self.reverse = 0, False
         self._refresh()

@@ -198,7 +198,7 @@ class PartitionScreen(ModalScreen[str | None]):
     """
 
     BINDINGS = [
-        Binding("a", "toggle_key", "All/none of key"),
+        Binding("asterisk", "toggle_key", "All/none of key", key_display="*"),
         Binding("ctrl+s", "apply", "Apply"),
         Binding("ctrl+r", "clear", "No filter"),
         Binding("escape,q", "cancel", "Cancel"),
@@ -221,7 +221,7 @@ class PartitionScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Partitions: choose what the sync covers", id="title")
-            yield Static("space: toggle a value · a: all/none of a key · type a predicate below · "
+            yield Static("space: toggle a value · *: all/none of a key · type a predicate below · "
                          "ctrl+s: apply · ctrl+r: no filter · esc: cancel", classes="hint")
             with VerticalScroll(id="keys"):
                 if not self.rows:

@@ -162,8 +162,8 @@ class RemotesScreen(Screen[tuple[str, str] | None]):
     BINDINGS = [
         Binding("less_than_sign", "use('source')", "Use as source"),
         Binding("greater_than_sign", "use('destination')", "Use as destination"),
-        Binding("v", "test", "Verify (test)"),
-        Binding("n", "add", "New"),
+        Binding("enter", "test", "Verify (test)", priority=True),
+        Binding("plus_sign", "add", "New", key_display="+"),
         Binding("insert", "add", "New", show=False),
         Binding("delete", "remove", "Remove"),
         Binding("f8", "remove", "Remove", show=False),
