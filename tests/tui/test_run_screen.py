@@ -216,3 +216,50 @@ async def test_run_to_s3(s3, local_tree):
     s3.fs.invalidate_cache()
     assert s3.fs.cat(s3.path("out/year=2024/a.parquet")) == b"A" * 3000
     assert s3.fs.info(s3.path("out/year=2024/b.parquet"))["size"] == 10
+
+
+class _StallingMemoryFileSystem(ThrottledMemoryFileSystem):
+    """Reads stop for ``stall`` seconds once half the file was read (a store that goes quiet)."""
+
+    protocol = ("stallingmem",)
+    stall = 0.0
+
+    def _open(self, path, mode="rb", **kwargs):
+        f = super()._open(path, mode, **kwargs)
+        if "r" in mode:
+            read, size, stalled = f.read, f.size, []
+
+            def read_then_stall(n=-1):
+                if not stalled and f.tell() >= size // 2:
+                    stalled.append(True)
+                    time.sleep(self.stall)
+                return read(n)
+
+            f.read = read_then_stall
+        return f
+
+
+async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, monkeypatch):
+    # Halfway through, no byte moves for 4 s: the rate must fall and the ETA give way to a sentence,
+    # not stay frozen at the last burst ("67.8 MB/s · ETA 0.3 s" while a store assembles an upload).
+    backend = _StallingMemoryFileSystem(skip_instance_cache=True)
+    backend.delay, backend.stall = 0.02, 4.0  # about 0.7 s of reads before the stall: progress is seen
+    root = f"/stall-{os.getpid()}-{time.monotonic_ns()}"
+    backend.pipe_file(f"{root}/big.bin", os.urandom(4 * 2**20))
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    src_fs = DirFileSystem(path=root, fs=backend)
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    dst_fs = fsspeckit.filesystem(str(dst))
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 1})
+    app = ScreenHost(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
+        stats = lambda: str(screen.query_one("#stats", Static).render())  # noqa: E731
+        await _wait_for(pilot, lambda: "no bytes for" in stats(), timeout=8.0)
+        assert "ETA" not in stats() and "waiting for the destination" in stats()
+        await _finish(app, pilot)
+        assert screen.result.counts["copied"] == 1

@@ -11,6 +11,7 @@ the screen dismisses with the ``SyncResult`` (``None`` when nothing ran).
 from __future__ import annotations
 
 import threading
+import time
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,6 +35,8 @@ __all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS", "skip_reasons"]
 MAX_FILE_ROWS = 8
 #: The rate (and the ETA) shown is measured over this many seconds.
 RATE_WINDOW = 5.0
+#: After this many seconds without a byte, the stats line says so instead of showing an ETA.
+STALL_AFTER = 3.0
 
 
 def _count(n: int, word: str) -> str:
@@ -182,6 +185,7 @@ class RunScreen(Screen[SyncResult | None]):
         #: Progress messages this screen handled (the rest were coalesced away).
         self.progress_updates = 0
         self.last_progress: Progress | None = None
+        self._last_progress_at = self._moved_at = time.monotonic()
         self._errors_seen: set[str] = set()
         self._worker: Worker | None = None
         #: (seconds into the run, bytes done) of recent progress messages, for the rate shown.
@@ -311,6 +315,8 @@ class RunScreen(Screen[SyncResult | None]):
         self.query_one("#running").display = True
         self.query_one("#status", Static).update("Running…")
         self.refresh_bindings()
+        self._last_progress_at = self._moved_at = time.monotonic()
+        self.set_interval(1.0, self._tick_stats)
         self._worker = self._apply()
 
     def action_back(self) -> None:
@@ -445,11 +451,37 @@ class RunScreen(Screen[SyncResult | None]):
     def on_run_screen_progress_update(self, message: ProgressUpdate) -> None:
         self.progress_updates += 1
         p = message.progress
+        if self.last_progress is None or p.bytes_done != self.last_progress.bytes_done:
+            self._moved_at = time.monotonic()
         self.last_progress = p
+        self._last_progress_at = time.monotonic()
         overall = self.query_one("#overall", ProgressBar)
         total = max(p.bytes_total, 1)
         overall.update(total=total, progress=min(p.bytes_done, total))
-        rate = self._recent_rate(p)
+        self._show_stats(p)
+        self._show_in_flight(p.in_flight)
+        if p.last_error and p.last_error not in self._errors_seen:
+            self._errors_seen.add(p.last_error)
+            self.query_one("#errors-title").display = True
+            log = self.query_one("#errors", Log)
+            log.display = True
+            log.write_line(p.last_error)
+        if self.phase == "running":
+            self._show_status()
+
+    def _tick_stats(self) -> None:
+        """When no progress arrived for a while, the rate falls and the line says what we wait for."""
+        p = self.last_progress
+        if self.phase != "running" or p is None or p.finished or self.pause_event.is_set():
+            return
+        late = time.monotonic() - self._last_progress_at
+        if late >= 1.0:
+            self._show_stats(p, late)
+
+    def _show_stats(self, p: Progress, late: float = 0.0) -> None:
+        """The stats line; ``late`` is how long ago ``p`` arrived (0 when it just did)."""
+        rate = self._recent_rate(p, late)
+        idle = time.monotonic() - self._moved_at
         parts = [
             f"{p.files_done:,} / {p.files_total:,} files",
             f"{human_bytes(p.bytes_done)} / {human_bytes(p.bytes_total)}",
@@ -463,6 +495,9 @@ class RunScreen(Screen[SyncResult | None]):
         elif p.bytes_total and p.bytes_done >= p.bytes_total and waiting > 0:
             # Every byte is counted but files are not confirmed yet: no "ETA 0.0 s".
             parts.append(f"waiting for the destination to confirm {_count(waiting, 'file')}")
+        elif idle >= STALL_AFTER:
+            # Nothing moved for a while (a store assembling a big upload, a slow answer): no stale ETA.
+            parts.append(f"no bytes for {human_duration(idle)}: waiting for the destination")
         elif rate > 0:
             parts.append(f"ETA {human_duration(max(0.0, (p.bytes_total - p.bytes_done) / rate))}")
         if p.deletes_total:
@@ -470,21 +505,16 @@ class RunScreen(Screen[SyncResult | None]):
         if p.failed:
             parts.append(f"FAILED {p.failed:,}")
         self.query_one("#stats", Static).update("   ·   ".join(parts))
-        self._show_in_flight(p.in_flight)
-        if p.last_error and p.last_error not in self._errors_seen:
-            self._errors_seen.add(p.last_error)
-            self.query_one("#errors-title").display = True
-            log = self.query_one("#errors", Log)
-            log.display = True
-            log.write_line(p.last_error)
-        if self.phase == "running":
-            self._show_status()
 
-    def _recent_rate(self, p: Progress) -> float:
-        """Bytes per second over the last few seconds (a burst at the start does not set the ETA)."""
+    def _recent_rate(self, p: Progress, late: float = 0.0) -> float:
+        """Bytes per second over the last few seconds (a burst at the start does not set the ETA).
+
+        ``late`` is how long ago ``p`` arrived: its clock runs on, its bytes are not a new sample.
+        """
         now = p.elapsed
         samples = self._samples
-        samples.append((now, p.bytes_done))
+        if not late:
+            samples.append((now, p.bytes_done))
         while len(samples) > 2 and now - samples[0][0] > RATE_WINDOW:
             samples.pop(0)
         t0, b0 = samples[0]
