@@ -256,7 +256,7 @@ async def test_listing_shows_files_found_so_far(tmp_path):
 # -- 7. A run asks before it stops, and quitting waits for it -----------------------------------------------
 
 def _slow_app(tmp_path, monkeypatch) -> SyncApp:
-    monkeypatch.setattr(ThrottledMemoryFileSystem, "delay", 0.05)  # 32 reads of 64 KiB a file: 1.6 s each
+    monkeypatch.setattr(ThrottledMemoryFileSystem, "delay", 0.15)  # 32 reads of 64 KiB a file: 4.8 s each (a busy machine is slow too)
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
     root = f"/driven-{os.getpid()}-{time.monotonic_ns()}"
     for i in range(6):

@@ -39,6 +39,11 @@ RATE_WINDOW = 5.0
 STALL_AFTER = 3.0
 
 
+def _amount(n: int, size: int, noun: str) -> str:
+    """``3 new files  (1.2 MB)``, or ``nothing`` (not ``0 new files (0 Bytes)``)."""
+    return f"{_count(n, noun)}  ({human_bytes(size)})" if n else "nothing"
+
+
 def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
@@ -205,9 +210,8 @@ class RunScreen(Screen[SyncResult | None]):
             n_update, b_update = t["update"]
             n_delete, b_delete = t["delete"]
             n_skip, _ = t["skip"]
-            yield Static(f"Copy    {_count(n_copy, 'new file')}  ({human_bytes(b_copy)})", classes="line", id="copy-line")
-            yield Static(f"Update  {_count(n_update, 'changed file')}  ({human_bytes(b_update)})", classes="line",
-                         id="update-line")
+            yield Static(f"Copy    {_amount(n_copy, b_copy, 'new file')}", classes="line", id="copy-line")
+            yield Static(f"Update  {_amount(n_update, b_update, 'changed file')}", classes="line", id="update-line")
             overwritten, kept = _conflicts(plan)
             if overwritten:
                 strategy = _STRATEGY_WORDS.get(plan.options.strategy, plan.options.strategy)
