@@ -3,6 +3,11 @@
 ``build_demo(root)`` writes both trees under ``root`` with fixed contents and
 fixed modification times, so every run (and every test) sees the same plan:
 new, changed, conflicting, identical and destination-only files.
+
+The partitions hold real Parquet files (orders with a few hundred rows each)
+when pyarrow is installed, so the layout screen has rows, schemas and one
+finding to show: June 2024 gained a ``discount`` column. Without pyarrow they
+are placeholder bytes of the same names.
 """
 
 from __future__ import annotations
@@ -29,6 +34,35 @@ def _blob(seed: str, size: int) -> bytes:
         block = hashlib.sha256(block).digest()
         out += block
     return bytes(out[:size])
+
+
+def _parquet(seed: str, rows: int, *, discount: bool = False) -> bytes | None:
+    """A small, deterministic Parquet file of orders (None when pyarrow is missing)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    base = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big")
+    ids = [base % 1_000_000 * 1000 + i for i in range(rows)]
+    columns = {
+        "order_id": pa.array(ids, pa.int64()),
+        "customer_id": pa.array([(n * 7919) % 100_000 for n in ids], pa.int32()),
+        "amount": pa.array([round(5 + (n * 37 % 99_500) / 100, 2) for n in ids], pa.float64()),
+        "status": pa.array([("paid", "shipped", "returned")[n % 3] for n in ids]),
+    }
+    if discount:
+        columns["discount"] = pa.array([(n % 4) * 0.05 for n in ids], pa.float64())
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def _part(rel: str, size: int, *, old: bool = False) -> bytes:
+    """A partition file: Parquet with about ``size / 40`` rows, or placeholder bytes."""
+    drift = "year=2024/month=06/" in rel
+    data = _parquet(rel + ("-old" if old else ""), max(50, size // 40), discount=drift)
+    return data if data is not None else _blob(rel + ("-old" if old else ""), size)
 
 
 def _csv(rows: int, seed: int) -> bytes:
@@ -58,7 +92,7 @@ def _source_files() -> dict[str, tuple[bytes, float]]:
             for i, region in enumerate(REGIONS):
                 rel = f"sales/year={year}/month={month:02d}/region={region}/part-0.parquet"
                 size = 18_000 + ((year * 31 + month * 17 + i * 1013) % 40) * 1_000
-                files[rel] = (_blob(rel, size), _stamp(year, month, 28, 3 + i))
+                files[rel] = (_part(rel, size), _stamp(year, month, 28, 3 + i))
     files["customers/customers.csv"] = (_csv(400, 1), _stamp(2024, 12, 20))
     files["customers/segments.json"] = (json.dumps({"segments": ["retail", "wholesale", "online"]}, indent=2).encode(), _stamp(2024, 6, 1))
     for day in range(1, 8):
@@ -89,12 +123,14 @@ def build_demo(root: str | os.PathLike) -> tuple[Path, Path]:
         if rel.startswith("exports/daily/2025-01-0") and rel[-6] in "67":
             continue  # the last two exports are new too
         if "year=2024/month=09/" in rel:
-            _write(dst, rel, _blob(rel + "-old", len(data) - 2_500), mtime - 86_400 * 20)  # changed
+            size = 18_000 + len(rel) * 300
+            _write(dst, rel, _part(rel, size - 2_500, old=True), mtime - 86_400 * 20)  # changed
             continue
         if rel == "customers/customers.csv":
             _write(dst, rel, _csv(380, 2), mtime + 86_400 * 3)  # edited on the destination: conflict
             continue
         _write(dst, rel, data, mtime)  # identical
-    _write(dst, "sales/year=2022/month=12/region=eu/part-0.parquet", _blob("old-2022", 21_000), _stamp(2022, 12, 28))
+    old = "sales/year=2022/month=12/region=eu/part-0.parquet"
+    _write(dst, old, _part(old, 21_000), _stamp(2022, 12, 28))
     _write(dst, "exports/daily/2024-12-31.json", b'{"date": "2024-12-31", "orders": 97}', _stamp(2024, 12, 31, 23))
     return src, dst

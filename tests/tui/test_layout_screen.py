@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Static
+from tui.widgets.bars import Bars, draw_bars
 
 import fsspeckit
 from fsspeckit.listing import list_tree
@@ -66,12 +67,12 @@ async def test_keys_values_files_with_footer_figures(local_tree):
         assert "8 findings" in findings and "added discount (double)" in findings
         # The chart: bytes of the year key's values.
         assert "bytes by year (2023 … 2024)" in text_of(screen, "#chart-label")
-        assert len(screen.query_one("#chart", Sparkline).data) == 2
+        assert len(screen.query_one("#chart", Bars).data) == 2
         await pilot.press("down")  # month: drawn as a timeline, the missing month a zero
         await pilot.pause()
         label = text_of(screen, "#chart-label")
         assert "bytes by month (2023-01 … 2024-06)" in label and "peak" in label and "at 2023-10" in label
-        data = screen.query_one("#chart", Sparkline).data
+        data = screen.query_one("#chart", Bars).data
         assert len(data) == 18 and data[4] == 0
         await pilot.press("h", "h")  # rows
         await pilot.pause()
@@ -198,3 +199,14 @@ async def test_app_opens_the_layout_of_both_sides(local_tree):
         await settle(app, pilot)
         assert "Gap: 1 month missing" in text_of(screen, "#findings-text")
         assert screen.sides["destination"].summary.footers_read
+
+
+def test_bars_start_at_zero_and_show_gaps():
+    # Sparkline's min..max scale drew 384 kB as a full bar and 376 kB as an empty one.
+    top, bottom = draw_bars([384_500, 376_000], width=10, height=2)
+    assert top == "████ ████ " and bottom == "████ ████ "
+    top, bottom = draw_bars([100, 0, 50, 1], width=4, height=2)
+    assert top[0] == "█" and top[2] == " " and bottom[2] == "█"  # half the peak: the bottom row
+    assert bottom[1] == "·" and top[1] == " "  # a zero is a visible gap, not a bar
+    assert bottom[3] == "▁"  # a small value is still seen
+    assert draw_bars(list(range(100)), width=10, height=1)[0][-1] == "█"  # more values than columns

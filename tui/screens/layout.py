@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from fsspeckit.layout import LayoutSummary, summarize_layout
@@ -29,6 +29,7 @@ from fsspeckit.layout_diff import compare_layouts
 from fsspeckit.listing import Listing
 
 from ..layout_view import METRICS, MAX_FILE_ROWS, chart_series, compare_rows, file_count, rows_for, value_label
+from ..widgets.bars import Bars
 from . import human_bytes
 
 __all__ = ["LayoutScreen", "LayoutSide"]
@@ -150,7 +151,7 @@ class LayoutScreen(Screen[None]):
         with VerticalScroll(id="findings"):
             yield Static("", id="findings-text")
         yield Static("", id="chart-label", markup=False)
-        yield Sparkline([], id="chart")
+        yield Bars([], id="chart")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -330,7 +331,7 @@ class LayoutScreen(Screen[None]):
     def _show_chart(self) -> None:
         side = self._shown()[0]
         label = self.query_one("#chart-label", Static)
-        chart = self.query_one("#chart", Sparkline)
+        chart = self.query_one("#chart", Bars)
         key = self._chart_key()
         if side.summary is None or key is None or key not in side.summary.keys:
             label.update("")
