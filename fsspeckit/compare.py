@@ -14,7 +14,7 @@ from .listing import Entry
 __all__ = ["compare_entries", "needs_hash", "LOCAL_WINDOW", "UPLOAD_WINDOW", "Category"]
 
 #: FreeFileSync-like categories of a path, before the strategy decides.
-Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded"]
+Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded", "moved"]
 
 #: On a destination that keeps its own times (local), a copy is dated like its source;
 #: times closer than this are equal (float rounding of nanosecond times).

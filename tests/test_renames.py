@@ -1,0 +1,231 @@
+"""Moves and renames (``track_renames``, rclone's ``--track-renames``): on local disks and S3 (moto).
+
+A file moved on the source is moved on the destination, never copied again;
+ambiguous matches stay a copy and a delete; a move deletes the old file only
+once the new one verified; a hand-edited plan cannot move files outside its root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from fsspeckit import filesystem, sync_dir
+from fsspeckit.apply import apply_plan
+from fsspeckit.exceptions import PlanError
+from fsspeckit.plan import Plan
+from fsspeckit.sync import plan_sync
+
+T0 = 1_700_000_000
+
+
+def _write(root, files: dict) -> None:
+    for i, (rel, data) in enumerate(sorted(files.items())):
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+        os.utime(p, (T0 + i, T0 + i))
+
+
+def _tree(root) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _rename(root, old: str, new: str) -> None:
+    (root / new).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(root / old, root / new)
+
+
+@pytest.fixture
+def mirrored(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    files = {f"year=2024/month=0{m}/part-{i}.parquet": os.urandom(2000 + 10 * m + i) for m in (1, 2) for i in range(3)}
+    files["notes/readme.txt"] = b"read me"
+    _write(src, files)
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst)).ok
+    return src, dst
+
+
+def test_a_renamed_file_is_renamed_locally(mirrored):
+    src, dst = mirrored
+    inode = (dst / "notes/readme.txt").stat().st_ino
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    assert result.moved == ["notes/README.md"] and result.copied == [] and result.deleted == []
+    assert _tree(dst) == _tree(src)
+    assert (dst / "notes/README.md").stat().st_ino == inode  # renamed, not copied
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True).counts["skipped"] == 7
+
+
+def test_without_the_flag_a_rename_stays_a_copy_and_a_delete(mirrored):
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    result = sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst))
+    assert result.moved == [] and result.copied == ["notes/README.md"] and result.deleted == ["notes/readme.txt"]
+
+
+def test_a_whole_partition_folder_renamed_moves_every_file(mirrored):
+    src, dst = mirrored
+    _rename(src, "year=2024/month=01", "year=2024/month=1")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    moves = plan.by_kind("move")
+    assert sorted((a.move_from, a.path) for a in moves) == [
+        (f"year=2024/month=01/part-{i}.parquet", f"year=2024/month=1/part-{i}.parquet") for i in range(3)]
+    assert plan.transfers == [] and plan.deletes == []
+    assert "move 3 (no bytes copied)" in plan.summary()
+    result = apply_plan(plan, filesystem("/"), filesystem("/"))
+    assert len(result.moved) == 3 and result.bytes_transferred == 0
+    assert _tree(dst) == _tree(src)
+
+
+def test_ambiguous_duplicates_are_not_renames(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    same = b"same bytes"
+    _write(src, {"a.txt": same, "b.txt": same, "c.txt": b"unique"})
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst)).ok
+    _rename(src, "a.txt", "x.txt")
+    _rename(src, "b.txt", "y.txt")
+    os.utime(src / "y.txt", (T0, T0))  # same time as x.txt too: nothing tells the two apart
+    _rename(src, "c.txt", "z.txt")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    assert [(a.move_from, a.path) for a in plan.by_kind("move")] == [("c.txt", "z.txt")]
+    assert sorted(a.path for a in plan.transfers) == ["x.txt", "y.txt"]
+    assert sorted(a.path for a in plan.deletes) == ["a.txt", "b.txt"]
+    apply_plan(plan, filesystem("/"), filesystem("/"))
+    assert _tree(dst) == _tree(src)
+
+
+def test_same_size_and_time_but_other_bytes_is_not_a_rename(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    _write(src, {"a.txt": b"aaaa"})
+    assert sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst)).ok
+    os.unlink(src / "a.txt")
+    _write(src, {"b.txt": b"bbbb"})
+    os.utime(src / "b.txt", (T0, T0))
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    assert plan.by_kind("move") == []  # hashed: the MD5s differ
+
+
+def test_a_move_in_the_plan_file_and_its_decisions(mirrored, tmp_path):
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    saved = json.loads(plan.to_json())
+    [move] = [a for a in saved["actions"] if a["kind"] == "move"]
+    assert move["path"] == "notes/README.md" and move["move_from"] == "notes/readme.txt"
+    assert saved["options"]["track_renames"] is True
+    back = Plan.from_json(plan.to_json())
+    assert back.by_kind("move")[0].move_from == "notes/readme.txt"
+    split = back.override("notes/README.md", "copy")
+    assert [(a.kind, a.path) for a in split.actions if a.path.startswith("notes/")] == [
+        ("copy", "notes/README.md"), ("delete", "notes/readme.txt")]
+    left = back.override("notes/README.md", "exclude")
+    assert left.by_kind("move") == [] and left.get("notes/README.md").kind == "skip"
+    result = apply_plan(left, filesystem("/"), filesystem("/"))
+    assert result.ok and (dst / "notes/readme.txt").exists() and not (dst / "notes/README.md").exists()
+    assert left.override("notes/README.md", "move").by_kind("move")[0].move_from == "notes/readme.txt"
+
+
+@pytest.mark.parametrize("hostile", ["../outside.txt", "/etc/passwd", "a/../../b", ""])
+def test_a_plan_moving_files_outside_the_root_is_refused(mirrored, hostile):
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    data = json.loads(plan.to_json())
+    for a in data["actions"]:
+        if a["kind"] == "move":
+            a["move_from"] = hostile
+    with pytest.raises(PlanError):
+        Plan.from_dict(data)
+    data = json.loads(plan.to_json())
+    for a in data["actions"]:
+        if a["kind"] == "move":
+            a["path"] = hostile
+    with pytest.raises(PlanError):
+        Plan.from_dict(data)
+    from dataclasses import replace
+
+    built = replace(plan, actions=tuple(replace(a, move_from=hostile) if a.kind == "move" else a for a in plan.actions))
+    with pytest.raises(PlanError):
+        apply_plan(built, filesystem("/"), filesystem("/"))
+    assert (dst / "notes/readme.txt").exists()
+
+
+def test_a_move_never_replaces_a_file_at_its_new_path(mirrored):
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    (dst / "notes/README.md").write_bytes(b"written meanwhile")
+    result = apply_plan(plan, filesystem("/"), filesystem("/"))
+    assert [o.outcome for o in result.outcomes if o.action == "move"] == ["failed"]
+    assert (dst / "notes/README.md").read_bytes() == b"written meanwhile"
+    assert (dst / "notes/readme.txt").read_bytes() == b"read me"
+
+
+# -- S3 -----------------------------------------------------------------------
+
+@pytest.fixture
+def uploaded(s3, tmp_path):
+    src = tmp_path / "src"
+    files = {f"year=2024/month=01/part-{i}.bin": os.urandom(256 * 1024 + i) for i in range(4)}
+    files["keep.txt"] = b"keep"
+    _write(src, files)
+    remote = filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options)
+    assert sync_dir(filesystem("/"), remote, str(src), "").ok
+    return src, remote
+
+
+def _objects(s3) -> dict:
+    return {k.split("/t/", 1)[1]: s3.fs.cat_file(k) for k in s3.fs.find(f"{s3.bucket}/t")}
+
+
+def test_a_renamed_partition_moves_server_side_on_s3(s3, uploaded):
+    src, remote = uploaded
+    _rename(src, "year=2024/month=01", "year=2024/month=1")
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
+    assert len(result.moved) == 4 and result.copied == [] and result.bytes_transferred == 0
+    assert _objects(s3) == _tree(src)
+    head = s3.fs.call_s3("head_object", Bucket=s3.bucket, Key="t/year=2024/month=1/part-2.bin")
+    mtime = (src / "year=2024/month=1/part-2.bin").stat().st_mtime_ns // 10**9
+    assert head["Metadata"] == {"mtime": f"{mtime}.000000000"}  # the stored time moved with it
+    again = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
+    assert again.copied == [] and again.moved == [] and again.deleted == []
+
+
+def test_an_interrupted_move_on_s3_loses_nothing(s3, uploaded, monkeypatch):
+    from fsspeckit.filesystem import unwrap
+
+    src, remote = uploaded
+    _rename(src, "keep.txt", "kept.txt")
+    backend, _ = unwrap(remote, "")
+
+    def no_delete(path, **kw):
+        raise PermissionError("delete denied")
+
+    monkeypatch.setattr(backend, "rm_file", no_delete)
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True, raise_on_error=False, retries=0)
+    assert [o.outcome for o in result.outcomes if o.action == "move"] == ["failed"]
+    objects = _objects(s3)
+    assert objects["keep.txt"] == b"keep" and objects["kept.txt"] == b"keep"  # copied and verified, old kept
+    monkeypatch.undo()
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
+    assert result.deleted == ["keep.txt"] and result.copied == []
+    assert _objects(s3) == _tree(src)
+
+
+def test_a_move_whose_copy_fails_keeps_the_old_object(s3, uploaded, monkeypatch):
+    import fsspeckit.renames as renames
+
+    src, remote = uploaded
+    _rename(src, "keep.txt", "kept.txt")
+
+    def broken_copy(fs, a, b, size):
+        raise OSError("copy refused by the store")
+
+    monkeypatch.setattr(renames, "_store_copy", broken_copy)
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True, raise_on_error=False, retries=0)
+    assert [o.outcome for o in result.outcomes if o.action == "move"] == ["failed"]
+    objects = _objects(s3)
+    assert objects["keep.txt"] == b"keep" and "kept.txt" not in objects
