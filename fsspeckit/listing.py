@@ -94,8 +94,8 @@ class Entry:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Entry":
-        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"), d.get("ctime"),
-                   d.get("stored_mtime") is True)
+        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"),
+                   d.get("ctime"), d.get("stored_mtime") is True)
 
 
 @dataclass(slots=True)

@@ -293,7 +293,7 @@ class Plan:
         new_actions = []
         for a in self.actions:
             if any(t == "" or a.path == t or a.path.startswith(t + "/") for t in targets):
-                new_actions.extend(_override_move(a, decision) if a.move_from else [_apply_override(a, decision)])
+                new_actions.extend(_override_one(a, decision))
             else:
                 new_actions.append(a)
         return replace(self, actions=tuple(new_actions))
@@ -409,6 +409,12 @@ def _apply_override(a: Action, decision: str) -> Action:
     raise ValueError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
 
 
+def _override_one(a: Action, decision: str) -> list[Action]:
+    if a.move_from:
+        return _override_move(a, decision)
+    return [a] if decision in ("move", "copy") else [_apply_override(a, decision)]
+
+
 def _override_move(a: Action, decision: str) -> list[Action]:
     """A decision on a move (or a move set aside): one action, or the copy and the delete it stands for."""
     if decision in ("exclude", "keep", "destination_wins"):
@@ -431,7 +437,7 @@ def _pair_moves(actions: list[Action]) -> list[Action]:
         return actions
     moved_away = {old for old, _ in found.values()}
     logger.info("%d files were moved or renamed on the source: moving them on the destination", len(found))
-    return [Action(a.path, "move", "moved", f"moved from {found[a.path][0]} ({found[a.path][1]})", a.src,
+    return [Action(a.path, "move", "moved", f"moved on the source: {found[a.path][1]}", a.src,
                    gone[found[a.path][0]], move_from=found[a.path][0]) if a.path in found else a
             for a in actions if a.path not in moved_away]
 

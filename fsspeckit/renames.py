@@ -13,6 +13,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
+import posixpath
 import threading
 import time
 from dataclasses import replace
@@ -96,7 +97,24 @@ def apply_moves(plan, moves: list[Action], dst_fs, *, dry_run: bool = False, ret
                                f"moving {a.move_from}: {describe_error(exc)}", time.monotonic() - t0))
             continue
         out.append(Outcome(a.path, "move", "moved", 0, attempts, None, time.monotonic() - t0))
+    if is_local(dst_b):
+        _prune_emptied(plan.dst_root, [a.move_from for a, o in zip(moves, out) if o.outcome == "moved"])
     return out
+
+
+def _prune_emptied(root: str, moved_away: list[str]) -> None:
+    """Remove the local folders a move left empty, up to (not including) the root."""
+    folders = set()
+    for rel in moved_away:
+        parent = posixpath.dirname(rel)
+        while parent:
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+    for rel in sorted(folders, key=lambda p: p.count("/"), reverse=True):
+        try:
+            os.rmdir(os.path.join(root, rel))
+        except OSError:
+            pass  # not empty, or already gone
 
 
 class MoveRefused(OSError):
@@ -120,6 +138,10 @@ def _move_one(fs, root: str, old: str, new: str, a: Action) -> None:
 
 def _rename_local(old: str, new: str, expect: Entry) -> None:
     """Rename on a local disk without replacing anything: a hard link, then the old name removed."""
+    if not os.path.lexists(old):
+        if os.path.isfile(new) and os.path.getsize(new) == expect.size:
+            return  # done by an earlier, interrupted run
+        raise MoveRefused(f"{old} is gone since it was listed; not moved")
     st = os.stat(old)
     if st.st_size != expect.size:
         raise MoveRefused(f"{old} changed since it was listed ({expect.size} -> {st.st_size} bytes); not moved")

@@ -229,3 +229,50 @@ def test_a_move_whose_copy_fails_keeps_the_old_object(s3, uploaded, monkeypatch)
     assert [o.outcome for o in result.outcomes if o.action == "move"] == ["failed"]
     objects = _objects(s3)
     assert objects["keep.txt"] == b"keep" and "kept.txt" not in objects
+
+
+# -- the command line -----------------------------------------------------------
+
+def test_plan_and_sync_with_track_renames_on_the_command_line(mirrored, capsys, tmp_path):
+    from tests.test_cli import run
+
+    src, dst = mirrored
+    _rename(src, "year=2024/month=02", "year=2024/month=2")
+    code, out, err = run(capsys, "plan", str(src), str(dst), "--list")
+    assert code == 0 and "move" not in out  # off by default: copies and deletes
+    code, out, err = run(capsys, "plan", str(src), str(dst), "--track-renames", "--list", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["totals"]["move"]["files"] == 3 and data["totals"]["copy"]["files"] == 0
+    assert {a["move_from"] for a in data["actions"]} == {f"year=2024/month=02/part-{i}.parquet" for i in range(3)}
+    code, out, err = run(capsys, "plan", str(src), str(dst), "--track-renames", "--list")
+    assert "move    year=2024/month=02/part-0.parquet → year=2024/month=2/part-0.parquet" in out
+    code, out, err = run(capsys, "sync", str(src), str(dst), "--track-renames", "--dry-run")
+    assert code == 0 and "move 3" in out and _tree(dst) != _tree(src)
+    code, out, err = run(capsys, "sync", str(src), str(dst), "--track-renames")
+    assert code == 0 and "moved 3" in out, out + err
+    assert _tree(dst) == _tree(src) and not (dst / "year=2024/month=02").exists()
+
+
+def test_a_saved_plan_applied_twice_moves_once(mirrored, tmp_path):
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    saved = tmp_path / "plan.json"
+    plan.save(saved)
+    first = apply_plan(Plan.load(saved), filesystem("/"), filesystem("/"))
+    assert first.moved == ["notes/README.md"]
+    second = apply_plan(Plan.load(saved), filesystem("/"), filesystem("/"))
+    assert second.ok and second.failed == []
+    assert _tree(dst) == _tree(src)
+
+
+def test_a_plan_is_stale_when_the_moved_file_left_the_source(mirrored):
+    from fsspeckit.exceptions import StalePlanError
+
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    plan = Plan.from_json(plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True).to_json())
+    os.unlink(src / "notes/README.md")
+    with pytest.raises(StalePlanError):
+        apply_plan(plan, filesystem("/"), filesystem("/"))
+    assert (dst / "notes/readme.txt").exists()
