@@ -24,7 +24,8 @@ from .plan import Action
 from .result import Outcome
 from .retry import describe_error, is_transient, retry_call
 from .safepath import check_rel, local_escape
-from .transfer import _store_copy, file_md5, is_local
+from .stored_times import stored_mtime_ns
+from .transfer import _is_s3, _store_copy, file_md5, is_local
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +50,44 @@ def fill_rename_hashes(src_fs, dst_fs, src: Listing, dst: Listing, max_workers: 
     """Hash, on local sides only, the rename candidates whose listing has no MD5; return how many.
 
     Only files of a size present among the other side's candidates are read;
-    an object store's file is never downloaded for this (its listing's MD5 is used).
+    an object store's file is never downloaded for this (its listing's MD5 is
+    used). An S3 candidate with no MD5 in its listing (a multipart upload) gets
+    one HEAD for the file time stored in its metadata, so size and time can match.
     """
     src_b, _ = unwrap(src_fs, "")
     dst_b, _ = unwrap(dst_fs, "")
     new, gone = _candidates(src, dst)
     jobs = [(src, src_b, r) for r in new if src.entries[r].md5 is None and is_local(src_b)]
     jobs += [(dst, dst_b, r) for r in gone if dst.entries[r].md5 is None and is_local(dst_b)]
-    if not jobs:
+    heads = [r for r in gone if dst.entries[r].md5 is None and not dst.entries[r].stored and _is_s3(dst_b)]
+    if not jobs and not heads:
         return 0
 
     def work(job):
         listing, fs, rel = job
         return listing, rel, file_md5(fs, join_path(listing.root, rel), cancel=cancel)
 
+    def head(rel):
+        return rel, _s3_stored_time(dst_b, join_path(dst.root, rel))
+
     with cf.ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fsspeckit-renames") as pool:
         for listing, rel, digest in pool.map(work, jobs):
             listing.entries[rel] = replace(listing.entries[rel], md5=digest)
-    return len(jobs)
+        for rel, ns in pool.map(head, heads):
+            if ns is not None:
+                dst.entries[rel] = replace(dst.entries[rel], mtime=ns / 1e9, stored=True)
+    return len(jobs) + len(heads)
+
+
+def _s3_stored_time(fs, path: str) -> int | None:
+    """The file time (ns) rclone's ``mtime`` metadata of an S3 object holds, by one HEAD; None if none."""
+    bucket, key, _ = fs.split_path(path)
+    try:
+        head = fs.call_s3("head_object", Bucket=bucket, Key=key)
+    except Exception:  # noqa: BLE001 - no time: the candidate stays a copy and a delete
+        logger.debug("no stored time for %s", path, exc_info=True)
+        return None
+    return stored_mtime_ns({"Metadata": head.get("Metadata") or {}})
 
 
 def check_move_paths(a: Action) -> None:

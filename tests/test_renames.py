@@ -276,3 +276,19 @@ def test_a_plan_is_stale_when_the_moved_file_left_the_source(mirrored):
     with pytest.raises(StalePlanError):
         apply_plan(plan, filesystem("/"), filesystem("/"))
     assert (dst / "notes/readme.txt").exists()
+
+
+def test_a_renamed_multipart_object_matches_by_size_and_stored_time(s3, tmp_path, monkeypatch):
+    from fsspeckit import s3_upload
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    src = tmp_path / "src"
+    _write(src, {"big/a.bin": os.urandom(11 * 2**20)})
+    remote = filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options)
+    assert sync_dir(filesystem("/"), remote, str(src), "").ok
+    assert "-" in s3.fs.info(f"{s3.bucket}/t/big/a.bin")["ETag"]  # multipart: no MD5 to match by
+    _rename(src, "big/a.bin", "big/renamed.bin")
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
+    assert result.moved == ["big/renamed.bin"] and result.bytes_transferred == 0
+    assert _objects(s3) == _tree(src)
