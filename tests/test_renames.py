@@ -292,3 +292,15 @@ def test_a_renamed_multipart_object_matches_by_size_and_stored_time(s3, tmp_path
     result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
     assert result.moved == ["big/renamed.bin"] and result.bytes_transferred == 0
     assert _objects(s3) == _tree(src)
+
+
+def test_moves_run_on_the_caller_when_the_copies_go_to_a_cluster(mirrored):
+    distributed = pytest.importorskip("distributed")
+    src, dst = mirrored
+    _rename(src, "notes/readme.txt", "notes/README.md")
+    (src / "notes/new.txt").write_bytes(b"a new file")
+    plan = plan_sync(filesystem("/"), filesystem("/"), str(src), str(dst), track_renames=True)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        result = apply_plan(plan, filesystem("/"), filesystem("/"), executor=client)
+    assert result.moved == ["notes/README.md"] and result.copied == ["notes/new.txt"]
+    assert _tree(dst) == _tree(src)
