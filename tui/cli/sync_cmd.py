@@ -64,7 +64,8 @@ def cmd_sync(args) -> int:
             strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
             dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
             verify=args.verify, max_workers=args.workers, progress_hook=term, executor=args.scheduler,
-            allow_empty_source=args.allow_empty_source, raise_on_error=False, track_renames=args.track_renames))
+            allow_empty_source=args.allow_empty_source, raise_on_error=False,
+            track_renames=getattr(args, "track_renames", False)))
     except EmptySourceError:  # a guard, not a connection problem
         err(f"the source {src_url} holds no files; nothing was changed (with --delete, a sync from it would "
             f"delete everything in {dst_url}). Pass --allow-empty-source if that is meant.")
