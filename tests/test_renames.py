@@ -304,3 +304,25 @@ def test_moves_run_on_the_caller_when_the_copies_go_to_a_cluster(mirrored):
         result = apply_plan(plan, filesystem("/"), filesystem("/"), executor=client)
     assert result.moved == ["notes/README.md"] and result.copied == ["notes/new.txt"]
     assert _tree(dst) == _tree(src)
+
+
+def test_a_renamed_folder_sends_no_object_bytes_through_the_client(s3, tmp_path, fault_proxy):
+    src = tmp_path / "src"
+    _write(src, {f"day=01/part-{i}.bin": os.urandom(2 * 2**20 + i) for i in range(4)})
+    assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options), str(src), "").ok
+    _rename(src, "day=01", "day=1")
+    seen = []
+
+    def record(req):
+        headers = {k.lower(): v for k, v in req.headers.items()}
+        seen.append((req.method, req.key, "x-amz-copy-source" in headers, int(headers.get("content-length") or 0)))
+        return False
+
+    proxy = fault_proxy(predicate=record)
+    remote = filesystem(f"s3://{s3.bucket}/t", storage_options=dict(s3.options, endpoint_url=proxy.endpoint))
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True)
+    assert len(result.moved) == 4 and result.bytes_transferred == 0
+    puts = [r for r in seen if r[0] == "PUT"]
+    assert len(puts) == 4 and all(copy and length == 0 for _, _, copy, length in puts), puts
+    assert not [r for r in seen if r[0] == "GET" and r[1].startswith("t/")], seen  # no object read
+    assert _objects(s3) == _tree(src)
