@@ -326,3 +326,19 @@ def test_a_renamed_folder_sends_no_object_bytes_through_the_client(s3, tmp_path,
     assert len(puts) == 4 and all(copy and length == 0 for _, _, copy, length in puts), puts
     assert not [r for r in seen if r[0] == "GET" and r[1].startswith("t/")], seen  # no object read
     assert _objects(s3) == _tree(src)
+
+
+def test_a_renamed_file_moves_server_side_on_gcs(gcs, tmp_path):
+    src = tmp_path / "src"
+    _write(src, {"a/one.csv": b"1,2,3\n" * 50, "a/two.csv": b"4,5,6\n" * 60})
+    remote = filesystem(f"gs://{gcs.bucket}/t", storage_options=gcs.options)
+    assert sync_dir(filesystem("/"), remote, str(src), "", max_workers=2).ok
+    _rename(src, "a/one.csv", "b/uno.csv")
+    result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True, max_workers=2)
+    assert result.moved == ["b/uno.csv"] and result.copied == [] and result.bytes_transferred == 0
+    gcs.fs.invalidate_cache()
+    assert sorted(k.split("/t/", 1)[1] for k in gcs.fs.find(f"{gcs.bucket}/t")) == ["a/two.csv", "b/uno.csv"]
+    meta = gcs.fs.info(f"{gcs.bucket}/t/b/uno.csv")["metadata"]
+    assert meta["goog-reserved-file-mtime"] == str(int((src / "b/uno.csv").stat().st_mtime))
+    again = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True, max_workers=2)
+    assert again.copied == [] and again.moved == [] and again.updated == []
