@@ -27,6 +27,7 @@ from .gcpause import gc_paused
 from .listing import join_path
 from .plan import Action, Plan
 from .result import Outcome, SyncResult
+from .renames import apply_moves, check_move_paths
 from .safepath import check_rel, local_escape
 from .retry import describe_error, retry_call
 from . import uploads
@@ -276,6 +277,7 @@ def apply_plan(
             result.outcomes.append(Outcome(a.path, a.kind, "skipped", 0, 0, "dry run"))
         for a in deletes:
             result.outcomes.append(Outcome(a.path, "delete", "skipped", 0, 0, "dry run"))
+        result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_b, dry_run=True))
         result.finished = time.time()
         tracker.finish()
         return result
@@ -381,6 +383,9 @@ def apply_plan(
         outcome = "copied" if a.kind == "copy" else "updated"
         return Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path), False
 
+    # Moves first: each is a rename or the store's own copy, and frees its new path's name.
+    result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_b, retries=retries, backoff=backoff,
+                                       cancel=cancel))
     workers = max(1, int(max_workers or DEFAULT_WORKERS))
     if transfers:
         if is_local(src_b) and is_local(dst_b) and executor is None and workers > 1:
@@ -514,6 +519,7 @@ def check_plan_paths(plan: Plan) -> None:
         check_rel(a.path, "plan path")
         if a.keep_as is not None:
             check_rel(a.keep_as, "plan keep_as")
+        check_move_paths(a)
 
 
 def _escape(backend, root: str, *paths) -> str | None:

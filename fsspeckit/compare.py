@@ -14,7 +14,7 @@ from .listing import Entry
 __all__ = ["compare_entries", "needs_hash", "LOCAL_WINDOW", "UPLOAD_WINDOW", "Category"]
 
 #: FreeFileSync-like categories of a path, before the strategy decides.
-Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded"]
+Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded", "moved"]
 
 #: On a destination that keeps its own times (local), a copy is dated like its source;
 #: times closer than this are equal (float rounding of nanosecond times).
@@ -35,6 +35,7 @@ def compare_entries(src: Entry, dst: Entry, compare: str, dst_upload_times: bool
     """
     if compare == "always":
         return "changed", "compare mode 'always'"
+    dst_upload_times = dst_upload_times and not dst.stored  # a stored file time is the file's own
     same_size = src.size == dst.size
     if compare == "size":
         return ("identical", "same size") if same_size else _direction(src, dst, dst_upload_times, f"size differs ({src.size} vs {dst.size} bytes)")
@@ -64,9 +65,23 @@ def compare_entries(src: Entry, dst: Entry, compare: str, dst_upload_times: bool
         return "changed", "same size, source modified after the destination was written"
     if abs(delta) <= LOCAL_WINDOW:
         return "identical", "same size and modification time"
+    if _written_after_upload(src, dst):
+        return "identical", "same size, local copy written after the object's upload (dated by its stored time)"
     if delta < 0:
         return "changed", "same size, source is newer"
     return "conflict", "same size, destination is newer than source"
+
+
+def _upload_dated(entry: Entry) -> bool:
+    """An object listed with its upload time only (no stored file time, no local ctime)."""
+    return not entry.stored and entry.ctime is None
+
+
+def _written_after_upload(src: Entry, dst: Entry) -> bool:
+    """A local copy of an object that carries no stored time in its listing (S3), dated by the time
+    its GET answer held: older than the upload, but written clearly after it."""
+    return (_upload_dated(src) and dst.ctime is not None and dst.mtime < src.mtime - LOCAL_WINDOW
+            and dst.ctime - src.mtime >= UPLOAD_WINDOW)
 
 
 def _direction(src: Entry, dst: Entry, dst_upload_times: bool, why: str) -> tuple[Category, str]:
@@ -93,6 +108,12 @@ def needs_hash(src: Entry, dst: Entry, compare: str, dst_upload_times: bool) -> 
     if src.size != dst.size or _comparable_hash(src, dst) is not None:
         return False
     if compare == "checksum":
+        return True
+    dst_upload_times = dst_upload_times and not dst.stored
+    if (compare == "size_mtime" and _upload_dated(src) and src.md5 and dst.ctime is not None
+            and src.mtime is not None and dst.mtime is not None and dst.mtime < src.mtime - LOCAL_WINDOW
+            and abs(dst.ctime - src.mtime) < UPLOAD_WINDOW):
+        # A local copy dated by its stored time, written within the upload's second: hashes decide.
         return True
     if (compare == "size_mtime" and not dst_upload_times and src.md5 and dst.ctime is not None
             and src.mtime is not None and dst.mtime is not None and abs(dst.mtime - src.mtime) <= LOCAL_WINDOW

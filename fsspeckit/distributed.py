@@ -30,6 +30,7 @@ from .apply import Progress, apply_plan, check_delete_limit
 from .exceptions import BackendNotInstalledError, EmptySourceError, FsspeckitError, SourceNotFoundError
 from .filesystem import unwrap
 from .plan import Action, Plan
+from .renames import apply_moves
 from .result import Outcome, SyncResult
 from .retry import describe_error
 from .state import SyncState
@@ -426,6 +427,9 @@ def apply_plan_distributed(
         cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, partials=partials, refresh=False)
         result.cleaned_partials = cleanup.cleaned_partials
         result.aborted_uploads = cleanup.aborted_uploads
+    # Moves are renames or the store's own copies: done here, before the copies go out.
+    result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_fs, retries=retries, backoff=backoff,
+                                       cancel=cancel))
 
     client, owned = _connect(client)
     try:

@@ -28,6 +28,7 @@ from .filesystem import unwrap
 from .gcpause import gc_paused
 from .retry import is_transient, retry_call
 from .safepath import check_rel, unsafe_reason
+from .stored_times import stored_mtime
 from .times import entry_mtime
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,9 @@ class Entry:
     etag: str | None = None  # raw ETag (may be multipart, never compared as MD5 then)
     #: Local files only: when the file was last written or re-dated (st_ctime).
     ctime: float | None = None
+    #: Object stores: ``mtime`` is the file's own time, kept in the object's metadata
+    #: (rclone's format), not the upload time.
+    stored: bool = False
 
     @property
     def modified(self) -> datetime | None:
@@ -84,11 +88,14 @@ class Entry:
             d["etag"] = self.etag
         if self.ctime is not None:
             d["ctime"] = self.ctime
+        if self.stored:
+            d["stored_mtime"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Entry":
-        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"), d.get("ctime"))
+        return cls(d["path"], int(d["size"]), d.get("mtime"), d.get("md5"), d.get("crc32c"), d.get("etag"),
+                   d.get("ctime"), d.get("stored_mtime") is True)
 
 
 @dataclass(slots=True)
@@ -182,6 +189,7 @@ def entry_from_info(rel: str, info: dict) -> Entry:
     """Build an ``Entry`` from a backend's ``info()``/``find(detail=True)`` dict."""
     when = entry_mtime(info)
     mtime = when.timestamp() if when is not None else None
+    kept = stored_mtime(info)
     etag = info.get("ETag") or info.get("etag") or info.get("e_tag")
     md5 = None
     crc = info.get("crc32c")
@@ -194,6 +202,8 @@ def entry_from_info(rel: str, info: dict) -> Entry:
             md5 = _md5_from_etag(info.get("ETag"))
     elif isinstance(info.get("content_settings"), dict) and info["content_settings"].get("content_md5"):
         md5 = bytes(info["content_settings"]["content_md5"]).hex()  # pragma: no cover - azure
+    if kept is not None:
+        return Entry(rel, int(info.get("size") or 0), kept, md5, crc, str(etag) if etag else None, stored=True)
     return Entry(rel, int(info.get("size") or 0), mtime, md5, crc, str(etag) if etag else None)
 
 

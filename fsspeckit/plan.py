@@ -24,6 +24,7 @@ from .exceptions import PlanError
 from .filters import path_filter  # noqa: F401 - re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
+from .rename_match import match_moves
 from .safepath import check_rel
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,9 @@ __all__ = [
 
 PLAN_FORMAT_VERSION = 1
 
-Kind = Literal["copy", "update", "delete", "skip"]
+Kind = Literal["copy", "update", "delete", "skip", "move"]
 #: Every kind an action can have (a plan file naming another is refused).
-ACTION_KINDS = ("copy", "update", "delete", "skip")
+ACTION_KINDS = ("copy", "update", "delete", "skip", "move")
 
 COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
 STRATEGIES = ("source_wins", "newer", "larger", "skip", "keep_both")
@@ -63,6 +64,8 @@ class SyncOptions:
     exclude: tuple[str, ...] = ()
     modified_after: float | None = None  # epoch seconds; older source files are left alone
     partitions: str | None = None  # partition predicate text, e.g. "year>=2023 and month=01"
+    #: A file moved or renamed on the source is moved on the destination (rclone's --track-renames).
+    track_renames: bool = False
 
     def __post_init__(self):
         compare = _COMPARE_ALIASES.get(self.compare, self.compare)
@@ -113,6 +116,8 @@ class Action:
     keep_as: str | None = None
     #: True when the user changed this decision by hand.
     overridden: bool = False
+    #: A move: the destination's file at this relative path is moved to ``path``.
+    move_from: str | None = None
 
     @property
     def size(self) -> int:
@@ -137,6 +142,8 @@ class Action:
             d["keep_as"] = self.keep_as
         if self.overridden:
             d["overridden"] = True
+        if self.move_from is not None:
+            d["move_from"] = self.move_from
         return d
 
     @classmethod
@@ -160,12 +167,29 @@ class Action:
         for side in ("src", "dst"):
             if d.get(side) is not None and not isinstance(d.get(side), Mapping):
                 raise PlanError(f"the action for {path!r} has a '{side}' that is not an object")
+        _check_move(path, kind, d)
         return cls(
             d["path"], d["kind"], d.get("category", "changed"), d.get("reason", ""),
             Entry.from_dict(d["src"]) if d.get("src") else None,
             Entry.from_dict(d["dst"]) if d.get("dst") else None,
-            d.get("keep_as"), bool(d.get("overridden", False)),
+            d.get("keep_as"), bool(d.get("overridden", False)), d.get("move_from"),
         )
+
+
+def _check_move(path: str, kind: str, d: Mapping) -> None:
+    """A plan file's move names a safe old path and both files; nothing else names one."""
+    move_from = d.get("move_from")
+    if move_from is None:
+        if kind == "move":
+            raise PlanError(f"the move to {path!r} has no 'move_from'")
+        return
+    if not isinstance(move_from, str):
+        raise PlanError(f"the action for {path!r} has a 'move_from' that is not text")
+    check_rel(move_from, "plan move_from")
+    if kind not in ("move", "skip") or move_from == path:
+        raise PlanError(f"the action for {path!r} moves a file but is a {kind}")
+    if kind == "move" and not (d.get("src") and d.get("dst")):
+        raise PlanError(f"the move to {path!r} lacks the source or destination file it moves")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +270,8 @@ class Plan:
         for kind in ("copy", "update", "delete", "skip"):
             n, b = t[kind]
             parts.append(f"{kind} {n} ({_human(b)})")
+        if t["move"][0]:
+            parts.insert(2, f"move {t['move'][0]} (no bytes copied)")
         return ", ".join(parts)
 
     # -- overrides --------------------------------------------------------
@@ -257,7 +283,9 @@ class Plan:
         copy when it was excluded), ``source_wins`` (copy source over
         destination), ``keep_both`` (keep the destination under a conflict name,
         then copy), ``keep`` (don't delete), ``delete`` (delete a
-        destination-only file).
+        destination-only file). A move takes ``move`` (carry it out), ``copy``
+        (copy the new path and delete the old one instead) or ``exclude``/``keep``
+        (leave both files alone).
         """
         if isinstance(paths, str):
             paths = [paths]
@@ -265,7 +293,7 @@ class Plan:
         new_actions = []
         for a in self.actions:
             if any(t == "" or a.path == t or a.path.startswith(t + "/") for t in targets):
-                new_actions.append(_apply_override(a, decision))
+                new_actions.extend(_override_one(a, decision))
             else:
                 new_actions.append(a)
         return replace(self, actions=tuple(new_actions))
@@ -381,6 +409,39 @@ def _apply_override(a: Action, decision: str) -> Action:
     raise ValueError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
 
 
+def _override_one(a: Action, decision: str) -> list[Action]:
+    if a.move_from:
+        return _override_move(a, decision)
+    return [a] if decision in ("move", "copy") else [_apply_override(a, decision)]
+
+
+def _override_move(a: Action, decision: str) -> list[Action]:
+    """A decision on a move (or a move set aside): one action, or the copy and the delete it stands for."""
+    if decision in ("exclude", "keep", "destination_wins"):
+        return [replace(a, kind="skip", reason=f"move from {a.move_from} left alone (chosen by hand)", overridden=True)]
+    if decision in ("move", "include"):
+        return [replace(a, kind="move", reason=f"move from {a.move_from} (chosen by hand)", overridden=True)]
+    if decision in ("copy", "source_wins"):
+        why = "copy and delete instead of a move (chosen by hand)"
+        return [Action(a.path, "copy", "new", why, a.src, None, overridden=True),
+                Action(a.move_from, "delete", "dst_only", why, None, a.dst, overridden=True)]
+    raise ValueError(f"Unknown decision {decision!r} for a move: use move, copy or exclude.")
+
+
+def _pair_moves(actions: list[Action]) -> list[Action]:
+    """Each one-to-one (copy of a new file, delete of a gone one) holding the same file, as one move."""
+    new = {a.path: a.src for a in actions if a.kind == "copy" and a.src is not None and a.dst is None}
+    gone = {a.path: a.dst for a in actions if a.kind == "delete" and a.dst is not None and a.src is None}
+    found = match_moves(new, gone) if new and gone else {}
+    if not found:
+        return actions
+    moved_away = {old for old, _ in found.values()}
+    logger.info("%d files were moved or renamed on the source: moving them on the destination", len(found))
+    return [Action(a.path, "move", "moved", f"moved on the source: {found[a.path][1]}", a.src,
+                   gone[found[a.path][0]], move_from=found[a.path][0]) if a.path in found else a
+            for a in actions if a.path not in moved_away]
+
+
 def _human(n: int) -> str:
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
@@ -442,6 +503,8 @@ def make_plan(
     dst_entries = dst.entries
     with gc_paused():
         actions = _decide(src_entries, dst_entries, options, keep, after, upload)
+        if options.track_renames and options.delete:
+            actions = _pair_moves(actions)
     return Plan(
         actions=tuple(actions),
         options=options,

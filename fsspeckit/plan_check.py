@@ -59,7 +59,7 @@ def check_stale(plan: Plan, src_fs: fsspec.AbstractFileSystem, src_listing: List
             continue
         if a.src is not None:
             if now is None:
-                if a.kind in ("copy", "update"):
+                if a.kind in ("copy", "update", "move"):
                     reasons.append(f"{a.path}: removed from the source since planning (the plan copies it)")
                 elif a.category == "identical":
                     reasons.append(f"{a.path}: removed from the source since planning")

@@ -18,8 +18,8 @@ from typing import Iterable, Iterator, Literal
 __all__ = ["Outcome", "SyncResult", "OUTCOMES"]
 
 #: What really happened to a path.
-OUTCOMES = ("copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled")
-OutcomeKind = Literal["copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled"]
+OUTCOMES = ("copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled", "moved")
+OutcomeKind = Literal["copied", "updated", "deleted", "skipped", "failed", "not_deleted", "cancelled", "moved"]
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ class Outcome:
     """One path's result."""
 
     path: str
-    action: str  # copy / update / delete / skip
+    action: str  # copy / update / delete / skip / move
     outcome: OutcomeKind
     bytes: int = 0
     attempts: int = 0
@@ -87,6 +87,11 @@ class SyncResult:
         return self.paths("deleted")
 
     @property
+    def moved(self) -> list[str]:
+        """New paths of the files moved on the destination (``--track-renames``)."""
+        return self.paths("moved")
+
+    @property
     def skipped(self) -> list[str]:
         return self.paths("skipped")
 
@@ -119,6 +124,8 @@ class SyncResult:
         )
         if c["cancelled"]:
             text += f", cancelled {c['cancelled']}"
+        if c["moved"]:
+            text += f", moved {c['moved']} (on the destination, no bytes copied)"
         text += f"; {self.bytes_transferred} bytes in {self.duration:.2f} s ({rate / 2**20:.1f} MiB/s)"
         if self.deletes_skipped:
             text += f"; deletions skipped: {self.deletes_skipped}"

@@ -40,19 +40,22 @@ class ShortBodyError(OSError):
 
 
 def download(fs, path: str, local_path: str, *, size: int | None, etag: str | None, md5: str | None,
-             on_bytes, stall_timeout: float | None = None) -> int:
+             on_bytes, stall_timeout: float | None = None, on_metadata=None) -> int:
     """Download ``path`` of the s3fs instance ``fs`` into ``local_path``; return the bytes written.
 
     ``size``/``etag``/``md5`` are what the listing said. Raises
     ``SourceChangedError`` when the object is no longer the listed version,
     ``VerificationError`` when the bytes do not hash to ``md5``,
     ``ShortBodyError``/``StallError`` (transient) when the body is cut short or stalls.
+    ``on_metadata``, when given, is called with the user metadata of the GET
+    answer (a dict), which holds rclone's ``mtime``: no extra request for it.
     """
     bucket, key, version = fs.split_path(path)
     if stall_timeout is None:
         stall_timeout = STALL_TIMEOUT if STALL_TIMEOUT is not None else timeouts.TIMEOUT
     stall = stall_timeout
-    return sync(fs.loop, _fetch, fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall)
+    return sync(fs.loop, _fetch, fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall,
+                on_metadata)
 
 
 async def _get(fs, bucket: str, key: str, version: str | None, etag: str | None, offset: int, stall: float):
@@ -81,7 +84,7 @@ def _is_precondition_failed(exc: BaseException) -> bool:
         isinstance(exc, OSError) and exc.errno == errno.EINVAL and "If-Match" in text)
 
 
-async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall) -> int:
+async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes, stall, on_metadata=None) -> int:
     h = hashlib.md5() if md5 else None
     got = 0
     total = size
@@ -90,6 +93,8 @@ async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes
         while True:
             resp = await _get(fs, bucket, key, version, etag, got, stall)
             body = resp["Body"]
+            if on_metadata is not None and not got:
+                on_metadata(resp.get("Metadata") or {})
             try:
                 announced = resp.get("ContentLength")
                 if announced is not None:

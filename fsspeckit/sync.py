@@ -25,6 +25,7 @@ from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
+from .renames import fill_rename_hashes
 from .result import Outcome, SyncResult
 from .state import SyncState
 from .transfer import file_md5, is_local
@@ -178,9 +179,16 @@ def plan_sync(
     max_workers: int | None = None,
     listings: tuple[Listing, Listing] | None = None,
     cancel: threading.Event | None = None,
+    track_renames: bool = False,
 ) -> Plan:
-    """List both sides and plan the sync from ``src_path`` to ``dst_path``."""
+    """List both sides and plan the sync from ``src_path`` to ``dst_path``.
+
+    ``track_renames`` moves, on the destination, a file moved or renamed on the
+    source (see ``fsspeckit.renames``) instead of copying it again.
+    """
     options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    if track_renames:
+        options = replace(options, track_renames=True)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
         src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
@@ -188,6 +196,8 @@ def plan_sync(
     else:
         src, dst = listings
     fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel)
+    if options.track_renames and options.delete:
+        fill_rename_hashes(src_fs, dst_fs, src, dst, max_workers or DEFAULT_WORKERS, cancel)
     if state_file:
         _apply_state(SyncState(state_file), src, dst)
     partition_filter = partitions if callable(partitions) else None
@@ -303,6 +313,7 @@ def sync_dir(
     pause: threading.Event | None = None,
     executor=None,
     raise_on_error: bool = True,
+    track_renames: bool = False,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -343,7 +354,7 @@ def sync_dir(
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
-                     max_workers=workers, listings=(src, dst), cancel=cancel)
+                     max_workers=workers, listings=(src, dst), cancel=cancel, track_renames=track_renames)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:

@@ -25,6 +25,7 @@ from fsspec.implementations.memory import MemoryFileSystem
 
 from .exceptions import SourceChangedError, SyncCancelled, VerificationError
 from .listing import PARTIAL_MARK
+from .stored_times import gcs_metadata, stored_mtime_ns
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +211,8 @@ def _upload(src_path: str, dst_fs, dst_path: str, guard: _Guard, chunk_size: int
             dst_fs.pipe_file(dst_path, data)
             return len(data)
         written = 0
-        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20), **_upload_check(dst_fs))
+        fdst = dst_fs.open(dst_path, "wb", block_size=max(chunk_size, 5 * 2**20), **_upload_check(dst_fs),
+                           **_file_time(dst_fs, os.fstat(fd).st_mtime_ns))
         try:
             while True:
                 chunk = fin.read(chunk_size)
@@ -236,6 +238,14 @@ def _upload_check(fs) -> dict:
     """
     gcsfs = sys.modules.get("gcsfs")
     return {"consistency": "md5"} if gcsfs is not None and isinstance(fs, gcsfs.GCSFileSystem) else {}
+
+
+def _file_time(fs, mtime_ns: int) -> dict:
+    """Options that store a local file's time with its GCS upload, in rclone's metadata keys."""
+    gcsfs = sys.modules.get("gcsfs")
+    if gcsfs is None or not isinstance(fs, gcsfs.GCSFileSystem):
+        return {}
+    return {"metadata": gcs_metadata(mtime_ns)}
 
 
 def _commit(fdst, dst_fs, dst_path: str, src_path: str) -> None:
@@ -286,6 +296,12 @@ def _check_stat(st, path: str, size: int, mtime: float | None, when: str) -> Non
 
 def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag=None, md5=None) -> int:
     tmp = partial_name(dst_path)
+    kept: list[int] = []  # the file time (ns) the object's metadata holds, when its GET answer said
+
+    def got_metadata(meta: dict) -> None:
+        when = stored_mtime_ns({"Metadata": meta})
+        if when is not None:
+            kept.append(when)
 
     def fetch() -> int:
         if is_local(src_fs):
@@ -305,7 +321,7 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
 
             guard.set_size(size)
             return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
-                                        on_bytes=guard.relative_update)
+                                        on_bytes=guard.relative_update, on_metadata=got_metadata)
         src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
         n = os.path.getsize(tmp)
         if not guard.moved:
@@ -332,8 +348,8 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
             )
         if check_source and is_local(src_fs) and size is not None:
             _check_local_source(src_path, size, mtime, "during the copy")
-        if mtime is not None:
-            ns = int(round(mtime * 1e9))
+        ns = kept[-1] if kept else (int(round(mtime * 1e9)) if mtime is not None else None)
+        if ns is not None:
             os.utime(tmp, ns=(ns, ns))
         os.replace(tmp, dst_path)
         return written

@@ -57,6 +57,8 @@ class SyncApp(App[None]):
         Binding("t", "cycle_strategy", "Strategy"),
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
+        Binding("v", "toggle_renames", "Track renames", show=False),
+        Binding("n", "decide('copy')", "Copy, not move", show=False),
         Binding("f", "cycle_filter", "Filter"),
         Binding("x", "decide('exclude')", "Exclude"),
         Binding("i", "decide('include')", "Include"),
@@ -401,6 +403,12 @@ class SyncApp(App[None]):
                 else "Deletions OFF: files only in the destination are kept.")
         self._set_options(note, delete=on)
 
+    def action_toggle_renames(self) -> None:
+        on = not self.options.track_renames
+        note = ("Track renames ON: a file moved on the source is moved on the destination (needs deletions on)."
+                if on else "Track renames OFF: a moved file is copied again and its old copy deleted.")
+        self._set_options(note, track_renames=on)
+
     def action_cycle_filter(self) -> None:
         self.action_set_filter(FILTERS[(FILTERS.index(self.filter_name) + 1) % len(FILTERS)])
 
@@ -679,6 +687,8 @@ class SyncApp(App[None]):
         yield SystemCommand("Run the sync", "Confirm, then apply the plan with live progress (s)", self.action_run_sync)
         yield SystemCommand("Refresh listings", "List both sides again and re-plan (r)", self.action_refresh)
         yield SystemCommand("Toggle deletions", "Delete files only in the destination, or keep them (d)", self.action_toggle_delete)
+        yield SystemCommand("Toggle track renames", "Move files moved on the source instead of copying them (v)",
+                            self.action_toggle_renames)
         for strategy in STRATEGIES:
             yield SystemCommand(f"Strategy: {STRATEGY_LABELS[strategy]}", "How conflicts and changed files are resolved (t cycles)",
                                 lambda s=strategy: self.action_set_strategy(s))

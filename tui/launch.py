@@ -31,9 +31,11 @@ def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, d
                strategy: str = "source_wins", compare: str = "size_mtime", delete: bool = False,
                partitions: str | None = None, scheduler: str | None = None,
                clock: Callable[[], datetime] | None = None, src_label: str | None = None,
-               dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE) -> SyncApp:
+               dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE,
+               track_renames: bool = False) -> SyncApp:
     """An app on two filesystem instances (paths relative to them)."""
-    options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions)
+    options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions,
+                          track_renames=track_renames)
     src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
     dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
     return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file)
@@ -82,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delete files only in the destination (off by default; d toggles it in the app)")
     parser.add_argument("--no-delete", dest="delete", action="store_false", help="keep files only in the destination (default)")
     parser.add_argument("--partitions", default=None, metavar="PREDICATE", help="only these partitions, e.g. \"year>=2024\"")
+    parser.add_argument("--track-renames", action="store_true",
+                        help="move files moved or renamed in SRC within DST instead of copying them (needs --delete; "
+                             "v toggles it in the app)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="apply the plan on a Dask cluster at this scheduler address (tcp://host:8786); "
                              "needs the dask extra")
@@ -95,7 +100,8 @@ def run_app(argv: list[str] | None = None) -> int:
     if (args.src is None) != (args.dst is None):
         parser.error("give both SRC and DST, or neither for the demo")
     try:
-        options = SyncOptions(strategy=args.strategy, compare=args.compare, delete=args.delete, partitions=args.partitions)
+        options = SyncOptions(strategy=args.strategy, compare=args.compare, delete=args.delete,
+                              partitions=args.partitions, track_renames=args.track_renames)
     except ValueError as exc:
         parser.error(str(exc))
     if args.src is None:

@@ -32,6 +32,8 @@ DECISIONS = {
     "keep_both": "Keeping both versions of",
     "keep": "Keeping the destination of",
     "delete": "Deleting",
+    "move": "Moving",
+    "copy": "Copying and deleting instead of moving",
 }
 DEFAULT_PLAN_FILE = "fsspeckit-plan.json"
 
@@ -125,7 +127,7 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
     base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                     partitions=options.partitions)
+                     partitions=options.partitions, track_renames=options.track_renames)
     plan = replay(base, overrides)
     indexes = None
     if narrow:

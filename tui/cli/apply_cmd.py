@@ -148,7 +148,8 @@ def _print_result(result, src_url: str, dst_url: str, args, already: int) -> Non
     out(f"{prefix}{src_url} -> {dst_url}")
     if args.dry_run:
         would = _dry_run_counts(result)
-        out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}")
+        out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}"
+            + (f", move {would['move']}" if would["move"] else ""))
     if already:
         out(f"  {already} planned action{'s were' if already != 1 else ' was'} already done; skipped.")
     for o in failed[:SHOWN_FAILURES]:
@@ -162,7 +163,7 @@ def _print_result(result, src_url: str, dst_url: str, args, already: int) -> Non
 
 def _dry_run_counts(result) -> dict[str, int]:
     """What a dry run left undone, by kind of action."""
-    counts = {"copy": 0, "update": 0, "delete": 0}
+    counts = {"copy": 0, "update": 0, "delete": 0, "move": 0}
     for o in result.outcomes:
         if o.outcome == "skipped" and o.action in counts and o.error == "dry run":
             counts[o.action] += 1

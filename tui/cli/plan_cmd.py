@@ -25,7 +25,7 @@ from .common import (
     print_json,
 )
 
-KINDS = ("copy", "update", "delete", "skip")
+KINDS = ("copy", "update", "move", "delete", "skip")
 
 
 def add_parser(sub) -> None:
@@ -40,6 +40,7 @@ def add_parser(sub) -> None:
     p.add_argument("dst", metavar="DST", help="destination location")
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
     add_plan_options(p)
+    add_rename_option(p)
     p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
     p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -62,6 +63,19 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="delete destination files missing from the source (default: --delete)")
 
 
+def add_rename_option(p: argparse.ArgumentParser) -> None:
+    """``--track-renames`` (``plan`` and ``sync``; off by default, as in rclone)."""
+    p.add_argument("--track-renames", action="store_true",
+                   help="move a file moved or renamed in SRC within DST instead of copying it again "
+                        "(same size and hash, or same size and time where no hash decides; ambiguous "
+                        "matches are copied); needs --delete")
+
+
+def move_line(a) -> str:
+    """One planned move as people read it: ``move a -> b``."""
+    return f"move    {a.move_from} → {a.path}  ({a.reason})"
+
+
 def cmd_plan(args) -> int:
     from dataclasses import replace
 
@@ -74,7 +88,8 @@ def cmd_plan(args) -> int:
     t0 = time.monotonic()
     plan = connect("source and destination", lambda: plan_sync(
         src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers))
+        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
+        track_renames=args.track_renames))
     took = time.monotonic() - t0
     if not plan.src_exists:
         raise ConnectError(f"the source {plan.src_url} does not exist; check the path (a typo?).")
@@ -124,13 +139,17 @@ def _print_plan(plan, saved: str | None, with_actions: bool) -> None:
     totals = plan.totals
     for kind in KINDS:
         n, b = totals[kind]
-        size = f"  {human(b):>10}" if kind != "skip" else ""
+        if kind == "move" and not n:
+            continue
+        size = f"  {human(b):>10}" if kind not in ("skip", "move") else ""
         out(f"  {kind:<7}{n:>8} file{'s' if n != 1 else ' '}{size}")
     if plan.src_files == 0:
         out("  note: the source holds no files.")
     if with_actions:
         for a in plan.actions:
-            if a.kind != "skip":
+            if a.kind == "move":
+                out(f"  {move_line(a)}")
+            elif a.kind != "skip":
                 out(f"  {a.kind:<7} {a.path}  ({a.reason})")
     if saved:
         out(f"Saved the plan to {saved}; apply it with: {PROG} apply {saved}")

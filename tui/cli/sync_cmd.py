@@ -18,7 +18,7 @@ from .common import (
     parse_options,
     positive_int,
 )
-from .plan_cmd import add_plan_options, check_predicate
+from .plan_cmd import add_plan_options, add_rename_option, check_predicate
 
 
 def add_parser(sub) -> None:
@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("src", metavar="SRC", help="source location")
     p.add_argument("dst", metavar="DST", help="destination location")
     add_plan_options(p)
+    add_rename_option(p)
     p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true",
@@ -63,7 +64,8 @@ def cmd_sync(args) -> int:
             strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
             dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
             verify=args.verify, max_workers=args.workers, progress_hook=term, executor=args.scheduler,
-            allow_empty_source=args.allow_empty_source, raise_on_error=False))
+            allow_empty_source=args.allow_empty_source, raise_on_error=False,
+            track_renames=getattr(args, "track_renames", False)))
     except EmptySourceError:  # a guard, not a connection problem
         err(f"the source {src_url} holds no files; nothing was changed (with --delete, a sync from it would "
             f"delete everything in {dst_url}). Pass --allow-empty-source if that is meant.")

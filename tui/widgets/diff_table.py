@@ -19,7 +19,7 @@ from fsspeckit.plan import Action
 from .index import CATEGORY_LABELS
 from .trees import CATEGORY_STYLES, human_size, status_text
 
-__all__ = ["DiffTable", "PAGE_SIZE", "middle_ellipsis"]
+__all__ = ["DiffTable", "PAGE_SIZE", "middle_ellipsis", "shown_path"]
 
 PAGE_SIZE = 500
 #: The Reason column gets at least this many cells; the Path column the longest path on the page if it fits.
@@ -37,6 +37,11 @@ def middle_ellipsis(text: str, width: int) -> str:
     tail = (width - 1) // 2 + (width - 1) % 2
     head = width - 1 - tail
     return text[:head] + "…" + text[len(text) - tail:]
+
+
+def shown_path(a: Action) -> str:
+    """The Path cell: the path, or ``old → new`` for a move (carried out or set aside)."""
+    return f"{a.move_from} → {a.path}" if a.move_from else a.path
 
 
 class DiffTable(DataTable):
@@ -125,7 +130,7 @@ class DiffTable(DataTable):
         self.filter_name = filter_name
         self.page_index = min(self.page_index, self.page_count - 1)
         # One Path width for every page and every decision: columns never jump while paging.
-        self._path_width = max((len(a.path) for a in actions), default=0)
+        self._path_width = max((len(shown_path(a)) for a in actions), default=0)
         layout = self._plan_layout()
         if layout != self.column_layout:
             self._set_layout(layout)
@@ -143,9 +148,11 @@ class DiffTable(DataTable):
                 if key == "status":
                     cells.append(status_text(a))
                 elif key == "path":
-                    cells.append(Text(middle_ellipsis(a.path, path_width), style=CATEGORY_STYLES.get(a.category, "")))
+                    cells.append(Text(middle_ellipsis(shown_path(a), path_width),
+                                      style=CATEGORY_STYLES.get(a.category, "")))
                 elif key == "size":
-                    size = a.size if a.kind != "skip" else (a.src.size if a.src else (a.dst.size if a.dst else 0))
+                    size = (a.size if a.kind not in ("skip", "move")
+                            else (a.src.size if a.src else (a.dst.size if a.dst else 0)))
                     cells.append(Text(human_size(size), justify="right"))
                 else:
                     reason = Text(a.reason, style="red" if a.kind == "delete" else "", no_wrap=True,

@@ -27,6 +27,7 @@ CATEGORY_LABELS = {
     "dst_only": "only in dst",
     "identical": "identical",
     "excluded": "excluded",
+    "moved": "moved",
 }
 
 

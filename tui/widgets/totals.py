@@ -85,6 +85,10 @@ def _plan_line(view: PlanView | None, busy: str | None, short: int) -> Text:
         else:
             first.append(label, style="dim")
         first.append(sep, style="dim")
+    moves = t["move"][0]
+    if moves:
+        first.append(f"move {moves:,}", style="bold cyan")
+        first.append(sep, style="dim")
     conflicts = view.category_counts.get("conflict", 0)
     first.append(f"{conflicts:,} conflict{'s' if conflicts != 1 else ''}", style="bold magenta" if conflicts else "dim")
     if view.overridden:

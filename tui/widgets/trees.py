@@ -35,11 +35,12 @@ CATEGORY_STYLES = {
     "dst_only": "red",
     "identical": "dim",
     "excluded": "dim italic",
+    "moved": "cyan",
 }
 #: Short category names for folder counts in the trees.
 TREE_LABELS = {"new": "new", "changed": "changed", "conflict": "conflict", "dst_only": "dst only",
-               "identical": "same", "excluded": "excluded"}
-KIND_LABELS = {"copy": "copy →", "update": "update →", "delete": "DELETE", "skip": "skip"}
+               "identical": "same", "excluded": "excluded", "moved": "moved"}
+KIND_LABELS = {"copy": "copy →", "update": "update →", "delete": "DELETE", "skip": "skip", "move": "move"}
 
 
 def human_size(n: int | None) -> str:
