@@ -57,8 +57,7 @@ class SyncApp(App[None]):
         Binding("t", "cycle_strategy", "Strategy"),
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
-        Binding("v", "toggle_renames", "Track renames", show=False),
-        Binding("n", "decide('copy')", "Copy, not move", show=False),
+        Binding("R", "toggle_renames", "Track renames", show=False),
         Binding("f", "cycle_filter", "Filter"),
         Binding("x", "decide('exclude')", "Exclude"),
         Binding("i", "decide('include')", "Include"),
@@ -687,7 +686,7 @@ class SyncApp(App[None]):
         yield SystemCommand("Run the sync", "Confirm, then apply the plan with live progress (s)", self.action_run_sync)
         yield SystemCommand("Refresh listings", "List both sides again and re-plan (r)", self.action_refresh)
         yield SystemCommand("Toggle deletions", "Delete files only in the destination, or keep them (d)", self.action_toggle_delete)
-        yield SystemCommand("Toggle track renames", "Move files moved on the source instead of copying them (v)",
+        yield SystemCommand("Toggle track renames", "Move files moved on the source instead of copying them (R)",
                             self.action_toggle_renames)
         for strategy in STRATEGIES:
             yield SystemCommand(f"Strategy: {STRATEGY_LABELS[strategy]}", "How conflicts and changed files are resolved (t cycles)",

@@ -44,7 +44,7 @@ async def test_a_move_shows_as_old_to_new_and_takes_its_own_decisions(tmp_path):
         row = [str(c) for c in table.get_row("month=1/part-0.csv")]
         assert any("month=01/part-0.csv → month=1/part-0.csv" in c for c in row), row
         assert any("move" in c for c in row), row
-        await pilot.press("n")  # copy and delete instead
+        await pilot.press("u")  # source wins: copy and delete instead
         await settle(app, pilot)
         kinds = {a.path: a.kind for a in app.view.plan.actions}
         assert kinds["month=1/part-0.csv"] == "copy" and kinds["month=01/part-0.csv"] == "delete"
@@ -54,7 +54,7 @@ async def test_a_move_shows_as_old_to_new_and_takes_its_own_decisions(tmp_path):
         await settle(app, pilot)
         left = next(a for a in app.view.plan.actions if a.path == "month=1/part-1.csv")
         assert left.kind == "skip" and left.move_from == "month=01/part-1.csv"
-        await pilot.press("v")  # track renames off: plain copies and deletes
+        await pilot.press("R")  # track renames off: plain copies and deletes
         await settle(app, pilot)
         assert not app.options.track_renames
         assert not any(a.kind == "move" for a in app.view.plan.actions)

@@ -28,7 +28,7 @@ KEYS = [
         ("t", "cycle the strategy: source wins, newer, larger, skip conflicts, keep both"),
         ("c", "cycle the compare mode: size + mtime, size only, checksum"),
         ("d", "deletions on/off (off by default: files only in the destination are kept)"),
-        ("v", "track renames on/off: a file moved on the source is moved on the destination (with deletions on)"),
+        ("R", "track renames on/off: a file moved on the source is moved on the destination (with deletions on)"),
         ("f", "cycle the table filter: all, changes, new, changed, conflict, only in dst, …"),
         ("r", "list both sides again and re-plan"),
         ("p", "choose partitions (narrows the plan and the trees)"),
@@ -42,7 +42,7 @@ KEYS = [
         ("b", "keep both: keep the destination's version under a conflict name, then copy"),
         ("k", "keep the destination: don't overwrite, don't delete"),
         ("del / F8", "delete a file that is only in the destination"),
-        ("n", "a move: copy the new path and delete the old one instead (x leaves both alone, i moves again)"),
+        ("u", "on a move: copy the new path and delete the old one instead (x leaves both alone, i moves again)"),
         ("z", "undo the last change made by hand (again for the one before; the palette undoes all)"),
     ]),
     ("Move around", [
