@@ -1,7 +1,7 @@
 """A quick look at one data file: its schema and first rows, read with capped ranged reads.
 
 ``peek_file(fs, path)`` never reads a whole file. Parquet: pyarrow reads the
-footer and the first pages of the first row group through a reader that
+footer and the first pages (of the first row groups) through a reader that
 fetches exact ranges and stops at a byte cap. CSV and JSON (lines or one
 document): the first bytes up to the cap, cut at the last whole line. Damaged
 or hostile input (a truncated Parquet file, a binary file named ``.csv``, a
@@ -192,21 +192,24 @@ def _peek_parquet(fs, path: str, size: int, max_rows: int, max_bytes: int) -> Pe
 
 
 def _first_rows(pf, names: list[str], max_rows: int, pa) -> tuple[tuple, int]:
-    """The first rows of the first row group, of as many leading columns as the byte cap allows."""
+    """The first rows, row group after row group, of as many leading columns as the byte cap allows."""
     k = len(names)
     while k > 0:
+        got: list = []
         try:
-            batch = next(pf.iter_batches(batch_size=max_rows, row_groups=[0], columns=names[:k],
-                                         use_threads=False), None)
+            for batch in pf.iter_batches(batch_size=max_rows, row_groups=range(pf.metadata.num_row_groups),
+                                         columns=names[:k], use_threads=False):
+                cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+                got += [tuple(cell(c[r]) for c in cols) for r in range(batch.num_rows)]
+                if len(got) >= max_rows:
+                    break
         except PeekError:
-            k //= 2
-            continue
+            if not got:  # not even the first rows fit: try fewer columns
+                k //= 2
+                continue
         except (pa.ArrowException, OSError) as exc:
-            raise PeekError(f"damaged Parquet data in the first row group: {exc}") from None
-        if batch is None:
-            return (), k
-        cols = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        return tuple(tuple(cell(c[r]) for c in cols) for r in range(min(batch.num_rows, max_rows))), k
+            raise PeekError(f"damaged Parquet data: {exc}") from None
+        return tuple(got[:max_rows]), k
     return (), 0
 
 

@@ -55,6 +55,8 @@ def test_parquet_schema_and_first_rows_match_pyarrow(tmp_path, disk):
     assert p.rows[3][3] == json.dumps(first[3]["tags"])
     assert "1,000 rows in 4 row groups, 4 columns" in p.notes
     assert p.bytes_read == disk.fetched <= os.path.getsize(path)
+    across = peek_file(disk, path, max_rows=350)  # row groups of 300: the rows go on into the second
+    assert [r[0] for r in across.rows] == [str(i) for i in range(350)]
 
 
 def test_a_large_parquet_file_costs_its_footer_and_first_pages_only(tmp_path, disk):
