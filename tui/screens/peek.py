@@ -84,6 +84,8 @@ class PeekScreen(Screen[None]):
         if p.error:
             status.update(f"Cannot show this file ({what}): {p.error}.")
             status.add_class("error")
+            for part in self.query("#schema-title, #schema, #rows-title, #rows"):
+                part.display = False
             return
         status.update("  ·  ".join([what, *p.notes, f"{human_bytes(p.bytes_read)} read"]))
         schema = self.query_one("#schema", DataTable)
