@@ -107,7 +107,8 @@ class ThroughputChart(Vertical):
         h = self.history
         h.add(t, bytes_done)
         rates = h.rates
-        self.query_one(Sparkline).data = rates
+        # Textual scales a sparkline from its smallest value: the run's start (0 B/s) keeps the floor at zero.
+        self.query_one(Sparkline).data = [0.0, *rates]
         if not rates:
             return
         span = f"{h.width:g} s" if h.width < 60 else f"{h.width / 60:g} min"
