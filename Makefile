@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test bench bench-quick screenshots clean
+.PHONY: run test bench bench-quick bench-layout screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick $(BENCH_ARGS)
+
+bench-layout: $(STAMP)
+	$(BIN)/python -m benchmarks.layout_scale $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

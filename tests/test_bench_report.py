@@ -58,3 +58,25 @@ def test_one_file_rows_are_not_a_large_file_target():
 def test_without_one_file_rows_there_is_no_fixed_cost_section():
     res = _results({("local→local", "1MiB", "initial", "ours"): [_sample(0.15, 200, 200 << 20)]})
     assert "Fixed cost per run" not in _render(res)
+
+
+def test_layout_benchmark_end_to_end_on_a_small_layout():
+    """The layout benchmark itself: a seeded moto server, the child's summary, the answer checked."""
+    import pytest
+
+    pytest.importorskip("pyarrow")
+    from benchmarks import layout_scale as L
+
+    r = L.run(300, 4)
+    assert r["ok"] and r["files"] == 300 and r["rows"] == 3000 and r["partitions"] == 25 and r["findings"] == []
+    assert r["peak_rss_mb"] > 0 and r["server_cpu_s"] >= 0
+    text = L.render(r, quick=True)
+    assert "300 Parquet files" in text and "OK." in text and "| **total** |" in text
+
+
+def test_layout_benchmark_days_are_consecutive():
+    from benchmarks.layout_scale import FILES_PER_DAY, key_of
+
+    assert key_of(0) == "year=2000/month=01/day=01/part-000000.parquet"
+    assert key_of(FILES_PER_DAY * 31).startswith("year=2000/month=02/day=01/")
+    assert key_of(FILES_PER_DAY * 366).startswith("year=2001/month=01/day=01/")  # 2000 is a leap year

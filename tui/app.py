@@ -71,6 +71,7 @@ class SyncApp(App[None]):
         Binding("o", "open_plan", "Open"),
         Binding("p", "partitions", "Partitions"),
         Binding("l", "layout", "Layout", show=False),
+        Binding("v", "peek", "Look inside", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("e", "locations", "Locations", show=False),
         Binding("m", "remotes", "Remotes", show=False),
@@ -592,6 +593,29 @@ class SyncApp(App[None]):
             if other.listing is not None else None
         self.push_screen(LayoutScreen(side.listing, f"{role.capitalize()}: {side.title}", fs=side.fs, other=both,
                                       role=role))
+
+    def action_peek(self) -> None:
+        """The schema and first rows of the file under the cursor; on a folder, its partition summary."""
+        target = self._target()
+        if target is None:
+            self.notify("Select a file or folder in a tree or the table first.", severity="warning")
+            return
+        if isinstance(self.focused, FileTree):
+            role = "destination" if self.focused is self._tree("destination") else "source"
+        else:
+            src = self.sides["source"].listing
+            role = "source" if src is not None and target in src.entries else "destination"
+        side = self.sides[role]
+        if side.listing is None:
+            self.notify(f"The {role} is not listed yet.", severity="warning")
+            return
+        from .screens.peek import peek_target
+
+        screen = peek_target(side.listing, side.fs, target, f"{role.capitalize()}: {side.title}")
+        if screen is None:
+            self.notify(f"{target} is not on the {role} side.", severity="warning")
+            return
+        self.push_screen(screen)
 
     def action_run_sync(self) -> None:
         if self.view is None:

@@ -129,13 +129,16 @@ async def _run_shots(out: Path) -> list[str]:
                      src_url="memory://demo/sales", dst_url="./mirror")
     screen = RunScreen(plan, src_fs, dst_fs, {"max_workers": 4})
     app = ScreenHost(screen)
+    # Slow enough that the throughput chart has a few seconds of bars when the picture is taken.
+    ThrottledMemoryFileSystem.delay = 0.05
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             p = screen.last_progress
-            if p is not None and p.bytes_total and p.bytes_done > 0.4 * p.bytes_total and len(p.in_flight) >= 3:
+            if (p is not None and p.bytes_total and p.bytes_done > 0.4 * p.bytes_total and len(p.in_flight) >= 3
+                    and p.elapsed >= 5):
                 break
             await pilot.pause(0.05)
         await pilot.pause(0.1)

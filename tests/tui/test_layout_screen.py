@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from fsspec.implementations.local import LocalFileSystem
 from textual.widgets import DataTable, Static
 from tui.widgets.bars import Bars, draw_bars
 
@@ -210,3 +211,43 @@ def test_bars_start_at_zero_and_show_gaps():
     assert bottom[1] == "·" and top[1] == " "  # a zero is a visible gap, not a bar
     assert bottom[3] == "▁"  # a small value is still seen
     assert draw_bars(list(range(100)), width=10, height=1)[0][-1] == "█"  # more values than columns
+
+
+class _SlowDisk(LocalFileSystem):
+    """The local disk with 50 ms per ranged read, like a far-away store."""
+
+    def cat_file(self, path, start=None, end=None, **kwargs):
+        import time
+
+        time.sleep(0.05)
+        return super().cat_file(path, start=start, end=end, **kwargs)
+
+
+async def test_the_screen_answers_keys_and_counts_footers_while_they_are_read(local_tree):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"x": [1, 2, 3]}), buf)
+    root = local_tree({f"day={d:02d}/part-{i}.parquet": buf.getvalue() for d in range(1, 31) for i in range(10)},
+                      "slow")
+    fs = _SlowDisk(skip_instance_cache=True)
+    listing = list_tree(fs, str(root))
+    screen = LayoutScreen(listing, "Source: slow", fs=fs)
+    app = ScreenHost(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        side = screen.sides["source"]
+        for _ in range(500):  # files and bytes first, then the footers one by one
+            await pilot.pause(0.01)
+            if side.state == "reading" and 0 < side.done < side.total:
+                break
+        assert side.state == "reading" and 0 < side.done < side.total == 300
+        assert f"reading footers {side.done:,}/300" in text_of(screen, "#totals")
+        assert cells(screen)[0][:4] == ["day", "30", "30", "300"]  # the table is there before the footers
+        await pilot.press("enter")  # drill down while the worker reads
+        await pilot.pause()
+        assert screen.level == "values" and side.state == "reading", "a key was handled during the reading"
+        await settle(app, pilot)
+        assert side.state == "read" and side.done == side.total == 300 and side.summary.total.rows == 900

@@ -7,7 +7,7 @@ import os
 import time
 
 from fsspec.implementations.memory import MemoryFileSystem
-from textual.widgets import Log, Static
+from textual.widgets import Log, Sparkline, Static
 
 import fsspeckit
 from fsspeckit.listing import list_tree
@@ -16,6 +16,7 @@ from tui.screens.report import ReportScreen
 from tui.testing import ScreenHost, ThrottledMemoryFileSystem
 from tui.screens.remotes import ConfirmScreen
 from tui.screens.run import FileRow, RunScreen
+from tui.widgets.throughput import ThroughputChart
 
 SIZE = (120, 36)
 
@@ -263,3 +264,27 @@ async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, monkeyp
         assert "ETA" not in stats() and "waiting for the destination" in stats()
         await _finish(app, pilot)
         assert screen.result.counts["copied"] == 1
+
+
+async def test_the_run_screen_draws_throughput_while_it_runs(tmp_path):
+    src_fs = _slow_source("chart", files=6, size=512 * 1024)  # 48 throttled reads of 64 KiB
+    dst_fs = fsspeckit.filesystem(str(tmp_path / "dst"))
+    plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions())
+    screen = RunScreen(plan, src_fs, dst_fs, {"max_workers": 2})
+    app = ScreenHost(screen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chart = screen.query_one(ThroughputChart)
+        assert not chart.display or not screen.query_one("#running").display, "no chart before the run"
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: chart.history.seconds > 0 and chart.history.peak > 0, timeout=30)
+        assert screen.query_one("#running").display and chart.region.height >= 4, "the chart is on screen"
+        label = str(screen.query_one("#throughput-label", Static).render())
+        assert label.startswith("Throughput: now ") and "peak" in label and "/s" in label
+        await _finish(app, pilot)
+        assert isinstance(app.screen, ReportScreen)
+        rates = chart.history.rates
+        assert rates and max(rates) > 0
+        assert screen.query_one("#throughput-chart", Sparkline).data == [0.0, *rates]  # drawn from a zero floor
+    moved = sum(r * chart.history.width for r in rates[:-1])
+    assert moved <= 6 * 512 * 1024 * 1.01, "the bars never claim more bytes than the run moved"

@@ -52,6 +52,7 @@ KEYS = [
         ("e", "change the source or destination location (URL, path or remote:path) and its options"),
         ("m", "saved remotes: use one for a side, add, remove or test one"),
         ("l", "partition layout of the side in focus"),
+        ("v", "look inside: a Parquet, CSV or JSON file's columns and first rows; a folder's partitions"),
         ("g", "show or hide the log panel"),
         ("ctrl+p", "command palette: every action by name (on any screen, that screen's keys)"),
         ("? / F1", "this help"),

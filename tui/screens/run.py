@@ -27,6 +27,7 @@ from fsspeckit.exceptions import FsspeckitError
 from fsspeckit.plan import Plan
 from fsspeckit.result import SyncResult
 
+from ..widgets.throughput import ThroughputChart
 from . import human_bytes, human_duration, human_rate
 
 __all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS", "skip_reasons"]
@@ -42,6 +43,8 @@ STALL_AFTER = 3.0
 def _amount(n: int, size: int, noun: str) -> str:
     """``3 new files  (1.2 MB)``, or ``nothing`` (not ``0 new files (0 Bytes)``)."""
     return f"{_count(n, noun)}  ({human_bytes(size)})" if n else "nothing"
+#: While a run goes, the throughput chart takes a sample this often (seconds), moving or not.
+SAMPLE_INTERVAL = 1.0
 
 
 def _count(n: int, word: str) -> str:
@@ -193,6 +196,7 @@ class RunScreen(Screen[SyncResult | None]):
         self._last_progress_at = self._moved_at = time.monotonic()
         self._errors_seen: set[str] = set()
         self._worker: Worker | None = None
+        self._sampler = None
         #: (seconds into the run, bytes done) of recent progress messages, for the rate shown.
         self._samples: list[tuple[float, int]] = []
         #: Leave the app once the stopped run has ended (asked for while it ran).
@@ -248,6 +252,7 @@ class RunScreen(Screen[SyncResult | None]):
             yield Static("Starting…", id="status")
             yield ProgressBar(total=max(t.transfer_bytes, 1), show_eta=False, id="overall")
             yield Static("", id="stats", markup=False)
+            yield ThroughputChart(id="throughput")
             yield Static("Files in flight", id="in-flight-title")
             for _ in range(MAX_FILE_ROWS):
                 row = FileRow()
@@ -320,8 +325,15 @@ class RunScreen(Screen[SyncResult | None]):
         self.query_one("#status", Static).update("Running…")
         self.refresh_bindings()
         self._last_progress_at = self._moved_at = time.monotonic()
-        self.set_interval(1.0, self._tick_stats)
         self._worker = self._apply()
+        self._sampler = self.set_interval(SAMPLE_INTERVAL, self._sample_throughput)
+
+    def _sample_throughput(self) -> None:
+        # Progress messages stop when bytes stop (a stall, a pause): the chart and the stats still show it.
+        p = self.last_progress
+        if p is not None:
+            self.query_one(ThroughputChart).sample(p.elapsed, p.bytes_done, human_rate)
+        self._tick_stats()
 
     def action_back(self) -> None:
         if self.phase == "confirm":
@@ -394,6 +406,8 @@ class RunScreen(Screen[SyncResult | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
             return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self._sampler:
+            self._sampler.stop()
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
             self.app.exit()
             return
@@ -463,6 +477,7 @@ class RunScreen(Screen[SyncResult | None]):
         total = max(p.bytes_total, 1)
         overall.update(total=total, progress=min(p.bytes_done, total))
         self._show_stats(p)
+        self.query_one(ThroughputChart).sample(p.elapsed, p.bytes_done, human_rate)
         self._show_in_flight(p.in_flight)
         if p.last_error and p.last_error not in self._errors_seen:
             self._errors_seen.add(p.last_error)

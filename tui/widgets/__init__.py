@@ -1,1 +1,1 @@
-"""Widgets of the main screen: side trees, diff table, totals bar, log panel."""
+"""Widgets: side trees, diff table, totals bar and log panel of the main screen; the run screen's throughput chart."""
