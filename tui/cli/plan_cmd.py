@@ -15,6 +15,7 @@ from .common import (
     ConnectError,
     UsageError,
     add_command,
+    add_live_options,
     add_sync_options,
     connect,
     human,
@@ -24,6 +25,8 @@ from .common import (
     positive_int,
     print_json,
 )
+
+from .logs import RunOutput
 
 KINDS = ("copy", "update", "delete", "skip")
 
@@ -40,7 +43,9 @@ def add_parser(sub) -> None:
     p.add_argument("dst", metavar="DST", help="destination location")
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
     add_plan_options(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
+    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files hashed at once (default 8; rclone: --checkers)")
+    add_live_options(p)
     p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -54,6 +59,16 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="what to do when a file differs (default: source_wins)")
     p.add_argument("--compare", default="size_mtime", choices=["size_mtime", "size", "checksum", "always"],
                    help="how files are compared (default: size_mtime)")
+    p.add_argument("-c", "--checksum", dest="compare", action="store_const", const="checksum",
+                   help="compare by content hash (rclone's --checksum; --compare checksum)")
+    p.add_argument("--size-only", dest="compare", action="store_const", const="size",
+                   help="compare by size only (rclone's and aws's --size-only; --compare size)")
+    p.add_argument("--exact-timestamps", dest="compare", action="store_const", const="size_mtime",
+                   help="a file of the same size is unchanged only when its time matches (aws; the default here)")
+    p.add_argument("-u", "--update", dest="strategy", action="store_const", const="newer",
+                   help="never replace a file that is newer on DST (rclone's --update; --strategy newer)")
+    p.add_argument("--ignore-existing", dest="strategy", action="store_const", const="skip",
+                   help="never replace a file DST already has (rclone's --ignore-existing; --strategy skip)")
     p.add_argument("--include", action="append", default=[], metavar="GLOB",
                    help="only files matching GLOB (repeatable; '**' crosses folders)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
@@ -72,9 +87,14 @@ def cmd_plan(args) -> int:
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
-    plan = connect("source and destination", lambda: plan_sync(
-        src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers))
+    live = RunOutput(args)
+    try:
+        plan = connect("source and destination", lambda: plan_sync(
+            src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
+            include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
+            on_stage=live.watch.on_stage))
+    finally:
+        live.close()
     took = time.monotonic() - t0
     if not plan.src_exists:
         raise ConnectError(f"the source {plan.src_url} does not exist; check the path (a typo?).")

@@ -38,7 +38,10 @@ def add_parser(sub) -> None:
     from .apply_cmd import add_run_options
 
     add_plan_options(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files copied at once (default 8; rclone: --transfers)")
+    p.add_argument("--checkers", type=positive_int, default=None, metavar="N",
+                   help="files hashed at once while planning (default: as many as --transfers)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -55,9 +58,11 @@ def add_parser(sub) -> None:
     )
     _locations(m)
     add_plan_options(m)
-    m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    m.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files copied at once (default 8; rclone: --transfers)")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
-    m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
+    m.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
+                   help="show what would be copied; move nothing (aws: --dryrun)")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
     m.set_defaults(delete=False, func=cmd_move)
