@@ -23,6 +23,7 @@ from fsspec.callbacks import Callback
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
 from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
+from .filters import check_partition_scope
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .result import Outcome, SyncResult
@@ -229,6 +230,10 @@ def plan_sync(
         dst = pending_dst()
     else:
         src, dst = listings
+    matches = check_partition_scope(options.partitions, src.entries, dst.entries)
+    if matches == 0:
+        logger.warning("the partition predicate %r selects no file of the source", options.partitions,
+                       extra={"event": "partitions_select_nothing"})
     fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel,
                 progress=_hash_tick(on_stage))
     if state_file:
@@ -236,7 +241,7 @@ def plan_sync(
     partition_filter = partitions if callable(partitions) else None
     plan = make_plan(src, dst, options, partition_filter=partition_filter,
                      src_url=url_of(src_fs, src_path), dst_url=url_of(dst_fs, dst_path))
-    return plan
+    return replace(plan, partition_matches=matches)
 
 
 def _apply_state(state: SyncState, src: Listing, dst: Listing) -> None:
@@ -408,6 +413,9 @@ def sync_dir(
             state.close()
         if term is not None:
             term.close()
+    result.partition_matches = plan.partition_matches
+    if plan.partition_matches == 0:
+        result.warnings.append(f"the partition predicate {plan.options.partitions!r} selects no file of the source")
     for rel, why in sorted(_unsynced(src).items()):
         # Keys no file path can hold, and our own leftovers, are never dropped silently: they are in the report.
         result.outcomes.append(Outcome(rel, "skip", "skipped", error=f"not synced: {why}"))

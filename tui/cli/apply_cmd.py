@@ -155,6 +155,8 @@ def _print_result_json(result, src_url: str, dst_url: str, args, already: int) -
         "files_per_s": (round((result.counts["copied"] + result.counts["updated"]) / result.duration, 2)
                         if result.duration > 0 else 0.0),
         "deletes_skipped": result.deletes_skipped,
+        "warnings": result.warnings,
+        "partition_matches": result.partition_matches,
         "would": _dry_run_counts(result) if args.dry_run else None,
         "would_paths": ({k: [o.path for o in result.outcomes if o.action == k and o.error == "dry run"]
                          for k in ("copy", "update", "delete")} if args.dry_run else None),
@@ -190,9 +192,9 @@ def _print_dry_run(result, src_url: str, dst_url: str, args, already: int) -> No
     would = _dry_run_counts(result)
     if already:
         out(f"  {already} planned action{'s were' if already != 1 else ' was'} already done; skipped.")
-    unchanged = sum(1 for o in result.outcomes if o.action == "skip")
-    out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}; "
-        f"{unchanged} unchanged")
+    skipped = sum(1 for o in result.outcomes if o.action == "skip")
+    out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}; skip {skipped}"
+        + "".join(f"; warning: {w}" for w in result.warnings))
     if args.report:
         out(f"Report written to {args.report}")
 
@@ -248,7 +250,9 @@ def parse_max_delete(text: str | None):
     t = text.strip()
     try:
         if t.endswith("%"):
-            float(t[:-1])
+            share = float(t[:-1])
+            if not 0 <= share <= 100:
+                raise UsageError(f"--max-delete {text}: a percentage is from 0% to 100%.")
             return t
         n = int(t)
         if n < 0:

@@ -12,10 +12,12 @@ import json
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
     connect,
     err,
+    fail,
     location,
     out,
     parse_options,
@@ -65,8 +67,7 @@ def cmd_bisync(args) -> int:
     from fsspeckit.bisync import bisync, plan_bisync
 
     if not 0 <= args.max_delete <= 100:
-        err("--max-delete is a percentage from 0 to 100")
-        return 2
+        return fail(args, EXIT_USAGE, "--max-delete is a percentage from 0 to 100")
     left_fs, left_path, _ = location(args.left, parse_options(args.a_option))
     right_fs, right_path, _ = location(args.right, parse_options(args.b_option))
     common = dict(include=tuple(args.include), exclude=tuple(args.exclude), partitions=args.partitions)

@@ -64,7 +64,9 @@ def _logging_options() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.add_argument("-v", "--verbose", action="count", default=0,
                    help="log one line per file acted on (to stderr); -vv also every decision with its reason")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only errors (and --json output)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="log only errors, no progress; sync, copy and apply print their summary only when a "
+                        "file failed")
     p.add_argument("--log-file", metavar="PATH", help="append the log to PATH instead of stderr")
     p.add_argument("--log-format", choices=["text", "json"], default="text",
                    help="text (default) or json: one JSON object per line with the keys time, level, logger, "

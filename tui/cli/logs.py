@@ -158,6 +158,8 @@ class RunWatch:
         self.stage_done = 0
         self.stage_total: int | None = None
         self.progress = None  # the last fsspeckit.apply.Progress
+        #: Each planning stage seen so far -> (done, total), in the order they began.
+        self.stages: dict[str, tuple[int, int | None]] = {}
         self.started = time.monotonic()
         self._lock = threading.Lock()
         self.listeners: list[Callable[[], None]] = []
@@ -165,6 +167,7 @@ class RunWatch:
     def on_stage(self, stage: str, done: int, total: int | None) -> None:
         with self._lock:
             self.stage, self.stage_done, self.stage_total = stage, done, total
+            self.stages[stage] = (done, total)
         self._tell()
 
     def on_progress(self, p) -> None:
@@ -258,17 +261,16 @@ class ProgressDisplay:
             return
         self._last = now
         w = self.watch
+        for stage, (done, total) in list(w.stages.items()):
+            unit = "files hashed" if stage == "hashing" else "files"
+            text = f"{done:,}/{total:,} {unit}" if total is not None else f"{done:,} files found"
+            self.bar.update(self._task(stage), total=total, completed=done, counts=text)
         if w.progress is not None:
             p = w.progress
             text = (f"{p.files_done}/{p.files_total} files, {human(p.bytes_done)}/{human(p.bytes_total)}, "
                     f"{rates(p.bytes_done, p.files_done, p.elapsed)}" + (f", {p.failed} failed" if p.failed else ""))
             self.bar.update(self._task("transferring"), total=max(p.bytes_total, 1),
                             completed=p.bytes_done if p.bytes_total else 1, counts=text)
-        elif w.stage is not None:
-            done, total = w.stage_done, w.stage_total
-            unit = "files hashed" if w.stage == "hashing" else "files"
-            text = f"{done:,}/{total:,} {unit}" if total is not None else f"{done:,} files found"
-            self.bar.update(self._task(w.stage), total=total, completed=done, counts=text)
 
     def close(self) -> None:
         self.update(force=True)

@@ -9,6 +9,7 @@ import sys
 import time
 
 from .common import (
+    EXIT_FAILED,
     EXIT_OK,
     LOCATIONS_AND_EXIT_CODES,
     PROG,
@@ -18,6 +19,7 @@ from .common import (
     add_live_options,
     add_sync_options,
     connect,
+    err,
     human,
     location,
     out,
@@ -73,6 +75,8 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="only files matching GLOB (repeatable; '**' crosses folders)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when --partitions selects no file of the source (else a warning)")
     p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
                    help="delete destination files missing from the source (default: --delete)")
 
@@ -102,9 +106,10 @@ def cmd_plan(args) -> int:
         plan = replace(plan, src_url=src_stored)
     if dst_stored:
         plan = replace(plan, dst_url=dst_stored)
+    code = strict_exit(args, plan.partition_matches)
     if args.output == "-":
         sys.stdout.write(plan.to_json() + "\n")
-        return EXIT_OK
+        return code
     saved = None
     if args.output:
         try:
@@ -116,6 +121,14 @@ def cmd_plan(args) -> int:
         _print_plan_json(plan, saved, took, args.list)
     else:
         _print_plan(plan, saved, args.list)
+    return code
+
+
+def strict_exit(args, matches: int | None) -> int:
+    """1 under --strict when the partition predicate selected no source file, else 0."""
+    if getattr(args, "strict", False) and matches == 0:
+        err(f"--strict: the partition predicate {args.partitions!r} selects no file of the source.")
+        return EXIT_FAILED  # under --json, the output printed already says partition_matches: 0
     return EXIT_OK
 
 
@@ -130,6 +143,7 @@ def _print_plan_json(plan, saved: str | None, took: float, with_actions: bool) -
         "totals": {k: {"files": totals.files.get(k, 0), "bytes": totals.bytes.get(k, 0)} for k in KINDS},
         "categories": _count(a.category for a in plan.actions),
         "seconds": round(took, 3),
+        "partition_matches": plan.partition_matches,
         "actions": [a.to_dict() for a in plan.actions if a.kind != "skip"] if with_actions else None,
     })
 

@@ -19,7 +19,7 @@ from .common import (
     positive_int,
 )
 from .logs import RunOutput
-from .plan_cmd import add_plan_options, check_predicate
+from .plan_cmd import add_plan_options, check_predicate, strict_exit
 
 
 def add_parser(sub) -> None:
@@ -76,4 +76,5 @@ def cmd_sync(args) -> int:
                     "is meant.")
     finally:
         live.close()
-    return finish(result, args, src_url, dst_url)
+    code = finish(result, args, src_url, dst_url)
+    return code or strict_exit(args, result.partition_matches)

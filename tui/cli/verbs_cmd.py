@@ -16,13 +16,14 @@ from .common import (
     add_sync_options,
     connect,
     err,
+    fail,
     location,
     out,
     parse_options,
     positive_int,
     print_json,
 )
-from .plan_cmd import add_plan_options, check_predicate
+from .plan_cmd import add_plan_options, check_predicate, strict_exit
 
 
 def add_parser(sub) -> None:
@@ -82,8 +83,8 @@ def _locations(p) -> None:
 def _guard_copy(cmd):
     def run(args) -> int:
         if args.delete:
-            err("copy never deletes on the destination; use sync to mirror SRC (it deletes what SRC lacks)")
-            return EXIT_USAGE
+            return fail(args, EXIT_USAGE, "copy never deletes on the destination; use sync to mirror SRC (it "
+                        "deletes what SRC lacks)")
         return cmd(args)
 
     return run
@@ -94,8 +95,7 @@ def cmd_move(args) -> int:
     from fsspeckit.sync import url_of
 
     if args.delete:
-        err("move never deletes on the destination (--delete is for sync)")
-        return EXIT_USAGE
+        return fail(args, EXIT_USAGE, "move never deletes on the destination (--delete is for sync)")
     if args.partitions:
         check_predicate(args.partitions)
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
@@ -114,13 +114,15 @@ def cmd_move(args) -> int:
                     "failed": [{"path": o.path, "what": o.action, "error": o.error} for o in failed]})
     else:
         if args.dry_run:
-            would = sum(1 for o in result.outcomes if o.action in ("copy", "update"))
-            out(f"Dry run, nothing moved: would copy {would} files, then remove each source file once its "
-                "copy is verified")
+            would = [o for o in result.outcomes if o.action in ("copy", "update")]
+            out("Dry run, nothing moved:")
+            for o in would:
+                out(f"would move {o.path}")
+            out(f"  would copy {len(would)} files, then remove each source file once its copy is verified")
         for o in kept:
             out(f"kept {o.path}: {o.error}")
         for o in failed:
             err(f"failed {o.action} {o.path}: {o.error}")
         if not args.dry_run:
             out(f"moved {len(moved)} files, kept {len(kept)} in the source, failed {len(failed)}")
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_FAILED if failed else strict_exit(args, result.partition_matches)
