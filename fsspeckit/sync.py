@@ -86,8 +86,6 @@ def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_wo
             jobs.append(("dst", rel))
     if not jobs:
         return 0
-    if progress is not None:
-        progress(0, len(jobs))
 
     def work(job):
         side, rel = job
