@@ -54,7 +54,7 @@ def cmd_check(args) -> int:
 
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
-    live = RunOutput(args)
+    live = RunOutput(args, args.src, args.dst)
     try:
         src, pending = connect("source", lambda: list_both(src_fs, src_path, dst_fs, dst_path,
                                                              live.watch.on_stage), args.src)

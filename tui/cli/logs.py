@@ -26,13 +26,14 @@ from .common import UsageError, human, rates
 JSON_KEYS = ("time", "level", "logger", "event", "path", "bytes", "error", "message")
 
 #: Record attributes copied into a JSON line besides ``JSON_KEYS`` when a record has them.
-EXTRA_KEYS = ("action", "reason", "stage", "files_done", "files_total", "bytes_done", "bytes_total",
+EXTRA_KEYS = ("action", "reason", "stage", "stages", "files_done", "files_total", "bytes_done", "bytes_total",
               "bytes_per_s", "files_per_s", "eta_s", "errors", "transfer_s", "elapsed_s")
 
 #: Outcomes a per-file line names, with its size.
 PER_FILE = ("copied", "updated", "deleted")
 
 stats_log = logging.getLogger("fsspeckit.cli.stats")
+log = logging.getLogger("fsspeckit.cli")
 
 
 def level_of(args) -> int:
@@ -168,6 +169,8 @@ class RunWatch:
         with self._lock:
             self.stage, self.stage_done, self.stage_total = stage, done, total
             self.stages[stage] = (done, total)
+        if stage.startswith("listing") and total is not None:
+            log.info("%s: %d files", stage.replace("listing", "listed"), total, extra={"event": "listed", "stage": stage})
         self._tell()
 
     def on_progress(self, p) -> None:
@@ -183,9 +186,11 @@ class RunWatch:
         """The numbers of one stats line."""
         with self._lock:
             stage, done, total, p = self.stage, self.stage_done, self.stage_total, self.progress
+            stages = {name: list(counts) for name, counts in self.stages.items()}
         elapsed = time.monotonic() - self.started
         if p is None:
-            return {"stage": stage or "starting", "files_done": done, "files_total": total, "elapsed_s": round(elapsed, 1)}
+            return {"stage": stage or "starting", "files_done": done, "files_total": total, "stages": stages,
+                    "elapsed_s": round(elapsed, 1)}
         seconds = max(p.elapsed, 1e-9)
         return {"stage": "transfer", "files_done": p.files_done, "files_total": p.files_total,
                 "bytes_done": p.bytes_done, "bytes_total": p.bytes_total,
@@ -197,9 +202,13 @@ class RunWatch:
 def stats_text(s: dict) -> str:
     """``Transferred: 3/10 files, 1.2 MiB/4.0 MiB (30%), 2.0 MiB/s, 2.5 files/s, ETA 3 s, errors 0``."""
     if s["stage"] != "transfer":
-        total = f"/{s['files_total']}" if s["files_total"] is not None else ""
-        unit = "files hashed" if s["stage"] == "hashing" else "files found"
-        return f"{s['stage']}: {s['files_done']}{total} {unit}, {s['elapsed_s']:.0f} s"
+        parts = []
+        for stage, (done, total) in (s.get("stages") or {}).items():
+            if stage == "hashing":
+                parts.append(f"hashed {done}/{total} files")
+            else:
+                parts.append(f"{stage} {'done, ' if total is not None else ''}{done} files found")
+        return f"{'; '.join(parts) or 'starting'}; {s['elapsed_s']:.0f} s"
     pct = 100.0 * s["bytes_done"] / s["bytes_total"] if s["bytes_total"] else 100.0
     eta = f", ETA {s['eta_s']:.0f} s" if s["eta_s"] is not None else ""
     return (f"transferred {s['files_done']}/{s['files_total']} files, {human(s['bytes_done'])}/"
@@ -249,6 +258,7 @@ class ProgressDisplay:
         self._last = 0.0
         self.bar.start()
         watch.listeners.append(self.update)
+        self.update(force=True)
 
     def _task(self, stage: str) -> int:
         if stage not in self.tasks:
@@ -278,10 +288,15 @@ class ProgressDisplay:
 
 
 class RunOutput:
-    """The stats ticker and progress display one command asked for; ``hooks()`` for the library."""
+    """The stats ticker and progress display one command asked for; ``watch`` has the library's hooks."""
 
-    def __init__(self, args) -> None:
+    def __init__(self, args, *locations: str) -> None:
         self.watch = RunWatch()
+        if locations:
+            log.info("listing %s", " and ".join(locations), extra={"event": "listing"})
+            for role in ("source", "destination"):  # shown from the start: a silent endpoint shows as 0 found
+                self.watch.stages[f"listing {role}"] = (0, None)
+            self.watch.stage = "listing source"
         quiet = getattr(args, "quiet", False)
         every = getattr(args, "stats", None)
         if every is None and getattr(args, "progress", False) and not sys.stderr.isatty():

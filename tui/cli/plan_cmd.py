@@ -91,7 +91,7 @@ def cmd_plan(args) -> int:
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
-    live = RunOutput(args)
+    live = RunOutput(args, args.src, args.dst)
     try:
         plan = connect("source and destination", lambda: plan_sync(
             src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,

@@ -61,7 +61,7 @@ def cmd_sync(args) -> int:
     dst_url = dst_stored or url_of(dst_fs, dst_path)
     backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1], src=(src_fs, src_path))
 
-    live = RunOutput(args)
+    live = RunOutput(args, src_url, dst_url)
     try:
         result = connect("source and destination", lambda: sync_dir(
             src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare,
