@@ -260,3 +260,32 @@ def test_a_closed_pipe_ends_quietly(trees):
     proc.stdout.close()  # like `| head -0`: the reader is gone before anything is printed
     code = proc.wait(timeout=60)
     assert code in (0, 141) and proc.stderr.read() == b""
+
+
+def test_a_terminal_gets_the_progress_display(local_tree, tmp_path):
+    """stderr on a pseudo-terminal: rich draws the listings and the copies, and the summary follows."""
+    import pty
+
+    src = local_tree({f"d/f{i}.bin": b"z" * 5000 for i in range(30)}, "src")
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120", "TERM": "xterm"}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "tui", "sync", str(src), str(tmp_path / "dst"), "--checksum"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, env=env)
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 0
+    text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", drawn).decode("utf-8", "replace")
+    assert "listing source" in text and "30/30 files" in text and "transferring" in text
+    assert "copied 30" in out.decode()

@@ -6,7 +6,6 @@ every path's outcome.
 from __future__ import annotations
 
 import os
-import sys
 
 from .common import (
     EXIT_CODES,

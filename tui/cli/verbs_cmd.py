@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .common import (
     EXIT_FAILED,
-    EXIT_OK,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
