@@ -1,7 +1,9 @@
-"""Headless commands of ``fsspeckit-tui``: sync, plan, apply, check, partitions, remote.
+"""Headless commands of ``fsspeckit-tui``: sync, copy, move, plan, apply, check, bisync,
+partitions, remote, completion.
 
 For scripts and CI: each command has ``--help`` and, where it makes sense,
-``--json``. This module builds the parser from the command modules and runs one
+``--json`` (errors then are JSON on stdout too); the log, stats lines and the
+progress display are set up by ``logs``. This module builds the parser from the command modules and runs one
 command; nothing here imports Textual, and the library is imported only when a
 command runs, so ``--help`` answers at once.
 """
