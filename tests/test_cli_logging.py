@@ -289,3 +289,18 @@ def test_a_terminal_gets_the_progress_display(local_tree, tmp_path):
     text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", drawn).decode("utf-8", "replace")
     assert "listing source" in text and "30/30 files" in text and "transferring" in text
     assert "copied 30" in out.decode()
+
+
+def test_logging_flags_take_the_values_rclone_documents(trees, tmp_path):
+    src, dst = trees
+    done = tui("sync", src, dst, "--log-level", "INFO", "--stats", "1m30s", "--log-format", "date,time", "-n")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d INFO  listing ", done.stderr, re.M)
+    done = tui("sync", src, dst, "--stats", "0", "-n")  # 0: no stats lines
+    assert done.returncode == 0 and "transferred" not in done.stderr
+    log = tmp_path / "j.log"
+    done = tui("sync", src, dst, "--stats", "500ms", "--log-format", "json,date", "--log-file", log)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(log.read_text().splitlines()[-1])["event"] == "stats"
+    assert tui("sync", src, dst, "--log-format", "xml").returncode == 2
+    assert tui("sync", src, dst, "--log-level", "LOUD").returncode == 2

@@ -68,9 +68,12 @@ def _logging_options() -> argparse.ArgumentParser:
                    help="log only errors, no progress; sync, copy and apply print their summary only when a "
                         "file failed")
     p.add_argument("--log-file", metavar="PATH", help="append the log to PATH instead of stderr")
-    p.add_argument("--log-format", choices=["text", "json"], default="text",
+    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "NOTICE", "ERROR"], default=None,
+                   metavar="LEVEL", help="DEBUG (-vv), INFO (-v), NOTICE (the default) or ERROR (-q), as in rclone")
+    p.add_argument("--log-format", type=log_format, default="text", metavar="FORMAT",
                    help="text (default) or json: one JSON object per line with the keys time, level, logger, "
-                        "event, path, bytes, error, message")
+                        "event, path, bytes, error, message (rclone's comma lists are read: 'date,time' is "
+                        "text, one naming json is json)")
     p.add_argument("--timeout", type=duration, default=None, metavar="DURATION",
                    help="give up a request when the store sends nothing for this long, e.g. 30s, 5m (default 5m); "
                         "a request that times out twice is not tried again")
@@ -81,13 +84,29 @@ def _logging_options() -> argparse.ArgumentParser:
 
 def add_live_options(p: argparse.ArgumentParser) -> None:
     """What a long command shows while it runs: --stats, -P/--progress, --no-progress."""
-    p.add_argument("--stats", type=duration, default=None, metavar="DURATION",
-                   help="log a one-line summary (files, bytes, rates, ETA, errors) every DURATION, e.g. 10s, "
-                        "1m; also when stderr is not a terminal")
+    p.add_argument("--stats", type=duration_or_zero, default=None, metavar="DURATION",
+                   help="log a one-line summary (files, bytes, rates, ETA, errors) every DURATION, e.g. 500ms, "
+                        "10s, 1m30s (0: none); also when stderr is not a terminal")
     p.add_argument("-P", "--progress", action="store_true",
                    help="show progress: on a terminal the live display (the default there), elsewhere a stats "
                         "line every 5 s")
     p.add_argument("--no-progress", action="store_true", help="no progress display on the terminal")
+
+
+def log_format(text: str) -> str:
+    """``--log-format``: text or json; an rclone list such as ``date,time,UTC`` or ``json,date`` is read too."""
+    words = {w.strip().lower() for w in text.split(",") if w.strip()}
+    known = {"text", "json", "date", "time", "microseconds", "utc", "longfile", "shortfile", "pid", "nolevel"}
+    if not words or not words <= known:
+        raise argparse.ArgumentTypeError(f"expected text or json, not {text!r}")
+    return "json" if "json" in words else "text"
+
+
+def duration_or_zero(text: str) -> float | None:
+    """A duration as ``duration`` takes it, or 0 for none (rclone's ``--stats 0``)."""
+    if text.strip() in ("0", "0s"):
+        return None
+    return duration(text)
 
 
 def duration(text: str) -> float:

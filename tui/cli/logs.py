@@ -36,7 +36,14 @@ stats_log = logging.getLogger("fsspeckit.cli.stats")
 log = logging.getLogger("fsspeckit.cli")
 
 
+#: rclone's --log-level names; its NOTICE is our default, warnings and errors.
+LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "NOTICE": logging.WARNING, "ERROR": logging.ERROR}
+
+
 def level_of(args) -> int:
+    named = getattr(args, "log_level", None)
+    if named:
+        return LEVELS[named]
     if getattr(args, "quiet", False):
         return logging.ERROR
     verbose = getattr(args, "verbose", 0) or 0
