@@ -270,6 +270,7 @@ def apply_plan(
     tracker = _Tracker(callback, progress_hook, pause)
     tracker.start(len(transfers), sum(a.size for a in transfers), len(deletes))
 
+    log_decisions(plan)
     with gc_paused():
         result.outcomes.extend(Outcome(a.path, "skip", "skipped", error=None) for a in plan.actions if a.kind == "skip")
     if dry_run:
@@ -320,7 +321,8 @@ def apply_plan(
             return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started"), False
         escape = _escape(dst_b, plan.dst_root, dst_path, a.keep_as and join_path(plan.dst_root, a.keep_as))
         if escape:
-            logger.warning("failed %s: %s", a.path, escape)
+            logger.warning("failed %s: %s", a.path, escape,
+                           extra={"event": "failed", "path": a.path, "bytes": 0, "error": escape})
             return Outcome(a.path, a.kind, "failed", 0, 0, escape, 0.0), False
         tracker.begin_file(a.path, size or 0)
         moved = [0]
@@ -374,14 +376,17 @@ def apply_plan(
             attempts = getattr(exc, "fsspeckit_attempts", 1)
             tracker.end_file(a.path, False, moved[0], size or 0, describe_error(exc))
             kind = "cancelled" if isinstance(exc, SyncCancelled) else "failed"
-            logger.warning("%s %s: %s", kind, a.path, describe_error(exc))
+            logger.warning("%s %s: %s", kind, a.path, describe_error(exc),
+                           extra={"event": kind, "path": a.path, "bytes": 0, "error": describe_error(exc)})
             return (Outcome(a.path, a.kind, kind, 0, attempts, describe_error(exc), time.monotonic() - t0,
                             backup_path), is_timeout(exc))
         tracker.end_file(a.path, True, moved[0], size or 0)
         if state is not None and a.src is not None:
             state.record(a.path, a.src.size, a.src.mtime)
-        outcome = "copied" if a.kind == "copy" else "updated"
-        return Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path), False
+        done = Outcome(a.path, a.kind, "copied" if a.kind == "copy" else "updated", written, attempts, None,
+                       time.monotonic() - t0, backup_path)
+        log_outcome(done)
+        return done, False
 
     # Moves first: each is a rename or the store's own copy, and frees its new path's name.
     result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_b, retries=retries, backoff=backoff,
@@ -404,11 +409,37 @@ def apply_plan(
             for a in deletes:
                 result.outcomes.append(Outcome(a.path, "delete", "not_deleted", 0, 0, f"not deleted: {why}"))
         else:
-            result.outcomes.extend(_delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff,
-                                               cancel, tracker, state))
+            done = _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, cancel, tracker, state)
+            for o in done:
+                log_outcome(o)
+            result.outcomes.extend(done)
     result.finished = time.time()
     tracker.finish()
     return result
+
+
+def log_outcome(o: Outcome) -> None:
+    """One log line for a path acted on: INFO when done, WARNING when it failed.
+
+    The record carries ``event`` (the outcome), ``path``, ``bytes`` and ``error``,
+    for a handler that writes structured logs.
+    """
+    extra = {"event": o.outcome, "path": o.path, "bytes": o.bytes, "error": o.error}
+    if o.outcome in ("copied", "updated", "deleted"):
+        logger.info("%s %s (%d bytes)", o.outcome, o.path, o.bytes, extra=extra)
+    elif o.outcome == "not_deleted":
+        logger.info("kept %s: %s", o.path, o.error, extra=extra)
+    elif o.outcome in ("failed", "cancelled"):
+        logger.warning("%s %s: %s", o.outcome, o.path, o.error, extra=extra)
+
+
+def log_decisions(plan: Plan) -> None:
+    """At DEBUG, one line per path with the plan's decision and its reason."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    for a in plan.actions:
+        logger.debug("%s %s: %s", a.kind, a.path, a.reason,
+                     extra={"event": "decision", "path": a.path, "action": a.kind, "reason": a.reason})
 
 
 def _stream_through(src_b, src_path, dst_b, dst_path, size, on_bytes, cancel, pause, chunk_size, md5) -> int:
@@ -558,7 +589,6 @@ def _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, ca
         backup_path = join_path(backup_root, a.path) if backup_root else None
         escape = _escape(dst_b, plan.dst_root, path) or (backup_path and _escape(dst_b, backup_root, backup_path))
         if escape:
-            logger.warning("not deleted %s: %s", a.path, escape)
             return Outcome(a.path, "delete", "failed", 0, 0, f"not deleted: {escape}", 0.0)
 
         def attempt():

@@ -87,3 +87,48 @@ def path_filter(options: SyncOptions, partition_filter: Callable[[dict], bool] |
         return True
 
     return keep
+
+
+def partition_scope(predicate: str, *path_lists) -> tuple[frozenset[str], list[str], int]:
+    """What a partition predicate can select among the given relative paths.
+
+    Returns (keys the predicate names that no path has, the keys the paths
+    have, sorted, how many of the paths it selects).
+    """
+    from .partitions import compile_predicate, get_partitions_from_path
+
+    pred = compile_predicate(predicate)
+    known: set[str] = set()
+    matched = 0
+    for paths in path_lists:
+        for path in paths:
+            parts = get_partitions_from_path(path)
+            known.update(parts)
+            if pred(parts):
+                matched += 1
+    named = getattr(pred, "keys", frozenset())
+    return frozenset(named - known), sorted(known), matched
+
+
+def check_partition_scope(predicate: str | None, src_paths, dst_paths) -> int | None:
+    """Refuse a predicate naming keys no path has; return how many source paths it selects.
+
+    Raises ``PredicateError`` naming the missing keys and the keys that exist,
+    before anything is hashed or written. ``None`` without a text predicate or
+    without any file on either side.
+    """
+    if not isinstance(predicate, str) or not predicate.strip():
+        return None
+    from .exceptions import PredicateError
+
+    src_paths, dst_paths = list(src_paths), list(dst_paths)
+    if not src_paths and not dst_paths:
+        return None
+    missing, known, _ = partition_scope(predicate, src_paths, dst_paths)
+    if missing:
+        names = ", ".join(sorted(missing))
+        there = (f"the keys there are: {', '.join(known)}" if known
+                 else "no path there holds a key=value folder")
+        raise PredicateError(f"the partition predicate {predicate!r} names {names}, which no path of the source "
+                             f"or destination has; {there}.")
+    return partition_scope(predicate, src_paths)[2]

@@ -47,6 +47,7 @@ def move_dir(src_fs, dst_fs, src_path: str = "", dst_path: str = "", *, compare:
         raise SourceNotFoundError(f"The source {url_of(src_fs, src_path)} does not exist; nothing was moved.")
     result = apply_plan(plan, src_fs, dst_fs, max_workers=max_workers, verify="checksum", dry_run=dry_run,
                         retries=retries, backoff=backoff, progress_hook=progress_hook, cancel=cancel)
+    result.partition_matches = plan.partition_matches
     if dry_run or result.cancelled:
         return result
     done = {o.path for o in result.outcomes if o.outcome in ("copied", "updated")}

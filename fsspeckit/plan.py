@@ -229,6 +229,8 @@ class Plan:
     src_files: int = 0
     #: True for a plan read back from JSON: applying it first skips what is already done.
     loaded: bool = field(default=False, compare=False, repr=False)
+    #: Source files a text partition predicate selected when planning (None: no predicate, or not counted).
+    partition_matches: int | None = field(default=None, compare=False, repr=False)
 
     # -- queries ----------------------------------------------------------
     def __len__(self) -> int:

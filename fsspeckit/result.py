@@ -58,6 +58,8 @@ class SyncResult:
     aborted_uploads: int = 0
     #: Things the caller asked for that were not done as asked (one sentence each).
     warnings: list[str] = field(default_factory=list)
+    #: Source files the partition predicate selected (None without one).
+    partition_matches: int | None = None
 
     # -- queries ----------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:

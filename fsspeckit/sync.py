@@ -23,6 +23,7 @@ from fsspec.callbacks import Callback
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
 from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
+from .filters import check_partition_scope
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .renames import fill_rename_hashes
@@ -133,25 +134,34 @@ def _options(delete, compare, strategy, include, exclude, modified_after, partit
     )
 
 
-def list_both(src_fs, src_path: str, dst_fs, dst_path: str) -> tuple[Listing, Callable[[], Listing]]:
+def list_both(src_fs, src_path: str, dst_fs, dst_path: str,
+              on_stage: "StageHook | None" = None) -> tuple[Listing, Callable[[], Listing]]:
     """List the source now and the destination alongside it when either side is remote.
 
     Returns the source listing and a function that gives the destination's.
     A remote listing mostly waits on the network, so the other side's listing
     costs no wall time there. Listing only reads: a missing source still
     changes nothing, and its error comes first (a destination error is only
-    raised when the destination listing is asked for).
+    raised when the destination listing is asked for). ``on_stage`` hears
+    ``("listing source" | "listing destination", files found, None)`` as the
+    listings grow and ``(stage, n, n)`` when one is complete.
     """
     src_local = is_local(unwrap(src_fs, "")[0])
     dst_local = is_local(unwrap(dst_fs, "")[0])
+    def list_side(fs, path: str, role: str) -> Listing:
+        stage = f"listing {role}"
+        listing = list_tree(fs, path, role=role, progress=_stage_tick(on_stage, stage))
+        tell_stage(on_stage, stage, len(listing), len(listing))
+        return listing
+
     if src_local and dst_local:
-        src = list_tree(src_fs, src_path, role="source")
-        return src, lambda: list_tree(dst_fs, dst_path, role="destination")
+        src = list_side(src_fs, src_path, "source")
+        return src, lambda: list_side(dst_fs, dst_path, "destination")
     lister = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fsspeckit-list-destination")
-    pending = lister.submit(list_tree, dst_fs, dst_path, role="destination")
+    pending = lister.submit(list_side, dst_fs, dst_path, "destination")
     lister.shutdown(wait=False)
     try:
-        src = list_tree(src_fs, src_path, role="source")
+        src = list_side(src_fs, src_path, "source")
     except BaseException:
         cf.wait([pending])
         raise
@@ -160,6 +170,33 @@ def list_both(src_fs, src_path: str, dst_fs, dst_path: str) -> tuple[Listing, Ca
         return pending.result()  # raises the destination's error, if any
 
     return src, destination
+
+
+#: ``on_stage(stage, done, total)``: what planning is doing ("listing source", "listing
+#: destination", "hashing"); ``total`` is None while a listing still grows.
+StageHook = Callable[[str, int, "int | None"], None]
+
+
+def tell_stage(on_stage: StageHook | None, stage: str, done: int, total: int | None) -> None:
+    """Call ``on_stage``; a drawing error must not stop a listing or a sync."""
+    if on_stage is None:
+        return
+    try:
+        on_stage(stage, done, total)
+    except Exception:  # noqa: BLE001
+        logger.debug("stage hook failed", exc_info=True)
+
+
+def _stage_tick(on_stage: StageHook | None, stage: str) -> Callable[[int], None] | None:
+    if on_stage is None:
+        return None
+    return lambda found: tell_stage(on_stage, stage, found, None)
+
+
+def _hash_tick(on_stage: StageHook | None) -> Callable[[int, int], None] | None:
+    if on_stage is None:
+        return None
+    return lambda done, total: tell_stage(on_stage, "hashing", done, total)
 
 
 def plan_sync(
@@ -180,22 +217,30 @@ def plan_sync(
     listings: tuple[Listing, Listing] | None = None,
     cancel: threading.Event | None = None,
     track_renames: bool = False,
+    on_stage: StageHook | None = None,
 ) -> Plan:
     """List both sides and plan the sync from ``src_path`` to ``dst_path``.
 
     ``track_renames`` moves, on the destination, a file moved or renamed on the
     source (see ``fsspeckit.renames``) instead of copying it again.
+    ``on_stage(stage, done, total)``, when given, hears the listing counts and
+    the hashing progress (see ``StageHook``).
     """
     options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
     if track_renames:
         options = replace(options, track_renames=True)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
-        src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
+        src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path, on_stage)
         dst = pending_dst()
     else:
         src, dst = listings
-    fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel)
+    matches = check_partition_scope(options.partitions, src.entries, dst.entries)
+    if matches == 0:
+        logger.warning("the partition predicate %r selects no file of the source", options.partitions,
+                       extra={"event": "partitions_select_nothing"})
+    fill_hashes(src_fs, dst_fs, src, dst, options.compare, max_workers or DEFAULT_WORKERS, cancel,
+                progress=_hash_tick(on_stage))
     if options.track_renames and options.delete:
         fill_rename_hashes(src_fs, dst_fs, src, dst, max_workers or DEFAULT_WORKERS, cancel)
     if state_file:
@@ -203,7 +248,7 @@ def plan_sync(
     partition_filter = partitions if callable(partitions) else None
     plan = make_plan(src, dst, options, partition_filter=partition_filter,
                      src_url=url_of(src_fs, src_path), dst_url=url_of(dst_fs, dst_path))
-    return plan
+    return replace(plan, partition_matches=matches)
 
 
 def _apply_state(state: SyncState, src: Listing, dst: Listing) -> None:
@@ -314,6 +359,8 @@ def sync_dir(
     executor=None,
     raise_on_error: bool = True,
     track_renames: bool = False,
+    on_stage: StageHook | None = None,
+    hash_workers: int | None = None,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -334,11 +381,15 @@ def sync_dir(
     fails, every other file is still synced, deletions are skipped, and then
     ``SyncError`` (a ``RuntimeError``) is raised with the full result as its
     ``.result``; ``raise_on_error=False`` returns the result instead.
+    ``on_stage`` hears the listing counts and hashing progress before the
+    copies start (see ``StageHook``); ``progress_hook`` the copies.
+    ``hash_workers`` is how many files are hashed at once while planning
+    (default: the copy pool's size).
     """
     chunk = _check_transfer_args(server_side, chunk_size)
     workers = _workers(parallel, n_jobs, max_workers)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
-    src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
+    src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path, on_stage)
     if not src.exists and not allow_empty_source:
         raise SourceNotFoundError(
             f"The source {url_of(src_fs, src_path)} does not exist; nothing was changed. "
@@ -354,7 +405,8 @@ def sync_dir(
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
-                     max_workers=workers, listings=(src, dst), cancel=cancel, track_renames=track_renames)
+                     max_workers=hash_workers or workers, listings=(src, dst), cancel=cancel,
+                     track_renames=track_renames, on_stage=on_stage)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:
@@ -370,6 +422,9 @@ def sync_dir(
             state.close()
         if term is not None:
             term.close()
+    result.partition_matches = plan.partition_matches
+    if plan.partition_matches == 0:
+        result.warnings.append(f"the partition predicate {plan.options.partitions!r} selects no file of the source")
     for rel, why in sorted(_unsynced(src).items()):
         # Keys no file path can hold, and our own leftovers, are never dropped silently: they are in the report.
         result.outcomes.append(Outcome(rel, "skip", "skipped", error=f"not synced: {why}"))

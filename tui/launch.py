@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fsspeckit-tui",
         description="Preview, adjust and run a sync between two filesystems. Without SRC and DST, opens a demo.",
-        epilog="Headless commands: fsspeckit-tui sync|copy|move|plan|apply|check|bisync|partitions|remote --help",
+        epilog="Headless commands: fsspeckit-tui sync|copy|move|plan|apply|check|bisync|partitions|remote --help; "
+               "fsspeckit-tui completion bash|zsh|fish; fsspeckit-tui --version. The app needs a terminal.",
     )
     parser.add_argument("src", nargs="?", metavar="SRC",
                         help="source URL, path or saved remote (s3://bucket/data, gs://b/x, ./in, memory://x, prod-s3:data)")

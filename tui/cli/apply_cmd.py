@@ -6,7 +6,6 @@ every path's outcome.
 from __future__ import annotations
 
 import os
-import sys
 
 from .common import (
     EXIT_CODES,
@@ -14,16 +13,19 @@ from .common import (
     EXIT_OK,
     UsageError,
     add_command,
+    add_live_options,
     add_sync_options,
     connect,
-    err,
+    fail,
     log,
     non_negative_int,
     out,
     parse_options,
     positive_int,
     print_json,
+    summary_line,
 )
+from .logs import RunOutput
 
 #: Failures listed on the terminal; the rest are in the report.
 SHOWN_FAILURES = 20
@@ -41,7 +43,8 @@ def add_parser(sub) -> None:
         epilog=EXIT_CODES,
     )
     p.add_argument("plan", metavar="PLAN.json", help="the plan file")
-    p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files copied at once (default 4)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=4, metavar="N",
+                   help="files copied at once (default 4; rclone: --transfers)")
     add_run_options(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -64,8 +67,9 @@ def add_run_options(p) -> None:
                         "host:8786); planning checks and deletions stay on this machine. Needs the "
                         "'distributed' package (the [dask] extra); memory:// locations cannot be used")
     p.add_argument("--report", metavar="FILE", help="write every path's outcome to FILE (.json or .csv)")
-    p.add_argument("--dry-run", action="store_true", help="check the plan and report, write nothing")
-    p.add_argument("--no-progress", action="store_true", help="no progress line on the terminal")
+    p.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
+                   help="check the plan and report, write nothing (aws: --dryrun)")
+    add_live_options(p)
 
 
 def cmd_apply(args) -> int:
@@ -73,6 +77,7 @@ def cmd_apply(args) -> int:
     from fsspeckit.exceptions import DeleteLimitError, SourceError
     from fsspeckit.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
+    check_report_path(args.report)
     plan = _load_plan(args.plan)
     max_delete = parse_max_delete(args.max_delete)
     src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source", plan.src_root)
@@ -86,28 +91,37 @@ def cmd_apply(args) -> int:
                                                        dst_listing=dst_listing), plan.dst_url)
     already = sum(1 for a, b in zip(plan.actions, todo.actions) if a.kind != b.kind)
 
-    term = terminal_progress(args)
+    live = RunOutput(args)
     try:
-        result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=term,
+        result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=progress_hook(args, live),
                             retries=args.retries, verify=args.verify, max_delete=max_delete,
                             backup_dir=backup, partials=dst_listing.partials, dry_run=args.dry_run,
                             executor=args.scheduler)
     except (DeleteLimitError, SourceError) as exc:
-        err(str(exc))
-        return EXIT_FAILED
+        return fail(args, EXIT_FAILED, str(exc))
     finally:
-        if term is not None:
-            term.close()
+        live.close()
     return finish(result, args, plan.src_url, plan.dst_url, already)
 
 
-def terminal_progress(args):
-    """A progress line on stderr when it is a terminal (not with --no-progress or --dry-run)."""
-    if args.no_progress or args.dry_run or not sys.stderr.isatty():
-        return None
-    from fsspeckit.progress import TerminalProgress
+def progress_hook(args, live: RunOutput):
+    """The copies' progress for the display and the stats (a dry run copies nothing)."""
+    return None if args.dry_run else live.watch.on_progress
 
-    return TerminalProgress(stream=sys.stderr)
+
+def check_report_path(path: str | None) -> None:
+    """Refuse, before anything is written, a --report that could not be written afterwards."""
+    if not path:
+        return
+    if not path.lower().endswith((".json", ".csv")):
+        raise UsageError(f"--report {path}: the file name must end in .json or .csv.")
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"--report {path} is a folder; give a file name ending in .json or .csv.")
+    if not os.path.isdir(folder):
+        raise UsageError(f"cannot write the report to {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"cannot write the report to {path}: permission denied.")
 
 
 def finish(result, args, src_url: str, dst_url: str, already: int = 0) -> int:
@@ -116,10 +130,11 @@ def finish(result, args, src_url: str, dst_url: str, already: int = 0) -> int:
         try:
             result.save(args.report)
         except OSError as exc:
-            err(f"cannot write the report to {args.report}: {exc.strerror or exc}")
-            return EXIT_FAILED
+            return fail(args, EXIT_FAILED, f"cannot write the report to {args.report}: {exc.strerror or exc}")
     if args.json:
         _print_result_json(result, src_url, dst_url, args, already)
+    elif args.dry_run:
+        _print_dry_run(result, src_url, dst_url, args, already)
     else:
         _print_result(result, src_url, dst_url, args, already)
     return EXIT_FAILED if result.failed or result.cancelled else EXIT_OK
@@ -135,28 +150,51 @@ def _print_result_json(result, src_url: str, dst_url: str, args, already: int) -
         "counts": result.counts,
         "bytes_transferred": result.bytes_transferred,
         "seconds": round(result.duration, 3),
+        "bytes_per_s": round(result.bytes_transferred / result.duration, 1) if result.duration > 0 else 0.0,
+        "files_per_s": (round((result.counts["copied"] + result.counts["updated"]) / result.duration, 2)
+                        if result.duration > 0 else 0.0),
         "deletes_skipped": result.deletes_skipped,
+        "warnings": result.warnings,
+        "partition_matches": result.partition_matches,
         "would": _dry_run_counts(result) if args.dry_run else None,
+        "would_paths": ({k: [o.path for o in result.outcomes if o.action == k and o.error == "dry run"]
+                         for k in ("copy", "update", "delete", "move")} if args.dry_run else None),
         "failed": [{"path": o.path, "error": o.error} for o in result.failed],
         "report": args.report,
     })
 
 
 def _print_result(result, src_url: str, dst_url: str, args, already: int) -> None:
+    """The outcome of a run; the failures once each (the stderr log leaves them out). -q: failures only."""
     failed = result.failed
-    prefix = "Dry run, nothing written: " if args.dry_run else ""
-    out(f"{prefix}{src_url} -> {dst_url}")
-    if args.dry_run:
-        would = _dry_run_counts(result)
-        out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}"
-            + (f", move {would['move']}" if would["move"] else ""))
-    if already:
+    quiet = getattr(args, "quiet", False)
+    if not quiet:
+        out(f"{src_url} -> {dst_url}")
+    if already and not quiet:
         out(f"  {already} planned action{'s were' if already != 1 else ' was'} already done; skipped.")
     for o in failed[:SHOWN_FAILURES]:
         out(f"  failed {o.path}: {o.error}")
     if len(failed) > SHOWN_FAILURES:
-        out(f"  ... and {len(failed) - SHOWN_FAILURES} more failures (see the report)")
-    out(result.summary())
+        out(f"  ... and {len(failed) - SHOWN_FAILURES} more failures" + (" (see the report)" if args.report else ""))
+    if not quiet or failed:
+        out(summary_line(result))
+    if args.report and not quiet:
+        out(f"Report written to {args.report}")
+
+
+def _print_dry_run(result, src_url: str, dst_url: str, args, already: int) -> None:
+    """Each action a run would take, then one summary of them (nothing was done, so no 'copied 0')."""
+    out(f"Dry run, nothing written: {src_url} -> {dst_url}")
+    for o in result.outcomes:
+        if o.outcome == "skipped" and o.error == "dry run":
+            out(f"would {o.action} {o.path}")
+    would = _dry_run_counts(result)
+    if already:
+        out(f"  {already} planned action{'s were' if already != 1 else ' was'} already done; skipped.")
+    skipped = sum(1 for o in result.outcomes if o.action == "skip")
+    out(f"  would copy {would['copy']}, update {would['update']}, delete {would['delete']}"
+        + (f", move {would['move']}" if would["move"] else "") + f"; skip {skipped}"
+        + "".join(f"; warning: {w}" for w in result.warnings))
     if args.report:
         out(f"Report written to {args.report}")
 
@@ -212,7 +250,9 @@ def parse_max_delete(text: str | None):
     t = text.strip()
     try:
         if t.endswith("%"):
-            float(t[:-1])
+            share = float(t[:-1])
+            if not 0 <= share <= 100:
+                raise UsageError(f"--max-delete {text}: a percentage is from 0% to 100%.")
             return t
         n = int(t)
         if n < 0:

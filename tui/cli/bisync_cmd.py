@@ -12,10 +12,12 @@ import json
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
     connect,
     err,
+    fail,
     location,
     out,
     parse_options,
@@ -41,7 +43,8 @@ def add_parser(sub) -> None:
                    help="how to resolve a conflict: skip (default), newer, larger, left, right, or keep_both "
                         "(the other version is kept beside it as NAME.conflict-SIDE-TIME.EXT)")
     p.add_argument("--resync", action="store_true", help="forget the state and merge afresh (never deletes)")
-    p.add_argument("-n", "--dry-run", action="store_true", help="show what would be done; change nothing")
+    p.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
+                   help="show what would be done; change nothing (aws: --dryrun)")
     p.add_argument("--max-delete", type=float, default=50.0, metavar="PERCENT",
                    help="abort when a side lost more than this share of the files of the last run (default 50)")
     p.add_argument("--force", action="store_true",
@@ -49,7 +52,8 @@ def add_parser(sub) -> None:
     p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only paths matching (repeatable)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching (repeatable)")
     p.add_argument("--partitions", metavar="PREDICATE", help="only partitions matching, e.g. 'year>=2024'")
-    p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files copied at once (default 4)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=4, metavar="N",
+                   help="files copied at once (default 4; rclone: --transfers)")
     p.add_argument("--list", action="store_true", help="print every action with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     p.add_argument("--a-option", "--src-option", dest="a_option", action="append", default=[], metavar="K=V",
@@ -63,8 +67,7 @@ def cmd_bisync(args) -> int:
     from fsspeckit.bisync import bisync, plan_bisync
 
     if not 0 <= args.max_delete <= 100:
-        err("--max-delete is a percentage from 0 to 100")
-        return 2
+        return fail(args, EXIT_USAGE, "--max-delete is a percentage from 0 to 100")
     left_fs, left_path, _ = location(args.left, parse_options(args.a_option))
     right_fs, right_path, _ = location(args.right, parse_options(args.b_option))
     common = dict(include=tuple(args.include), exclude=tuple(args.exclude), partitions=args.partitions)

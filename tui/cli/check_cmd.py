@@ -10,6 +10,7 @@ from .common import (
     EXIT_OK,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
+    add_live_options,
     add_sync_options,
     connect,
     location,
@@ -18,6 +19,8 @@ from .common import (
     positive_int,
     print_json,
 )
+
+from .logs import RunOutput
 
 #: Paths longer than this do not widen the path column.
 MAX_PATH_WIDTH = 60
@@ -37,7 +40,9 @@ def add_parser(sub) -> None:
     p.add_argument("--size-only", action="store_true", help="compare sizes only, no hashes")
     p.add_argument("--one-way", action="store_true", help="don't report files that are only on DST")
     p.add_argument("--match", action="store_true", help="also list matching files ('=')")
-    p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files hashed at once (default 4)")
+    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=4, metavar="N",
+                   help="files hashed at once (default 4; rclone: --checkers)")
+    add_live_options(p)
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
     add_sync_options(p)
     p.set_defaults(func=cmd_check)
@@ -45,12 +50,20 @@ def add_parser(sub) -> None:
 
 def cmd_check(args) -> int:
     from fsspeckit.check import check_trees
+    from fsspeckit.sync import list_both
 
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
-    result = connect("source and destination", lambda: check_trees(
-        src_fs, dst_fs, src_path, dst_path, size_only=args.size_only, one_way=args.one_way,
-        max_workers=args.workers))
+    live = RunOutput(args, args.src, args.dst)
+    try:
+        src, pending = connect("source", lambda: list_both(src_fs, src_path, dst_fs, dst_path,
+                                                             live.watch.on_stage), args.src)
+        dst = connect("destination", pending, args.dst)
+        result = connect("source and destination", lambda: check_trees(
+            src_fs, dst_fs, src_path, dst_path, size_only=args.size_only, one_way=args.one_way,
+            max_workers=args.workers, listings=(src, dst)))
+    finally:
+        live.close()
     if args.json:
         data = result.to_dict()
         if args.match:

@@ -62,13 +62,51 @@ class Formatter(argparse.RawDescriptionHelpFormatter):
 def _logging_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    p.add_argument("-v", "--verbose", action="store_true", help="log what the library does (to stderr)")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="log one line per file acted on (to stderr); -vv also every decision with its reason")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="log only errors, no progress; sync, copy and apply print their summary only when a "
+                        "file failed")
+    p.add_argument("--log-file", metavar="PATH", help="append the log to PATH instead of stderr")
+    p.add_argument("--log-level", type=str.upper, choices=["DEBUG", "INFO", "NOTICE", "ERROR"], default=None,
+                   metavar="LEVEL", help="DEBUG (-vv), INFO (-v), NOTICE (the default) or ERROR (-q), as in rclone")
+    p.add_argument("--log-format", type=log_format, default="text", metavar="FORMAT",
+                   help="text (default) or json: one JSON object per line with the keys time, level, logger, "
+                        "event, path, bytes, error, message (rclone's comma lists are read: 'date,time' is "
+                        "text, one naming json is json)")
     p.add_argument("--timeout", type=duration, default=None, metavar="DURATION",
                    help="give up a request when the store sends nothing for this long, e.g. 30s, 5m (default 5m); "
                         "a request that times out twice is not tried again")
     p.add_argument("--contimeout", type=duration, default=None, metavar="DURATION",
                    help="time allowed to connect to a store (default 1m)")
     return p
+
+
+def add_live_options(p: argparse.ArgumentParser) -> None:
+    """What a long command shows while it runs: --stats, -P/--progress, --no-progress."""
+    p.add_argument("--stats", type=duration_or_zero, default=None, metavar="DURATION",
+                   help="log a one-line summary (files, bytes, rates, ETA, errors) every DURATION, e.g. 500ms, "
+                        "10s, 1m30s (0: none); also when stderr is not a terminal")
+    p.add_argument("-P", "--progress", action="store_true",
+                   help="show progress: on a terminal the live display (the default there), elsewhere a stats "
+                        "line every 5 s")
+    p.add_argument("--no-progress", action="store_true", help="no progress display on the terminal")
+
+
+def log_format(text: str) -> str:
+    """``--log-format``: text or json; an rclone list such as ``date,time,UTC`` or ``json,date`` is read too."""
+    words = {w.strip().lower() for w in text.split(",") if w.strip()}
+    known = {"text", "json", "date", "time", "microseconds", "utc", "longfile", "shortfile", "pid", "nolevel"}
+    if not words or not words <= known:
+        raise argparse.ArgumentTypeError(f"expected text or json, not {text!r}")
+    return "json" if "json" in words else "text"
+
+
+def duration_or_zero(text: str) -> float | None:
+    """A duration as ``duration`` takes it, or 0 for none (rclone's ``--stats 0``)."""
+    if text.strip() in ("0", "0s"):
+        return None
+    return duration(text)
 
 
 def duration(text: str) -> float:
@@ -165,6 +203,15 @@ def err(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
 
 
+def fail(args, code: int, message: str) -> int:
+    """Report an error: one sentence on stderr and, under ``--json``, a JSON object on stdout."""
+    err(message)
+    if getattr(args, "json", False):
+        names = {EXIT_FAILED: "failed", EXIT_USAGE: "usage", EXIT_STALE: "stale_plan", EXIT_CONNECT: "connect"}
+        print_json({"ok": False, "error": {"code": code, "kind": names.get(code, "failed"), "message": message}})
+    return code
+
+
 def out(text: str = "") -> None:
     print(text, file=sys.stdout)
 
@@ -173,10 +220,44 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=sys.stdout)
 
 
+# Every size and rate the headless commands print is formatted by these two.
+
 def human(n: float) -> str:
+    """A byte count in binary units: ``512 B``, ``1.2 MiB``."""
     from fsspeckit.progress import human_bytes
 
     return human_bytes(n)
+
+
+def rates(nbytes: float, nfiles: int, seconds: float) -> str:
+    """Both rates of a run: ``12.5 MiB/s, 340.0 files/s``."""
+    if seconds <= 0:
+        return f"{human(0)}/s, 0 files/s"
+    per_s = nfiles / seconds
+    files = f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.1f}"
+    return f"{human(nbytes / seconds)}/s, {files} files/s"
+
+
+def summary_line(result) -> str:
+    """A run's outcome in one line: counts, size moved, time and both rates."""
+    c = result.counts
+    text = (f"copied {c['copied']}, updated {c['updated']}, deleted {c['deleted']}, "
+            f"skipped {c['skipped'] + c['not_deleted']}, failed {c['failed']}")
+    if c["cancelled"]:
+        text += f", cancelled {c['cancelled']}"
+    if c.get("moved"):
+        text += f", moved {c['moved']} (on the destination, no bytes copied)"
+    seconds = result.duration
+    text += (f"; {human(result.bytes_transferred)} in {seconds:.2f} s "
+             f"({rates(result.bytes_transferred, c['copied'] + c['updated'], seconds)})")
+    if result.deletes_skipped:
+        text += f"; deletions skipped: {result.deletes_skipped}"
+    if result.aborted_uploads:
+        n = result.aborted_uploads
+        text += f"; aborted {n} unfinished upload{'' if n == 1 else 's'} of an interrupted run"
+    for w in result.warnings:
+        text += f"; warning: {w}"
+    return text
 
 
 def when(ts: float | None) -> str | None:

@@ -72,7 +72,7 @@ def add_parser(sub) -> None:
     p.add_argument("src", metavar="SRC")
     p.add_argument("dst", metavar="DST", nargs="?", help="a second location to compare with, partition by partition")
     p.add_argument("--option", action="append", default=[], metavar="K=V",
-                   help="storage option for every location (repeatable)")
+                   help=argparse.SUPPRESS)  # the older spelling: a storage option for both locations
     add_sync_options(p)
     p.add_argument("--parquet", action="store_true",
                    help="read Parquet footers: rows, row groups, compressed/uncompressed bytes, schemas, min/max")

@@ -9,14 +9,17 @@ import sys
 import time
 
 from .common import (
+    EXIT_FAILED,
     EXIT_OK,
     LOCATIONS_AND_EXIT_CODES,
     PROG,
     ConnectError,
     UsageError,
     add_command,
+    add_live_options,
     add_sync_options,
     connect,
+    err,
     human,
     location,
     out,
@@ -24,6 +27,8 @@ from .common import (
     positive_int,
     print_json,
 )
+
+from .logs import RunOutput
 
 KINDS = ("copy", "update", "move", "delete", "skip")
 
@@ -41,7 +46,9 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
     add_plan_options(p)
     add_rename_option(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
+    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files hashed at once (default 8; rclone: --checkers)")
+    add_live_options(p)
     p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -55,10 +62,22 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="what to do when a file differs (default: source_wins)")
     p.add_argument("--compare", default="size_mtime", choices=["size_mtime", "size", "checksum", "always"],
                    help="how files are compared (default: size_mtime)")
+    p.add_argument("-c", "--checksum", dest="compare", action="store_const", const="checksum",
+                   help="compare by content hash (rclone's --checksum; --compare checksum)")
+    p.add_argument("--size-only", dest="compare", action="store_const", const="size",
+                   help="compare by size only (rclone's and aws's --size-only; --compare size)")
+    p.add_argument("--exact-timestamps", dest="compare", action="store_const", const="size_mtime",
+                   help="a file of the same size is unchanged only when its time matches (aws; the default here)")
+    p.add_argument("-u", "--update", dest="strategy", action="store_const", const="newer",
+                   help="never replace a file that is newer on DST (rclone's --update; --strategy newer)")
+    p.add_argument("--ignore-existing", dest="strategy", action="store_const", const="skip",
+                   help="never replace a file DST already has (rclone's --ignore-existing; --strategy skip)")
     p.add_argument("--include", action="append", default=[], metavar="GLOB",
                    help="only files matching GLOB (repeatable; '**' crosses folders)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when --partitions selects no file of the source (else a warning)")
     p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
                    help="delete destination files missing from the source (default: --delete)")
 
@@ -86,10 +105,14 @@ def cmd_plan(args) -> int:
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
-    plan = connect("source and destination", lambda: plan_sync(
-        src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
-        track_renames=args.track_renames))
+    live = RunOutput(args, args.src, args.dst)
+    try:
+        plan = connect("source and destination", lambda: plan_sync(
+            src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
+            include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
+            track_renames=args.track_renames, on_stage=live.watch.on_stage))
+    finally:
+        live.close()
     took = time.monotonic() - t0
     if not plan.src_exists:
         raise ConnectError(f"the source {plan.src_url} does not exist; check the path (a typo?).")
@@ -97,9 +120,10 @@ def cmd_plan(args) -> int:
         plan = replace(plan, src_url=src_stored)
     if dst_stored:
         plan = replace(plan, dst_url=dst_stored)
+    code = strict_exit(args, plan.partition_matches)
     if args.output == "-":
         sys.stdout.write(plan.to_json() + "\n")
-        return EXIT_OK
+        return code
     saved = None
     if args.output:
         try:
@@ -111,6 +135,14 @@ def cmd_plan(args) -> int:
         _print_plan_json(plan, saved, took, args.list)
     else:
         _print_plan(plan, saved, args.list)
+    return code
+
+
+def strict_exit(args, matches: int | None) -> int:
+    """1 under --strict when the partition predicate selected no source file, else 0."""
+    if getattr(args, "strict", False) and matches == 0:
+        err(f"--strict: the partition predicate {args.partitions!r} selects no file of the source.")
+        return EXIT_FAILED  # under --json, the output printed already says partition_matches: 0
     return EXIT_OK
 
 
@@ -125,6 +157,7 @@ def _print_plan_json(plan, saved: str | None, took: float, with_actions: bool) -
         "totals": {k: {"files": totals.files.get(k, 0), "bytes": totals.bytes.get(k, 0)} for k in KINDS},
         "categories": _count(a.category for a in plan.actions),
         "seconds": round(took, 3),
+        "partition_matches": plan.partition_matches,
         "actions": [a.to_dict() for a in plan.actions if a.kind != "skip"] if with_actions else None,
     })
 

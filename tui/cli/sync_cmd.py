@@ -6,19 +6,20 @@ both sides listed once; no plan file is needed.
 
 from __future__ import annotations
 
-from .apply_cmd import add_run_options, backup_dir, finish, parse_max_delete, terminal_progress
+from .apply_cmd import add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
     add_sync_options,
     connect,
-    err,
+    fail,
     location,
     parse_options,
     positive_int,
 )
-from .plan_cmd import add_plan_options, add_rename_option, check_predicate
+from .logs import RunOutput
+from .plan_cmd import add_plan_options, add_rename_option, check_predicate, strict_exit
 
 
 def add_parser(sub) -> None:
@@ -34,7 +35,10 @@ def add_parser(sub) -> None:
     p.add_argument("dst", metavar="DST", help="destination location")
     add_plan_options(p)
     add_rename_option(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files copied at once (default 8; rclone: --transfers)")
+    p.add_argument("--checkers", type=positive_int, default=None, metavar="N",
+                   help="files hashed at once while planning (default: as many as --transfers)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true",
                    help="sync from a source that holds no files (with --delete this empties DST)")
@@ -50,6 +54,7 @@ def cmd_sync(args) -> int:
 
     if args.partitions:
         check_predicate(args.partitions)
+    check_report_path(args.report)
     max_delete = parse_max_delete(args.max_delete)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
@@ -57,20 +62,21 @@ def cmd_sync(args) -> int:
     dst_url = dst_stored or url_of(dst_fs, dst_path)
     backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1], src=(src_fs, src_path))
 
-    term = terminal_progress(args)
+    live = RunOutput(args, src_url, dst_url)
     try:
         result = connect("source and destination", lambda: sync_dir(
             src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare,
             strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
             dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
-            verify=args.verify, max_workers=args.workers, progress_hook=term, executor=args.scheduler,
-            allow_empty_source=args.allow_empty_source, raise_on_error=False,
-            track_renames=getattr(args, "track_renames", False)))
+            verify=args.verify, max_workers=args.workers, progress_hook=progress_hook(args, live),
+            executor=args.scheduler, allow_empty_source=args.allow_empty_source, raise_on_error=False,
+            track_renames=getattr(args, "track_renames", False), on_stage=live.watch.on_stage,
+            hash_workers=args.checkers))
     except EmptySourceError:  # a guard, not a connection problem
-        err(f"the source {src_url} holds no files; nothing was changed (with --delete, a sync from it would "
-            f"delete everything in {dst_url}). Pass --allow-empty-source if that is meant.")
-        return EXIT_FAILED
+        return fail(args, EXIT_FAILED, f"the source {src_url} holds no files; nothing was changed (with --delete, "
+                    f"a sync from it would delete everything in {dst_url}). Pass --allow-empty-source if that "
+                    "is meant.")
     finally:
-        if term is not None:
-            term.close()
-    return finish(result, args, src_url, dst_url)
+        live.close()
+    code = finish(result, args, src_url, dst_url)
+    return code or strict_exit(args, result.partition_matches)

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from .common import (
     EXIT_FAILED,
-    EXIT_OK,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
     add_sync_options,
     connect,
     err,
+    fail,
     location,
     out,
     parse_options,
     positive_int,
     print_json,
 )
-from .plan_cmd import add_plan_options, check_predicate
+from .plan_cmd import add_plan_options, check_predicate, strict_exit
 
 
 def add_parser(sub) -> None:
@@ -38,7 +38,10 @@ def add_parser(sub) -> None:
     from .apply_cmd import add_run_options
 
     add_plan_options(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files copied at once (default 8; rclone: --transfers)")
+    p.add_argument("--checkers", type=positive_int, default=None, metavar="N",
+                   help="files hashed at once while planning (default: as many as --transfers)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -55,9 +58,11 @@ def add_parser(sub) -> None:
     )
     _locations(m)
     add_plan_options(m)
-    m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    m.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
+                   help="files copied at once (default 8; rclone: --transfers)")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
-    m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
+    m.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
+                   help="show what would be copied; move nothing (aws: --dryrun)")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
     m.set_defaults(delete=False, func=cmd_move)
@@ -77,8 +82,8 @@ def _locations(p) -> None:
 def _guard_copy(cmd):
     def run(args) -> int:
         if args.delete:
-            err("copy never deletes on the destination; use sync to mirror SRC (it deletes what SRC lacks)")
-            return EXIT_USAGE
+            return fail(args, EXIT_USAGE, "copy never deletes on the destination; use sync to mirror SRC (it "
+                        "deletes what SRC lacks)")
         return cmd(args)
 
     return run
@@ -89,8 +94,7 @@ def cmd_move(args) -> int:
     from fsspeckit.sync import url_of
 
     if args.delete:
-        err("move never deletes on the destination (--delete is for sync)")
-        return EXIT_USAGE
+        return fail(args, EXIT_USAGE, "move never deletes on the destination (--delete is for sync)")
     if args.partitions:
         check_predicate(args.partitions)
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
@@ -109,13 +113,15 @@ def cmd_move(args) -> int:
                     "failed": [{"path": o.path, "what": o.action, "error": o.error} for o in failed]})
     else:
         if args.dry_run:
-            would = sum(1 for o in result.outcomes if o.action in ("copy", "update"))
-            out(f"Dry run, nothing moved: would copy {would} files, then remove each source file once its "
-                "copy is verified")
+            would = [o for o in result.outcomes if o.action in ("copy", "update")]
+            out("Dry run, nothing moved:")
+            for o in would:
+                out(f"would move {o.path}")
+            out(f"  would copy {len(would)} files, then remove each source file once its copy is verified")
         for o in kept:
             out(f"kept {o.path}: {o.error}")
         for o in failed:
             err(f"failed {o.action} {o.path}: {o.error}")
         if not args.dry_run:
             out(f"moved {len(moved)} files, kept {len(kept)} in the source, failed {len(failed)}")
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_FAILED if failed else strict_exit(args, result.partition_matches)
