@@ -23,6 +23,7 @@ from fsspec.callbacks import Callback
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
 from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
+from .filters import Filters
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .result import Outcome, SyncResult
@@ -123,12 +124,13 @@ def _bounded_map(pool: cf.Executor, fn, items: list, window: int):
             future.cancel()
 
 
-def _options(delete, compare, strategy, include, exclude, modified_after, partitions) -> SyncOptions:
+def _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters=None) -> SyncOptions:
     return SyncOptions(
         compare=compare, strategy=strategy, delete=delete,
         include=include, exclude=exclude,  # SyncOptions turns a glob or a list into a tuple
         modified_after=modified_after,
         partitions=partitions if isinstance(partitions, str) else None,
+        filters=filters,
     )
 
 
@@ -178,9 +180,14 @@ def plan_sync(
     max_workers: int | None = None,
     listings: tuple[Listing, Listing] | None = None,
     cancel: threading.Event | None = None,
+    filters: Filters | None = None,
 ) -> Plan:
-    """List both sides and plan the sync from ``src_path`` to ``dst_path``."""
-    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    """List both sides and plan the sync from ``src_path`` to ``dst_path``.
+
+    ``filters`` (a ``fsspeckit.Filters``) adds rclone's filter rules, size and
+    age limits and ``delete_excluded`` to ``include``/``exclude``/``partitions``.
+    """
+    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
         src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)
@@ -303,6 +310,7 @@ def sync_dir(
     pause: threading.Event | None = None,
     executor=None,
     raise_on_error: bool = True,
+    filters: Filters | None = None,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -343,7 +351,7 @@ def sync_dir(
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
-                     max_workers=workers, listings=(src, dst), cancel=cancel)
+                     max_workers=workers, listings=(src, dst), cancel=cancel, filters=filters)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:

@@ -25,6 +25,8 @@ from .common import (
     print_json,
 )
 
+from .filter_opts import add_filter_options, add_glob_options, filters_from_args
+
 KINDS = ("copy", "update", "delete", "skip")
 
 
@@ -54,12 +56,11 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="what to do when a file differs (default: source_wins)")
     p.add_argument("--compare", default="size_mtime", choices=["size_mtime", "size", "checksum", "always"],
                    help="how files are compared (default: size_mtime)")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="only files matching GLOB (repeatable; '**' crosses folders)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
+    add_glob_options(p)
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
     p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
                    help="delete destination files missing from the source (default: --delete)")
+    add_filter_options(p)
 
 
 def cmd_plan(args) -> int:
@@ -69,12 +70,14 @@ def cmd_plan(args) -> int:
 
     if args.partitions:
         check_predicate(args.partitions)
+    filters = filters_from_args(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
     plan = connect("source and destination", lambda: plan_sync(
         src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers))
+        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
+        filters=filters))
     took = time.monotonic() - t0
     if not plan.src_exists:
         raise ConnectError(f"the source {plan.src_url} does not exist; check the path (a typo?).")
@@ -120,7 +123,10 @@ def _print_plan(plan, saved: str | None, with_actions: bool) -> None:
     out(f"  compare {o.compare}, strategy {o.strategy}, deletion {'on' if o.delete else 'off'}"
         + (f", include {', '.join(o.include)}" if o.include else "")
         + (f", exclude {', '.join(o.exclude)}" if o.exclude else "")
-        + (f", partitions {o.partitions}" if o.partitions else ""))
+        + (f", partitions {o.partitions}" if o.partitions else "")
+        + (f", {len(o.filters.rules)} filter rules" if o.filters is not None and o.filters.rules else "")
+        + (", size/age limits" if o.filters is not None and o.filters.limits_test() else "")
+        + (", deleting excluded files" if o.delete_excluded else ""))
     totals = plan.totals
     for kind in KINDS:
         n, b = totals[kind]

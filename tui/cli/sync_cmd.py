@@ -18,6 +18,7 @@ from .common import (
     parse_options,
     positive_int,
 )
+from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate
 
 
@@ -50,6 +51,7 @@ def cmd_sync(args) -> int:
     if args.partitions:
         check_predicate(args.partitions)
     max_delete = parse_max_delete(args.max_delete)
+    filters = filters_from_args(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     src_url = src_stored or url_of(src_fs, src_path)
@@ -63,7 +65,7 @@ def cmd_sync(args) -> int:
             strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
             dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
             verify=args.verify, max_workers=args.workers, progress_hook=term, executor=args.scheduler,
-            allow_empty_source=args.allow_empty_source, raise_on_error=False))
+            allow_empty_source=args.allow_empty_source, raise_on_error=False, filters=filters))
     except EmptySourceError:  # a guard, not a connection problem
         err(f"the source {src_url} holds no files; nothing was changed (with --delete, a sync from it would "
             f"delete everything in {dst_url}). Pass --allow-empty-source if that is meant.")

@@ -22,6 +22,7 @@ from .common import (
     positive_int,
     print_json,
 )
+from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate
 
 
@@ -93,12 +94,13 @@ def cmd_move(args) -> int:
         return EXIT_USAGE
     if args.partitions:
         check_predicate(args.partitions)
+    filters = filters_from_args(args)
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
     result = connect("source and destination", lambda: move_dir(
         src_fs, dst_fs, src_path, dst_path, compare=args.compare, strategy=args.strategy, include=args.include,
         exclude=args.exclude, partitions=args.partitions, max_workers=args.workers, dry_run=args.dry_run,
-        retries=args.retries))
+        retries=args.retries, filters=filters))
     moved = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "deleted"]
     kept = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "not_deleted"]
     failed = [o for o in result.outcomes if o.outcome == "failed"]
