@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .listing import Entry
     from .plan import SyncOptions
 
-__all__ = ["Filters", "RuleSet", "entry_filter", "parse_age", "parse_size", "path_filter", "read_rules"]
+__all__ = ["Filters", "RuleSet", "entry_filter", "parse_age", "parse_size", "path_filter", "read_rules", "selection"]
 
 
 # --- fsspeckit's own --include/--exclude globs -------------------------------
@@ -435,3 +435,22 @@ def entry_filter(options: SyncOptions) -> Callable[["Entry"], str | None] | None
     """The size/age test of ``options.filters``: why an entry is left out, or None."""
     filters = getattr(options, "filters", None)
     return None if filters is None else filters.limits_test()
+
+
+def selection(options: SyncOptions, partition_filter: Callable[[dict], bool] | None = None):
+    """Every filter of ``options`` as one test of (path, source entry, destination entry), or
+    None when nothing is filtered. Size and age are the source file's, or the destination's
+    when only the destination has the path."""
+    keep = path_filter(options, partition_filter)
+    limits = entry_filter(options)
+    if keep is None and limits is None:
+        return None
+    if limits is None:
+        return lambda path, s, d: keep(path)
+
+    def test(path: str, s: Entry | None, d: Entry | None) -> bool:
+        if keep is not None and not keep(path):
+            return False
+        return limits(s if s is not None else d) is None
+
+    return test

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 
 from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
 from .exceptions import PlanError
-from .filters import Filters, entry_filter, path_filter  # noqa: F401 - path_filter re-exported
+from .filters import Filters, path_filter, selection  # noqa: F401 - path_filter re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
 from .safepath import check_rel
@@ -446,7 +446,7 @@ def make_plan(
     filters say ``delete_excluded`` and the plan deletes).
     """
     options = options or SyncOptions()
-    keep = _selection(path_filter(options, partition_filter), entry_filter(options))
+    keep = selection(options, partition_filter)
     upload = dst.upload_times
     after = options.modified_after
     src_entries = src.entries
@@ -503,23 +503,6 @@ def _decide(src_entries: dict, dst_entries: dict, options: SyncOptions, keep, af
         else:
             append(_resolve(path, s, d, category, reason, strategy, upload))
     return actions
-
-
-def _selection(keep, limits):
-    """The path test and the size/age test as one test of (path, source entry, destination
-    entry); a path's size and age are its source file's, or the destination's when only the
-    destination has it. None when nothing is filtered."""
-    if keep is None and limits is None:
-        return None
-    if limits is None:
-        return lambda path, s, d: keep(path)
-
-    def test(path: str, s: Entry | None, d: Entry | None) -> bool:
-        if keep is not None and not keep(path):
-            return False
-        return limits(s if s is not None else d) is None
-
-    return test
 
 
 def _excluded(path: str, s: Entry | None, d: Entry | None, options: SyncOptions) -> Action:
