@@ -188,3 +188,17 @@ def test_s3_sync_with_a_filter_file(capsys, s3, local_tree, tmp_path):
     code, _, err = run(capsys, "sync", src, dst, "--filter-from", rules, "--delete-excluded", *opts)
     assert code == 0, err
     assert listed() == ["a.csv", "b.txt", "data/d.csv"]
+
+
+def test_bisync_takes_filter_rules_but_not_limits(capsys, local_tree, tmp_path):
+    a = local_tree({"x.csv": b"x", "y.log": b"y"}, "a")
+    b = local_tree({"z.csv": b"z"}, "b")
+    rules = tmp_path / "rules"
+    rules.write_text("- *.log\n")
+    code, out, err = run(capsys, "bisync", a, b, "--filter-from", rules)
+    assert code == 0, err
+    assert files(b) == {"x.csv", "z.csv"} and files(a) == {"x.csv", "y.log", "z.csv"}
+    code, _, err = run(capsys, "bisync", a, b, "--max-size", "1M")
+    assert code == 2 and "look deleted" in err
+    code, _, err = run(capsys, "bisync", a, b, "--exclude", "*", "--include", "*.csv")
+    assert code == 2 and "--filter" in err
