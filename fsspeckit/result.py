@@ -58,6 +58,8 @@ class SyncResult:
     aborted_uploads: int = 0
     #: Things the caller asked for that were not done as asked (one sentence each).
     warnings: list[str] = field(default_factory=list)
+    #: ``max_transfer`` stopped the run from starting more transfers (and deleting).
+    max_transfer_reached: bool = False
 
     # -- queries ----------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
@@ -194,6 +196,7 @@ class SyncResult:
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "deletes_skipped": self.deletes_skipped,
+            "max_transfer_reached": self.max_transfer_reached,
             "cleaned_partials": self.cleaned_partials,
             "aborted_uploads": self.aborted_uploads,
             "warnings": list(self.warnings),
@@ -226,7 +229,7 @@ class SyncResult:
         return cls(outcomes, d.get("src_url", ""), d.get("dst_url", ""), d.get("started", 0.0),
                    d.get("finished", 0.0), d.get("dry_run", False), d.get("cancelled", False),
                    d.get("deletes_skipped"), d.get("cleaned_partials", 0), d.get("aborted_uploads", 0),
-                   list(d.get("warnings", [])))
+                   list(d.get("warnings", [])), d.get("max_transfer_reached", False))
 
     def merge(self, others: Iterable["SyncResult"]) -> "SyncResult":
         for r in others:

@@ -311,6 +311,10 @@ def sync_dir(
     executor=None,
     raise_on_error: bool = True,
     filters: Filters | None = None,
+    backup_suffix: str = "",
+    suffix_keep_extension: bool = False,
+    bwlimit: float | None = None,
+    max_transfer: int | None = None,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -331,6 +335,10 @@ def sync_dir(
     fails, every other file is still synced, deletions are skipped, and then
     ``SyncError`` (a ``RuntimeError``) is raised with the full result as its
     ``.result``; ``raise_on_error=False`` returns the result instead.
+
+    ``filters`` (a ``Filters``) adds rclone's filter rules and size/age limits;
+    ``backup_suffix``, ``suffix_keep_extension``, ``bwlimit`` and
+    ``max_transfer`` are those of ``apply_plan``.
     """
     chunk = _check_transfer_args(server_side, chunk_size)
     workers = _workers(parallel, n_jobs, max_workers)
@@ -360,7 +368,8 @@ def sync_dir(
             pause=pause, retries=retries, backoff=backoff, verify=verify,
             chunk_size=chunk, max_delete=max_delete, backup_dir=backup_dir,
             allow_delete_all=allow_empty_source, state=state, partials=dst.partials, dry_run=dry_run,
-            executor=executor, server_side=server_side,
+            executor=executor, server_side=server_side, backup_suffix=backup_suffix,
+            suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit, max_transfer=max_transfer,
         )
     finally:
         if state is not None:

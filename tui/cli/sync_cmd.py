@@ -6,7 +6,7 @@ both sides listed once; no plan file is needed.
 
 from __future__ import annotations
 
-from .apply_cmd import add_run_options, backup_dir, finish, parse_max_delete, terminal_progress
+from .apply_cmd import add_run_options, backup_dir, finish, parse_max_delete, run_limits, terminal_progress
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
@@ -52,6 +52,7 @@ def cmd_sync(args) -> int:
         check_predicate(args.partitions)
     max_delete = parse_max_delete(args.max_delete)
     filters = filters_from_args(args)
+    limits = run_limits(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     src_url = src_stored or url_of(src_fs, src_path)
@@ -65,7 +66,7 @@ def cmd_sync(args) -> int:
             strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
             dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
             verify=args.verify, max_workers=args.workers, progress_hook=term, executor=args.scheduler,
-            allow_empty_source=args.allow_empty_source, raise_on_error=False, filters=filters))
+            allow_empty_source=args.allow_empty_source, raise_on_error=False, filters=filters, **limits))
     except EmptySourceError:  # a guard, not a connection problem
         err(f"the source {src_url} holds no files; nothing was changed (with --delete, a sync from it would "
             f"delete everything in {dst_url}). Pass --allow-empty-source if that is meant.")
