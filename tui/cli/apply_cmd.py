@@ -25,6 +25,7 @@ from .common import (
     positive_int,
     print_json,
 )
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 #: Failures listed on the terminal; the rest are in the report.
 SHOWN_FAILURES = 20
@@ -46,6 +47,7 @@ def add_parser(sub) -> None:
     add_run_options(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(func=cmd_apply)
 
 
@@ -113,7 +115,8 @@ def cmd_apply(args) -> int:
     plan = _load_plan(args.plan)
     max_delete = parse_max_delete(args.max_delete)
     src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source", plan.src_root)
-    dst_fs = _plan_side(plan.dst_url, parse_options(args.dst_option), "destination", plan.dst_root)
+    dst_fs = _plan_side(plan.dst_url, dst_options(args), "destination", plan.dst_root)
+    check_s3_destination(args, dst_fs, plan.dst_url)
     backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root, src=(src_fs, plan.src_root))
     limits = run_limits(args)
 

@@ -20,6 +20,7 @@ from .common import (
 )
 from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 
 def add_parser(sub) -> None:
@@ -40,6 +41,7 @@ def add_parser(sub) -> None:
                    help="sync from a source that holds no files (with --delete this empties DST)")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(func=cmd_sync)
 
 
@@ -54,9 +56,10 @@ def cmd_sync(args) -> int:
     filters = filters_from_args(args)
     limits = run_limits(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
-    dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
+    dst_fs, dst_path, dst_stored = location(args.dst, dst_options(args))
     src_url = src_stored or url_of(src_fs, src_path)
     dst_url = dst_stored or url_of(dst_fs, dst_path)
+    check_s3_destination(args, dst_fs, dst_url)
     backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1], src=(src_fs, src_path))
 
     term = terminal_progress(args)

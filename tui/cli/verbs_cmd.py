@@ -24,6 +24,7 @@ from .common import (
 )
 from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 
 def add_parser(sub) -> None:
@@ -44,6 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(delete=False, func=_guard_copy(cmd_sync))
 
     m = add_command(
@@ -61,6 +63,7 @@ def add_parser(sub) -> None:
     m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
+    add_s3_options(m)
     m.set_defaults(delete=False, func=cmd_move)
 
 
@@ -96,7 +99,8 @@ def cmd_move(args) -> int:
         check_predicate(args.partitions)
     filters = filters_from_args(args)
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
-    dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
+    dst_fs, dst_path, _ = location(args.dst, dst_options(args))
+    check_s3_destination(args, dst_fs, args.dst)
     result = connect("source and destination", lambda: move_dir(
         src_fs, dst_fs, src_path, dst_path, compare=args.compare, strategy=args.strategy, include=args.include,
         exclude=args.exclude, partitions=args.partitions, max_workers=args.workers, dry_run=args.dry_run,
