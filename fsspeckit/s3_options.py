@@ -45,9 +45,12 @@ def s3_write_options(storage_class: str | None = None, sse: str | None = None, k
 
 
 def with_s3_write_options(options: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
-    """``options`` with ``extra`` added to its ``s3_additional_kwargs`` (a new dict)."""
-    if not extra:
+    """``options`` with ``extra`` added to its ``s3_additional_kwargs`` (a new dict; dotted
+    ``s3_additional_kwargs.X`` keys, as typed on a command line, are folded in)."""
+    prefix = "s3_additional_kwargs."
+    dotted = {k[len(prefix):]: v for k, v in options.items() if k.startswith(prefix)}
+    if not extra and not dotted:
         return dict(options)
-    merged = dict(options.get("s3_additional_kwargs") or {})
-    merged.update(extra)
-    return {**options, "s3_additional_kwargs": merged}
+    merged = {**dict(options.get("s3_additional_kwargs") or {}), **dotted, **extra}
+    rest = {k: v for k, v in options.items() if not k.startswith(prefix) and k != "s3_additional_kwargs"}
+    return {**rest, "s3_additional_kwargs": merged}

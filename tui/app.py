@@ -58,6 +58,7 @@ class SyncApp(App[None]):
         Binding("c", "cycle_compare", "Compare"),
         Binding("d", "toggle_delete", "Deletions"),
         Binding("f", "cycle_filter", "Filter"),
+        Binding("F", "edit_filters", "Filter rules", show=False),
         Binding("x", "decide('exclude')", "Exclude"),
         Binding("i", "decide('include')", "Include"),
         Binding("u", "decide('source_wins')", "Source wins", show=False),
@@ -400,6 +401,21 @@ class SyncApp(App[None]):
         note = ("Deletions ON: files only in the destination will be deleted." if on
                 else "Deletions OFF: files only in the destination are kept.")
         self._set_options(note, delete=on)
+
+    def action_edit_filters(self) -> None:
+        """Open the filter editor (rclone rules, size and age limits); applying re-plans."""
+        from .screens.filters import FilterScreen
+
+        def done(result: tuple | None) -> None:
+            if result is None or result[1] == self.options.filters:
+                return
+            filters = result[1]
+            note = "Filters cleared." if filters is None else f"Filters: {len(filters.rules)} rules" + (
+                ", size/age limits" if filters.limits_test() else "") + (
+                ", deleting excluded files" if filters.delete_excluded else "") + "."
+            self._set_options(note, filters=filters)
+
+        self.push_screen(FilterScreen(self.options.filters), done)
 
     def action_cycle_filter(self) -> None:
         self.action_set_filter(FILTERS[(FILTERS.index(self.filter_name) + 1) % len(FILTERS)])

@@ -125,7 +125,7 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
     base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                     partitions=options.partitions)
+                     partitions=options.partitions, filters=options.filters)
     plan = replay(base, overrides)
     indexes = None
     if narrow:
