@@ -202,3 +202,16 @@ def test_bisync_takes_filter_rules_but_not_limits(capsys, local_tree, tmp_path):
     assert code == 2 and "look deleted" in err
     code, _, err = run(capsys, "bisync", a, b, "--exclude", "*", "--include", "*.csv")
     assert code == 2 and "--filter" in err
+
+
+def test_a_new_source_file_the_filters_leave_out_does_not_make_the_plan_stale(capsys, trees, tmp_path):
+    src, dst = trees
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", src, dst, "-o", plan_file, "--filter", "- *.tmp", "--max-size", "1K")[0] == 0
+    (src / "new.tmp").write_bytes(b"t")
+    (src / "huge.bin").write_bytes(b"h" * 5000)
+    code, _, err = run(capsys, "apply", plan_file)
+    assert code == 0, err
+    (src / "new.csv").write_bytes(b"n")
+    code, _, err = run(capsys, "apply", plan_file)
+    assert code == 3 and "new.csv" in err
