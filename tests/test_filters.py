@@ -4,6 +4,7 @@ and rclone itself (``rclone lsf --filter-from``) as the oracle where it is insta
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import subprocess
 
@@ -212,3 +213,37 @@ def test_same_selection_as_rclone(tricky_tree, tmp_path, text):
     rules = RuleSet(Filters.build(filter_from=[str(path)]).rules)
     ours = sorted(p for p in TRICKY if rules.keeps(p))
     assert ours == theirs
+
+
+SIZED = {"empty": 0, "one": 1, "k-1": 1023, "k": 1024, "k+1": 1025, "2k": 2048, "big": 5000}
+DAY = 86400
+
+
+@pytest.fixture(scope="module")
+def sized_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sized")
+    now = time.time()
+    for i, (name, size) in enumerate(SIZED.items()):
+        p = root / name
+        p.write_bytes(b"x" * size)
+        when = now - i * 3 * DAY  # 0, 3, 6, ... days old
+        os.utime(p, (when, when))
+    return root
+
+
+@pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")
+@pytest.mark.parametrize("flags", [
+    ["--min-size", "1K"], ["--max-size", "1K"], ["--min-size", "1"], ["--max-size", "1023B"],
+    ["--min-size", "1k", "--max-size", "2k"], ["--max-age", "7d"], ["--min-age", "4d"], ["--max-age", "2w"],
+    ["--min-age", "1d", "--max-age", "10d"],
+])
+def test_size_and_age_limits_select_as_rclone(sized_tree, flags):
+    run = subprocess.run(["rclone", "lsf", "--files-only", *flags, str(sized_tree)],
+                         capture_output=True, text=True, env=_rclone_env(), timeout=60)
+    assert run.returncode == 0, run.stderr
+    names = dict(zip(flags[::2], flags[1::2]))
+    f = Filters.build(min_size=names.get("--min-size"), max_size=names.get("--max-size"),
+                      max_age=names.get("--max-age"), min_age=names.get("--min-age"))
+    why = f.limits_test()
+    ours = sorted(p.name for p in sized_tree.iterdir() if why(Entry(p.name, p.stat().st_size, p.stat().st_mtime)) is None)
+    assert ours == sorted(run.stdout.splitlines())
