@@ -159,3 +159,21 @@ def test_bad_limits_exit_2(capsys, local_tree, tmp_path):
         code, _, err = run(capsys, "sync", src, tmp_path / "dst", *argv)
         assert code == 2, (argv, err)
     assert not (tmp_path / "dst").exists()
+
+
+def test_move_with_max_transfer_keeps_what_it_did_not_copy(capsys, local_tree, tmp_path):
+    src = local_tree({f"f{i}.bin": b"m" * 1000 for i in range(4)}, "src")
+    code, out, err = run(capsys, "move", src, tmp_path / "dst", "--max-transfer", "2000B", "--workers", 1)
+    assert code == 8, out + err
+    assert len(files(tmp_path / "dst")) == 2 and len(files(src)) == 2  # moved two, kept two
+    assert "--max-transfer" in err
+    assert set(files(tmp_path / "dst")).isdisjoint(files(src))
+
+
+def test_the_stores_own_copy_is_not_limited(s3):
+    s3.fs.pipe({s3.path("a/big.bin"): os.urandom(400_000)})
+    fs = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
+    t0 = time.monotonic()
+    result = sync_dir(fs, fs, "a", "b", bwlimit=10_000)  # 40 s if the bytes came through here
+    assert result.ok and time.monotonic() - t0 < 10
+    assert s3.fs.cat(s3.path("b/big.bin")) == s3.fs.cat(s3.path("a/big.bin"))

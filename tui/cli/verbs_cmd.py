@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .common import (
     EXIT_FAILED,
+    EXIT_MAX_TRANSFER,
     EXIT_OK,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
@@ -21,6 +22,7 @@ from .common import (
     parse_options,
     positive_int,
     print_json,
+    UsageError,
 )
 from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate
@@ -61,6 +63,9 @@ def add_parser(sub) -> None:
     m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
     m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
+    m.add_argument("--bwlimit", metavar="RATE", help="at most RATE bytes a second over all transfers, e.g. 10M")
+    m.add_argument("--max-transfer", metavar="SIZE",
+                   help="start no new copy once SIZE bytes were transferred (the rest stays in SRC; exit 8)")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
     add_s3_options(m)
@@ -104,7 +109,9 @@ def cmd_move(args) -> int:
     result = connect("source and destination", lambda: move_dir(
         src_fs, dst_fs, src_path, dst_path, compare=args.compare, strategy=args.strategy, include=args.include,
         exclude=args.exclude, partitions=args.partitions, max_workers=args.workers, dry_run=args.dry_run,
-        retries=args.retries, filters=filters))
+        retries=args.retries, filters=filters, **_move_limits(args)))
+    if result.max_transfer_reached:
+        err("stopped: the --max-transfer limit was reached; the files not copied stay in the source")
     moved = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "deleted"]
     kept = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "not_deleted"]
     failed = [o for o in result.outcomes if o.outcome == "failed"]
@@ -124,4 +131,19 @@ def cmd_move(args) -> int:
             err(f"failed {o.action} {o.path}: {o.error}")
         if not args.dry_run:
             out(f"moved {len(moved)} files, kept {len(kept)} in the source, failed {len(failed)}")
-    return EXIT_FAILED if failed else EXIT_OK
+    if failed:
+        return EXIT_FAILED
+    return EXIT_MAX_TRANSFER if result.max_transfer_reached else EXIT_OK
+
+
+def _move_limits(args) -> dict:
+    from fsspeckit.exceptions import FilterError
+    from fsspeckit.filters import parse_size
+
+    from .apply_cmd import _size
+
+    limits = {"bwlimit": _size(args.bwlimit, "--bwlimit", parse_size, FilterError),
+              "max_transfer": _size(args.max_transfer, "--max-transfer", parse_size, FilterError)}
+    if limits["bwlimit"] == 0:
+        raise UsageError("--bwlimit 0 would never transfer anything: leave it out for no limit")
+    return limits
