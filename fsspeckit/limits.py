@@ -100,6 +100,8 @@ class Backups:
     stamp: str = ""
 
     def __post_init__(self):
+        if "/" in self.suffix or "\\" in self.suffix or (self.suffix and not self.suffix.strip(".")):
+            raise ValueError(f"a backup suffix is part of a file name: {self.suffix!r} cannot be one")
         self.stamp = self.stamp or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
 
     def target(self, rel: str) -> str:

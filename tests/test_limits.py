@@ -177,3 +177,13 @@ def test_the_stores_own_copy_is_not_limited(s3):
     result = sync_dir(fs, fs, "a", "b", bwlimit=10_000)  # 40 s if the bytes came through here
     assert result.ok and time.monotonic() - t0 < 10
     assert s3.fs.cat(s3.path("b/big.bin")) == s3.fs.cat(s3.path("a/big.bin"))
+
+
+@pytest.mark.parametrize("suffix", ["/../x", "a/b", "..", "\\\\x"])
+def test_a_suffix_cannot_leave_the_backup_folder(local_tree, tmp_path, suffix):
+    src = local_tree({"a": b"new"}, "src")
+    dst = local_tree({"a": b"old!"}, "dst")
+    with pytest.raises(ValueError, match="backup suffix"):
+        sync_dir(filesystem("/"), filesystem("/"), str(src), str(dst), backup_dir=str(tmp_path / "b"),
+                 backup_suffix=suffix)
+    assert (dst / "a").read_bytes() == b"old!"
