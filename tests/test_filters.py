@@ -247,3 +247,21 @@ def test_size_and_age_limits_select_as_rclone(sized_tree, flags):
     why = f.limits_test()
     ours = sorted(p.name for p in sized_tree.iterdir() if why(Entry(p.name, p.stat().st_size, p.stat().st_mtime)) is None)
     assert ours == sorted(run.stdout.splitlines())
+
+
+@pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")
+@pytest.mark.parametrize("text", FILTER_FILES[::3])
+def test_a_copy_with_a_filter_file_writes_what_rclone_selects(tricky_tree, tmp_path, text, monkeypatch, capsys):
+    from tui import cli
+
+    monkeypatch.setenv("FSKIT_CONFIG", str(tmp_path / "remotes.toml"))
+    rules = tmp_path / "filter.txt"
+    rules.write_text(text)
+    run = subprocess.run(["rclone", "lsf", "-R", "--files-only", "--filter-from", str(rules), str(tricky_tree)],
+                         capture_output=True, text=True, env=_rclone_env(), timeout=60)
+    assert run.returncode == 0, run.stderr
+    dst = tmp_path / "dst"
+    code = cli.main(["copy", str(tricky_tree), str(dst), "--filter-from", str(rules)])
+    assert code == 0, capsys.readouterr().err
+    ours = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file()) if dst.exists() else []
+    assert ours == sorted(run.stdout.splitlines())
