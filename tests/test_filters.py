@@ -265,3 +265,31 @@ def test_a_copy_with_a_filter_file_writes_what_rclone_selects(tricky_tree, tmp_p
     assert code == 0, capsys.readouterr().err
     ours = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file()) if dst.exists() else []
     assert ours == sorted(run.stdout.splitlines())
+
+
+def _moto_env(s3) -> dict:
+    env = _rclone_env()
+    env.update({"RCLONE_CONFIG_MOTO_TYPE": "s3", "RCLONE_CONFIG_MOTO_PROVIDER": "Other",
+                "RCLONE_CONFIG_MOTO_ENDPOINT": s3.endpoint, "RCLONE_CONFIG_MOTO_ACCESS_KEY_ID": "testing",
+                "RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY": "testing", "RCLONE_CONFIG_MOTO_REGION": "us-east-1"})
+    return env
+
+
+@pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")
+def test_on_s3_the_selection_is_rclones(s3, tricky_tree, tmp_path, monkeypatch, capsys):
+    from tui import cli
+
+    monkeypatch.setenv("FSKIT_CONFIG", str(tmp_path / "remotes.toml"))
+    s3.fs.put(str(tricky_tree) + "/", s3.path("t"), recursive=True)
+    opts = [a for k, v in s3.options.items() if isinstance(v, str) for a in ("--src-option", f"{k}={v}")]
+    for i, text in enumerate(FILTER_FILES[1::4]):
+        rules = tmp_path / f"filter{i}.txt"
+        rules.write_text(text)
+        run = subprocess.run(["rclone", "lsf", "-R", "--files-only", "--filter-from", str(rules),
+                              f"moto:{s3.bucket}/t"], capture_output=True, text=True, env=_moto_env(s3), timeout=60)
+        assert run.returncode == 0, run.stderr
+        dst = tmp_path / f"dst{i}"
+        code = cli.main(["copy", f"s3://{s3.bucket}/t", str(dst), "--filter-from", str(rules), *opts])
+        assert code == 0, capsys.readouterr().err
+        ours = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file()) if dst.exists() else []
+        assert ours == sorted(run.stdout.splitlines()), text
