@@ -86,3 +86,20 @@ def test_merging_keeps_other_request_options():
     assert merged == {"s3_additional_kwargs": {"RequestPayer": "requester", "ACL": "private"}, "anon": False}
     with pytest.raises(BackendError):
         s3_write_options(sse="aws:kmsx")
+
+
+def test_a_multipart_upload_carries_them_too(s3, local_tree, monkeypatch):
+    import os
+
+    from fsspeckit import s3_upload
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    src = local_tree({"big.bin": os.urandom(11 * 2**20)}, "src")
+    options = with_s3_write_options(s3.options, s3_write_options(storage_class="STANDARD_IA", sse="AES256",
+                                                                 acl="bucket-owner-full-control"))
+    result = sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/mp", storage_options=options), str(src), "")
+    assert result.ok
+    h = head(s3, "mp/big.bin")
+    assert h["ETag"].strip('"').endswith("-3")  # it went in parts
+    assert h.get("StorageClass") == "STANDARD_IA" and h.get("ServerSideEncryption") == "AES256"
