@@ -15,6 +15,7 @@ from .exceptions import (
     DeleteLimitError,
     DestinationError,
     EmptySourceError,
+    FilterError,
     FsspeckitError,
     PlanError,
     PredicateError,
@@ -26,6 +27,7 @@ from .exceptions import (
     UnknownProtocolError,
 )
 from .filesystem import filesystem, get_filesystem
+from .filters import Filters
 from .listing import Entry, Listing, list_tree
 from .plan import Action, Plan, SyncOptions, make_plan
 from .result import Outcome, SyncResult
@@ -70,6 +72,8 @@ __all__ = [
     "DirFileSystem",
     "EmptySourceError",
     "Entry",
+    "FilterError",
+    "Filters",
     "FsspeckitError",
     "Listing",
     "Outcome",

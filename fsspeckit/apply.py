@@ -24,6 +24,7 @@ from fsspec.callbacks import Callback
 from .exceptions import DeleteLimitError, EmptySourceError, SourceNotFoundError, SyncCancelled
 from .filesystem import unwrap
 from .gcpause import gc_paused
+from .limits import Backups, TokenBucket, TransferBudget
 from .listing import join_path
 from .plan import Action, Plan
 from .result import Outcome, SyncResult
@@ -215,6 +216,10 @@ def apply_plan(
     executor: cf.Executor | None = None,
     refresh: bool | None = None,
     server_side: bool = True,
+    backup_suffix: str = "",
+    suffix_keep_extension: bool = False,
+    bwlimit: float | None = None,
+    max_transfer: int | None = None,
 ) -> SyncResult:
     """Carry out ``plan`` from ``src_fs`` to ``dst_fs``; return every path's outcome.
 
@@ -228,9 +233,19 @@ def apply_plan(
     them on a cluster (see ``fsspeckit.distributed``). ``server_side=False``
     sends the bytes of a copy inside one store through this process instead
     of the store's own copy.
+
+    ``backup_suffix`` is added to each backup's name (before its extension with
+    ``suffix_keep_extension``); a backup never overwrites an earlier one (the
+    run's UTC time is added to the name when it is taken). ``bwlimit`` caps the
+    bytes a second through this process over all transfers (server-side copies
+    are not counted); ``max_transfer`` stops starting transfers once that many
+    bytes were or are being transferred, and then deletes nothing
+    (``result.max_transfer_reached``).
     """
     check_plan_paths(plan)
     if isinstance(executor, str) or type(executor).__name__ == "Client":
+        if bwlimit or max_transfer is not None or backup_suffix:
+            raise ValueError("bwlimit, max_transfer and backup_suffix are not supported with a distributed executor.")
         if not server_side:
             raise ValueError("server_side=False is not supported with a distributed executor; "
                              "run without executor= to stream copies through this process.")
@@ -248,6 +263,9 @@ def apply_plan(
     backup_root = None
     if backup_dir:
         _, backup_root = unwrap(dst_fs, backup_dir)
+    elif backup_suffix:
+        raise ValueError("backup_suffix names backups in backup_dir: give backup_dir too.")
+    backups = Backups(dst_b, backup_root, backup_suffix, suffix_keep_extension) if backup_root else None
     if refresh or (refresh is None and plan.loaded):
         from .plan_check import raise_if_stale, refresh_plan
 
@@ -255,6 +273,8 @@ def apply_plan(
             raise_if_stale(plan, src_fs)  # before any write: the source must be what was planned
         plan = refresh_plan(plan, src_fs, dst_fs)
     cancel = cancel or threading.Event()
+    bucket = TokenBucket(bwlimit, cancel) if bwlimit else None
+    budget = TransferBudget(max_transfer) if max_transfer is not None else None
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=dry_run)
 
     deletes = plan.deletes
@@ -302,7 +322,11 @@ def apply_plan(
                    "(see --timeout)")
             tracker.end_file(a.path, False, 0, 0, why)
             return Outcome(a.path, a.kind, "failed", 0, 0, why)
+        if budget is not None and not budget.start(a.size):
+            return Outcome(a.path, a.kind, "skipped", 0, 0, "not started: the --max-transfer limit was reached")
         out, timed_out = _transfer(a)
+        if budget is not None and out.outcome not in ("copied", "updated"):
+            budget.give_back(a.size)
         with count_lock:
             if out.outcome in ("copied", "updated"):
                 timeouts_in_a_row[0] = 0
@@ -327,17 +351,21 @@ def apply_plan(
         tracker.begin_file(a.path, size or 0)
         moved = [0]
         backup_path = None
+        dst_local = is_local(dst_b)
+        # The store's own copy sends no bytes through here: the bandwidth limit leaves it alone.
+        throttle = bucket is not None and not (server_side and not dst_local and same_store(src_b, dst_b))
 
         def on_bytes(n: int) -> None:
             moved[0] += n
             tracker.add_bytes(a.path, n)
+            if throttle:
+                bucket.take(n)
 
         # The source's content hash, when its listing gave one, is checked on the
         # bytes before they replace anything; --verify checksum finds one first
         # where the listing had none, so a local destination is never renamed over
         # with bytes that do not match.
         expect_md5 = [a.src.md5 if a.src else None]
-        dst_local = is_local(dst_b)
 
         def attempt() -> int:
             if moved[0]:
@@ -363,8 +391,8 @@ def apply_plan(
             if a.keep_as and a.dst is not None:
                 aside = join_path(plan.dst_root, a.keep_as)
                 _move(dst_b, dst_path, aside)
-            elif backup_root and a.kind == "update" and a.dst is not None:
-                aside = backup_path = join_path(backup_root, a.path)
+            elif backups is not None and a.kind == "update" and a.dst is not None:
+                aside = backup_path = backups.target(a.path)
                 _move(dst_b, dst_path, backup_path)
             written, attempts = retry_call(attempt, retries=retries, backoff=backoff, cancel=cancel)
         except BaseException as exc:  # noqa: BLE001
@@ -400,16 +428,18 @@ def apply_plan(
 
     if cancel.is_set():
         result.cancelled = True
+    result.max_transfer_reached = budget is not None and budget.reached
     failed_copies = sum(1 for o in result.outcomes if o.outcome in ("failed", "cancelled"))
     if deletes:
-        if failed_copies or cancel.is_set():
+        if failed_copies or cancel.is_set() or result.max_transfer_reached:
             why = ("the run was cancelled" if cancel.is_set() else
-                   f"{failed_copies} cop{'y' if failed_copies == 1 else 'ies'} failed")
+                   f"{failed_copies} cop{'y' if failed_copies == 1 else 'ies'} failed" if failed_copies else
+                   "the --max-transfer limit was reached")
             result.deletes_skipped = why
             for a in deletes:
                 result.outcomes.append(Outcome(a.path, "delete", "not_deleted", 0, 0, f"not deleted: {why}"))
         else:
-            done = _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, cancel, tracker, state)
+            done = _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel, tracker, state)
             for o in done:
                 log_outcome(o)
             result.outcomes.extend(done)
@@ -580,14 +610,14 @@ def _remove_partials(fs, partials: list[str]) -> int:
     return n
 
 
-def _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, cancel, tracker, state) -> list[Outcome]:
+def _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel, tracker, state) -> list[Outcome]:
     def do_delete(a: Action) -> Outcome:
         path = join_path(plan.dst_root, a.path)
         t0 = time.monotonic()
         if cancel.is_set():
             return Outcome(a.path, "delete", "cancelled", 0, 0, "cancelled before it started")
-        backup_path = join_path(backup_root, a.path) if backup_root else None
-        escape = _escape(dst_b, plan.dst_root, path) or (backup_path and _escape(dst_b, backup_root, backup_path))
+        backup_path = backups.target(a.path) if backups is not None else None
+        escape = _escape(dst_b, plan.dst_root, path) or (backup_path and _escape(dst_b, backups.root, backup_path))
         if escape:
             return Outcome(a.path, "delete", "failed", 0, 0, f"not deleted: {escape}", 0.0)
 
@@ -610,7 +640,7 @@ def _delete_all(plan, deletes, dst_b, backup_root, workers, retries, backoff, ca
         return Outcome(a.path, "delete", "deleted", a.dst.size if a.dst else 0, attempts, None,
                        time.monotonic() - t0, backup_path)
 
-    if backup_root is None and len(deletes) > 1 and _bulk_deletes(dst_b):
+    if backups is None and len(deletes) > 1 and _bulk_deletes(dst_b):
         outcomes = _delete_in_batches(plan, deletes, dst_b, do_delete, retries, backoff, cancel, tracker, state)
     else:
         outcomes = _run_all(do_delete, deletes, workers, None, cancel)

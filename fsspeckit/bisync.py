@@ -60,7 +60,7 @@ from types import SimpleNamespace
 
 from .exceptions import DeleteLimitError, FsspeckitError, SourceNotFoundError
 from .filesystem import unwrap
-from .filters import path_filter
+from .filters import Filters, path_filter
 from .listing import Entry, join_path, list_tree
 from .retry import describe_error, retry_call
 from .safepath import local_escape
@@ -144,6 +144,14 @@ class BisyncResult:
 
 
 # --- state ------------------------------------------------------------------
+
+def _state_key(include, exclude, partitions, rules) -> dict:
+    """The filters a state belongs to (rules only when given, so older states keep their key)."""
+    key = {"include": list(include), "exclude": list(exclude), "partitions": partitions or ""}
+    if rules:
+        key["rules"] = list(rules)
+    return key
+
 
 def state_path(left_url: str, right_url: str, filters: dict | None = None, state_dir: str | os.PathLike | None = None) -> Path:
     """Where the state of this pair of locations (with these filters) is kept."""
@@ -238,15 +246,19 @@ def _same_content(a: Entry, b: Entry) -> bool | None:
 
 def plan_bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, include=(), exclude=(),
                 partitions: str | None = None, state_dir=None, resync: bool = False,
-                conflict: str = "skip", max_delete: float = 50.0, allow_delete_all: bool = False) -> BisyncPlan:
-    """List both sides, compare them with the state, and say what a two-way run would do."""
+                conflict: str = "skip", max_delete: float = 50.0, allow_delete_all: bool = False,
+                rules=()) -> BisyncPlan:
+    """List both sides, compare them with the state, and say what a two-way run would do.
+
+    ``rules`` are rclone filter rules (``+ GLOB``/``- GLOB``/``!``, first match wins)."""
     if conflict not in CONFLICT_CHOICES:
         raise ValueError(f"conflict must be one of {', '.join(CONFLICT_CHOICES)}, not {conflict!r}.")
     from .sync import url_of
 
     left_url, right_url = url_of(left_fs, left_path), url_of(right_fs, right_path)
-    filters = {"include": list(include), "exclude": list(exclude), "partitions": partitions or ""}
-    keep = path_filter(SimpleNamespace(include=tuple(include), exclude=tuple(exclude), partitions=partitions))
+    filters = _state_key(include, exclude, partitions, rules)
+    keep = path_filter(SimpleNamespace(include=tuple(include), exclude=tuple(exclude), partitions=partitions,
+                                       filters=Filters(rules=tuple(rules)) if rules else None))
     listings = {}
     for side, fs, path in (("left", left_fs, left_path), ("right", right_fs, right_path)):
         listing = list_tree(fs, path, role="source" if side == "left" else "destination")
@@ -383,12 +395,12 @@ def conflict_name(path: str, side: str, when: float | None = None) -> str:
 def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan: BisyncPlan | None = None,
            dry_run: bool = False, max_workers: int = 4, retries: int = 3, backoff: float = 0.5, state_dir=None,
            include=(), exclude=(), partitions: str | None = None, resync: bool = False, conflict: str = "skip",
-           max_delete: float = 50.0, allow_delete_all: bool = False) -> BisyncResult:
+           max_delete: float = 50.0, allow_delete_all: bool = False, rules=()) -> BisyncResult:
     """Bring two locations in step, both ways (see the module docstring). Returns a ``BisyncResult``."""
     if plan is None:
         plan = plan_bisync(left_fs, right_fs, left_path, right_path, include=include, exclude=exclude,
                            partitions=partitions, state_dir=state_dir, resync=resync, conflict=conflict,
-                           max_delete=max_delete, allow_delete_all=allow_delete_all)
+                           max_delete=max_delete, allow_delete_all=allow_delete_all, rules=rules)
     result = BisyncResult(dry_run=dry_run)
     fss = {"left": (left_fs, left_path), "right": (right_fs, right_path)}
     L, R = plan.listings["left"], plan.listings["right"]
@@ -398,7 +410,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
             result.outcomes.append((a.path, what, "skipped", "dry run"))
         result.conflicts_left = [a.path for a in plan.conflicts if _winner(a, L.get(a.path), R.get(a.path)) is None]
         return result
-    filters = {"include": list(include), "exclude": list(exclude), "partitions": partitions or ""}
+    filters = _state_key(include, exclude, partitions, rules)
     state = _State(state_path(plan.left_url, plan.right_url, filters, state_dir), plan.left_url, plan.right_url,
                    filters)
     if plan.first_run:

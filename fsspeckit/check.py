@@ -19,7 +19,9 @@ import fsspec
 
 from .exceptions import SourceNotFoundError
 from .filesystem import unwrap
+from .filters import Filters, selection
 from .listing import Entry, Listing, join_path, list_tree
+from .plan import SyncOptions
 from .sync import url_of
 from .transfer import file_md5
 
@@ -65,6 +67,10 @@ class CheckResult:
     #: Keys skipped by the listings (folder markers, ``a//b``), per side.
     skipped: dict[str, dict[str, str]] = field(default_factory=dict)
     dst_exists: bool = True
+    #: Paths the filters left out (neither compared nor reported).
+    excluded: int = 0
+    #: Same-size pairs were compared by reading both sides' bytes.
+    download: bool = False
 
     def of_kind(self, kind: str) -> list[Difference]:
         return [d for d in self.differences if d.kind == kind]
@@ -100,6 +106,8 @@ class CheckResult:
         if detail:
             parts[0] += f" ({', '.join(detail)})"
         parts.append(f"{len(self.matching)} matching file{'s' if len(self.matching) != 1 else ''}")
+        if self.excluded:
+            parts.append(f"{self.excluded} left out by the filters")
         if self.methods:
             parts.append("compared by " + ", ".join(f"{k}: {v}" for k, v in sorted(self.methods.items())))
         return "; ".join(parts)
@@ -121,6 +129,8 @@ class CheckResult:
                 "errors": len(self.of_kind("error")),
                 "matching": len(self.matching),
             },
+            "excluded": self.excluded,
+            "download": self.download,
             "methods": dict(self.methods),
             "differences": [d.to_dict() for d in self.differences],
             "skipped": self.skipped,
@@ -138,6 +148,11 @@ def check_trees(
     max_workers: int = 4,
     cancel: threading.Event | None = None,
     listings: tuple[Listing, Listing] | None = None,
+    include=(),
+    exclude=(),
+    partitions=None,
+    filters: Filters | None = None,
+    download: bool = False,
 ) -> CheckResult:
     """Compare the tree at ``src_path`` with the one at ``dst_path``.
 
@@ -147,13 +162,21 @@ def check_trees(
     ``size_only`` stops at sizes. ``one_way`` does not report files that are
     only on the destination. A missing source raises ``SourceNotFoundError``;
     a missing destination makes every source file missing there.
+
+    ``include``/``exclude``/``partitions``/``filters`` scope the check as they
+    scope a sync: a path they leave out is neither compared nor reported (so a
+    check after a partition-scoped sync reports nothing outside it).
+    ``download`` compares same-size pairs by reading both sides' bytes instead
+    of by hashes.
     """
     if listings is None:
         src = list_tree(src_fs, src_path, role="source")
         dst = list_tree(dst_fs, dst_path, role="destination")
     else:
         src, dst = listings
-    result = CheckResult(url_of(src_fs, src_path), url_of(dst_fs, dst_path), size_only=size_only, one_way=one_way)
+    result = CheckResult(url_of(src_fs, src_path), url_of(dst_fs, dst_path), size_only=size_only, one_way=one_way,
+                         download=download)
+    keep = _scope(include, exclude, partitions, filters)
     if not src.exists:
         raise SourceNotFoundError(f"The source {result.src_url} does not exist; nothing to check. Check the path.")
     result.dst_exists = dst.exists
@@ -166,7 +189,9 @@ def check_trees(
     for path in sorted(src.entries.keys() | dst.entries.keys()):
         s = src.entries.get(path)
         d = dst.entries.get(path)
-        if d is None:
+        if keep is not None and not keep(path, s, d):
+            result.excluded += 1
+        elif d is None:
             result.differences.append(Difference(path, "missing_on_dst", "missing on destination"))
         elif s is None:
             if not one_way:
@@ -176,6 +201,8 @@ def check_trees(
         elif size_only:
             result.matching.append(path)
             result.methods["size"] += 1
+        elif download:
+            to_hash.append((path, s, d))
         elif s.md5 and d.md5:
             _record(result, path, s.md5 == d.md5, "MD5", "MD5 (native)")
         elif s.crc32c and d.crc32c and not (s.md5 or d.md5):
@@ -183,11 +210,19 @@ def check_trees(
         else:
             to_hash.append((path, s, d))
 
-    if to_hash:
+    if to_hash and download:
+        _byte_pairs(src_fs, dst_fs, src, dst, to_hash, result, max_workers, cancel)
+    elif to_hash:
         _hash_pairs(src_fs, dst_fs, src, dst, to_hash, result, max_workers, cancel)
     result.differences.sort(key=lambda x: x.path)
     result.matching.sort()
     return result
+
+
+def _scope(include, exclude, partitions, filters):
+    options = SyncOptions(include=include, exclude=exclude, filters=filters,
+                          partitions=partitions if isinstance(partitions, str) else None)
+    return selection(options, partitions if callable(partitions) else None)
 
 
 def _record(result: CheckResult, path: str, same: bool, algo: str, method: str) -> None:
@@ -223,3 +258,43 @@ def _hash_pairs(src_fs, dst_fs, src: Listing, dst: Listing, pairs, result: Check
                 continue
             method = "MD5 (streamed)" if streamed == "both" else f"MD5 (native + streamed on {streamed})"
             _record(result, path, same, "MD5", method)
+
+
+def _same_bytes(src_b, src_file: str, dst_b, dst_file: str, cancel) -> bool:
+    """Read both files side by side; False at the first chunk that differs."""
+    with src_b.open(src_file, "rb") as a, dst_b.open(dst_file, "rb") as b:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise InterruptedError("cancelled")
+            x, y = a.read(BYTES_CHUNK), b.read(BYTES_CHUNK)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+BYTES_CHUNK = 1 << 20
+
+
+def _byte_pairs(src_fs, dst_fs, src: Listing, dst: Listing, pairs, result: CheckResult, max_workers: int,
+                cancel: threading.Event | None) -> None:
+    src_b, _ = unwrap(src_fs, "")
+    dst_b, _ = unwrap(dst_fs, "")
+
+    def work(item):
+        path, _s, _d = item
+        try:
+            return path, _same_bytes(src_b, join_path(src.root, path), dst_b, join_path(dst.root, path), cancel), None
+        except Exception as exc:  # noqa: BLE001 - reported as an error row
+            return path, None, f"could not be read: {exc}"
+
+    with cf.ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="fsspeckit-check") as pool:
+        for path, same, error in pool.map(work, pairs):
+            if error is not None:
+                result.differences.append(Difference(path, "error", error))
+                continue
+            result.methods["bytes (downloaded)"] += 1
+            if same:
+                result.matching.append(path)
+            else:
+                result.differences.append(Difference(path, "differ", "contents differ (bytes compared)"))

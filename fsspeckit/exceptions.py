@@ -15,6 +15,7 @@ caller can catch one type; each carries one sentence a person can act on::
     ├── PlanError                    a plan file is invalid or stale
     │   └── StalePlanError           the source changed since planning
     ├── PredicateError               (also ValueError) bad partition predicate
+    ├── FilterError                  (also ValueError) bad filter rule, file, size or age
     ├── SourceChangedError           (also OSError) the source changed during its copy
     ├── VerificationError            (also OSError) copied bytes did not match the source
     ├── SyncError                    (also RuntimeError) files failed; carries the result
@@ -70,6 +71,10 @@ class StalePlanError(PlanError):
 
 class PredicateError(FsspeckitError, ValueError):
     """A partition predicate cannot be parsed; the message names the position."""
+
+
+class FilterError(FsspeckitError, ValueError):
+    """A filter rule, filter file, size or age cannot be read; the message names the line."""
 
 
 class SyncCancelled(FsspeckitError):

@@ -28,7 +28,7 @@ __all__ = ["move_dir"]
 def move_dir(src_fs, dst_fs, src_path: str = "", dst_path: str = "", *, compare: str = "size_mtime",
              strategy: str = "source_wins", include=(), exclude=(), partitions=None, modified_after=None,
              max_workers: int | None = None, dry_run: bool = False, retries: int = 3, backoff: float = 0.5,
-             progress_hook=None, cancel=None) -> SyncResult:
+             progress_hook=None, cancel=None, filters=None, bwlimit=None, max_transfer=None) -> SyncResult:
     """Move every file under ``src_path`` to ``dst_path`` (see the module docstring).
 
     Returns the copy's ``SyncResult`` plus one ``Outcome(path, "delete_source",
@@ -42,11 +42,12 @@ def move_dir(src_fs, dst_fs, src_path: str = "", dst_path: str = "", *, compare:
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=False, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, partitions=partitions, modified_after=modified_after,
-                     max_workers=max_workers, cancel=cancel)
+                     max_workers=max_workers, cancel=cancel, filters=filters)
     if not plan.src_exists:
         raise SourceNotFoundError(f"The source {url_of(src_fs, src_path)} does not exist; nothing was moved.")
     result = apply_plan(plan, src_fs, dst_fs, max_workers=max_workers, verify="checksum", dry_run=dry_run,
-                        retries=retries, backoff=backoff, progress_hook=progress_hook, cancel=cancel)
+                        retries=retries, backoff=backoff, progress_hook=progress_hook, cancel=cancel,
+                        bwlimit=bwlimit, max_transfer=max_transfer)
     result.partition_matches = plan.partition_matches
     if dry_run or result.cancelled:
         return result

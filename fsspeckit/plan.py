@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping
 
 from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
 from .exceptions import PlanError
-from .filters import path_filter  # noqa: F401 - re-exported
+from .filters import Filters, path_filter, selection  # noqa: F401 - path_filter re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
 from .rename_match import match_moves
@@ -66,6 +66,8 @@ class SyncOptions:
     partitions: str | None = None  # partition predicate text, e.g. "year>=2023 and month=01"
     #: A file moved or renamed on the source is moved on the destination (rclone's --track-renames).
     track_renames: bool = False
+    #: rclone-style rules, size and age limits, and --delete-excluded (see ``fsspeckit.filters``).
+    filters: Filters | None = None
 
     def __post_init__(self):
         compare = _COMPARE_ALIASES.get(self.compare, self.compare)
@@ -82,11 +84,19 @@ class SyncOptions:
                 object.__setattr__(self, name, tuple(value or ()))
         if isinstance(self.modified_after, datetime):
             object.__setattr__(self, "modified_after", self.modified_after.timestamp())
+        if isinstance(self.filters, Mapping):
+            object.__setattr__(self, "filters", Filters.from_dict(self.filters))
+
+    @property
+    def delete_excluded(self) -> bool:
+        """Excluded destination files are deleted (a mirror that drops what the filters leave out)."""
+        return self.delete and self.filters is not None and self.filters.delete_excluded
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["include"] = list(self.include)
         d["exclude"] = list(self.exclude)
+        d["filters"] = self.filters.to_dict() if self.filters is not None else None
         return d
 
     @classmethod
@@ -494,11 +504,12 @@ def make_plan(
 ) -> Plan:
     """Decide one action per relative path from two listings. No I/O.
 
-    Paths excluded by globs, partitions or ``modified_after`` are skipped on the
-    source side and never deleted on the destination side.
+    Paths excluded by globs, filters, partitions or ``modified_after`` are skipped
+    on the source side and never deleted on the destination side (unless the
+    filters say ``delete_excluded`` and the plan deletes).
     """
     options = options or SyncOptions()
-    keep = path_filter(options, partition_filter)
+    keep = selection(options, partition_filter)
     upload = dst.upload_times
     after = options.modified_after
     src_entries = src.entries
@@ -529,8 +540,8 @@ def _decide(src_entries: dict, dst_entries: dict, options: SyncOptions, keep, af
     for path in sorted(src_entries.keys() | dst_entries.keys()):
         s = src_entries.get(path)
         d = dst_entries.get(path)
-        if keep is not None and not keep(path):
-            append(Action(path, "skip", "excluded", "excluded by filter", s, d))
+        if keep is not None and not keep(path, s, d):
+            append(_excluded(path, s, d, options))
             continue
         if s is None:
             original = kept_conflict_of(path, src_entries) if options.delete else None
@@ -557,6 +568,12 @@ def _decide(src_entries: dict, dst_entries: dict, options: SyncOptions, keep, af
         else:
             append(_resolve(path, s, d, category, reason, strategy, upload))
     return actions
+
+
+def _excluded(path: str, s: Entry | None, d: Entry | None, options: SyncOptions) -> Action:
+    if d is not None and options.delete_excluded:
+        return Action(path, "delete", "excluded", "excluded by filter (--delete-excluded)", None, d)
+    return Action(path, "skip", "excluded", "excluded by filter", s, d)
 
 
 def _resolve(path: str, s: Entry, d: Entry, category: str, reason: str, strategy: str, upload: bool) -> Action:

@@ -16,7 +16,8 @@ import fsspec
 from .exceptions import StalePlanError
 from .filesystem import unwrap
 from .listing import Entry, Listing, list_tree
-from .plan import LOCAL_WINDOW, Action, Plan, compare_entries, path_filter
+from .filters import selection
+from .plan import LOCAL_WINDOW, Action, Plan, compare_entries
 
 logger = logging.getLogger(__name__)
 
@@ -78,14 +79,14 @@ def check_stale(plan: Plan, src_fs: fsspec.AbstractFileSystem, src_listing: List
     if new:
         keep = _filter(plan)
         for p in sorted(new):
-            if keep is None or keep(p):
+            if keep is None or keep(p, src.entries[p], None):
                 reasons.append(f"{p}: new on the source since planning")
     return reasons
 
 
 def _filter(plan: Plan):
     try:
-        return path_filter(plan.options)
+        return selection(plan.options)
     except Exception:  # noqa: BLE001 - a predicate this version cannot read: count every new file
         return None
 

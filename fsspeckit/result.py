@@ -60,6 +60,8 @@ class SyncResult:
     warnings: list[str] = field(default_factory=list)
     #: Source files the partition predicate selected (None without one).
     partition_matches: int | None = None
+    #: ``max_transfer`` stopped the run from starting more transfers (and deleting).
+    max_transfer_reached: bool = False
 
     # -- queries ----------------------------------------------------------
     def __iter__(self) -> Iterator[Outcome]:
@@ -203,6 +205,7 @@ class SyncResult:
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             "deletes_skipped": self.deletes_skipped,
+            "max_transfer_reached": self.max_transfer_reached,
             "cleaned_partials": self.cleaned_partials,
             "aborted_uploads": self.aborted_uploads,
             "warnings": list(self.warnings),
@@ -235,7 +238,7 @@ class SyncResult:
         return cls(outcomes, d.get("src_url", ""), d.get("dst_url", ""), d.get("started", 0.0),
                    d.get("finished", 0.0), d.get("dry_run", False), d.get("cancelled", False),
                    d.get("deletes_skipped"), d.get("cleaned_partials", 0), d.get("aborted_uploads", 0),
-                   list(d.get("warnings", [])))
+                   list(d.get("warnings", [])), d.get("max_transfer_reached", False))
 
     def merge(self, others: Iterable["SyncResult"]) -> "SyncResult":
         for r in others:

@@ -23,7 +23,7 @@ from fsspec.callbacks import Callback
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
 from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
-from .filters import check_partition_scope
+from .filters import Filters, check_partition_scope
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
 from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
 from .renames import fill_rename_hashes
@@ -125,12 +125,13 @@ def _bounded_map(pool: cf.Executor, fn, items: list, window: int):
             future.cancel()
 
 
-def _options(delete, compare, strategy, include, exclude, modified_after, partitions) -> SyncOptions:
+def _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters=None) -> SyncOptions:
     return SyncOptions(
         compare=compare, strategy=strategy, delete=delete,
         include=include, exclude=exclude,  # SyncOptions turns a glob or a list into a tuple
         modified_after=modified_after,
         partitions=partitions if isinstance(partitions, str) else None,
+        filters=filters,
     )
 
 
@@ -218,6 +219,7 @@ def plan_sync(
     cancel: threading.Event | None = None,
     track_renames: bool = False,
     on_stage: StageHook | None = None,
+    filters: Filters | None = None,
 ) -> Plan:
     """List both sides and plan the sync from ``src_path`` to ``dst_path``.
 
@@ -225,8 +227,10 @@ def plan_sync(
     source (see ``fsspeckit.renames``) instead of copying it again.
     ``on_stage(stage, done, total)``, when given, hears the listing counts and
     the hashing progress (see ``StageHook``).
+    ``filters`` (a ``fsspeckit.Filters``) adds rclone's filter rules, size and
+    age limits and ``delete_excluded`` to ``include``/``exclude``/``partitions``.
     """
-    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters)
     if track_renames:
         options = replace(options, track_renames=True)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
@@ -361,6 +365,11 @@ def sync_dir(
     track_renames: bool = False,
     on_stage: StageHook | None = None,
     hash_workers: int | None = None,
+    filters: Filters | None = None,
+    backup_suffix: str = "",
+    suffix_keep_extension: bool = False,
+    bwlimit: float | None = None,
+    max_transfer: int | None = None,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -385,6 +394,9 @@ def sync_dir(
     copies start (see ``StageHook``); ``progress_hook`` the copies.
     ``hash_workers`` is how many files are hashed at once while planning
     (default: the copy pool's size).
+    ``filters`` (a ``Filters``) adds rclone's filter rules and size/age limits;
+    ``backup_suffix``, ``suffix_keep_extension``, ``bwlimit`` and
+    ``max_transfer`` are those of ``apply_plan``.
     """
     chunk = _check_transfer_args(server_side, chunk_size)
     workers = _workers(parallel, n_jobs, max_workers)
@@ -406,7 +418,7 @@ def sync_dir(
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
                      max_workers=hash_workers or workers, listings=(src, dst), cancel=cancel,
-                     track_renames=track_renames, on_stage=on_stage)
+                     track_renames=track_renames, on_stage=on_stage, filters=filters)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:
@@ -415,7 +427,8 @@ def sync_dir(
             pause=pause, retries=retries, backoff=backoff, verify=verify,
             chunk_size=chunk, max_delete=max_delete, backup_dir=backup_dir,
             allow_delete_all=allow_empty_source, state=state, partials=dst.partials, dry_run=dry_run,
-            executor=executor, server_side=server_side,
+            executor=executor, server_side=server_side, backup_suffix=backup_suffix,
+            suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit, max_transfer=max_transfer,
         )
     finally:
         if state is not None:

@@ -59,6 +59,7 @@ class SyncApp(App[None]):
         Binding("d", "toggle_delete", "Deletions"),
         Binding("R", "toggle_renames", "Track renames", show=False),
         Binding("f", "cycle_filter", "Filter"),
+        Binding("F", "edit_filters", "Filter rules", show=False),
         Binding("x", "decide('exclude')", "Exclude"),
         Binding("i", "decide('include')", "Include"),
         Binding("u", "decide('source_wins')", "Source wins", show=False),
@@ -408,6 +409,21 @@ class SyncApp(App[None]):
         note = ("Track renames ON: a file moved on the source is moved on the destination (needs deletions on)."
                 if on else "Track renames OFF: a moved file is copied again and its old copy deleted.")
         self._set_options(note, track_renames=on)
+
+    def action_edit_filters(self) -> None:
+        """Open the filter editor (rclone rules, size and age limits); applying re-plans."""
+        from .screens.filters import FilterScreen
+
+        def done(result: tuple | None) -> None:
+            if result is None or result[1] == self.options.filters:
+                return
+            filters = result[1]
+            note = "Filters cleared." if filters is None else f"Filters: {len(filters.rules)} rules" + (
+                ", size/age limits" if filters.limits_test() else "") + (
+                ", deleting excluded files" if filters.delete_excluded else "") + "."
+            self._set_options(note, filters=filters)
+
+        self.push_screen(FilterScreen(self.options.filters), done)
 
     def action_cycle_filter(self) -> None:
         self.action_set_filter(FILTERS[(FILTERS.index(self.filter_name) + 1) % len(FILTERS)])

@@ -127,7 +127,8 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
     base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
                      delete=options.delete, compare=options.compare, strategy=options.strategy,
                      include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                     partitions=options.partitions, track_renames=options.track_renames)
+                     partitions=options.partitions, track_renames=options.track_renames,
+                     filters=options.filters)
     plan = replay(base, overrides)
     indexes = None
     if narrow:

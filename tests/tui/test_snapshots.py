@@ -61,9 +61,14 @@ def test_trees_expanded(snap_compare, tmp_path):
         tree = pilot.app.query_one("#src-tree")
         tree.focus()
         await pilot.press("a")  # link the trees
-        tree.go_to("sales/year=2024/month=09/region=eu/part-0.parquet")
-        for _ in range(5):  # the cursor moves after the next refresh; the linked tree follows
+        target = "sales/year=2024/month=09/region=eu/part-0.parquet"
+        tree.go_to(target)
+        dst_tree = pilot.app.query_one("#dst-tree")
+        for _ in range(200):  # the cursor moves after the next refresh; the linked tree follows
             await pilot.pause()
+            both = [t.selected() for t in (tree, dst_tree)]
+            if all(d is not None and d.path == target for d in both):
+                break
         await settle(pilot)
         await pilot.wait_for_scheduled_animations()
 

@@ -10,6 +10,7 @@ import os
 from .common import (
     EXIT_CODES,
     EXIT_FAILED,
+    EXIT_MAX_TRANSFER,
     EXIT_OK,
     UsageError,
     add_command,
@@ -26,6 +27,7 @@ from .common import (
     summary_line,
 )
 from .logs import RunOutput
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 #: Failures listed on the terminal; the rest are in the report.
 SHOWN_FAILURES = 20
@@ -48,6 +50,7 @@ def add_parser(sub) -> None:
     add_run_options(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(func=cmd_apply)
 
 
@@ -62,6 +65,16 @@ def add_run_options(p) -> None:
     p.add_argument("--backup-dir", metavar="PATH",
                    help="move replaced and deleted files here (a folder, or a URL on the destination's store) "
                         "instead of destroying them; must be outside the destination")
+    p.add_argument("--suffix", metavar="SUFFIX",
+                   help="add SUFFIX to the name of each backup in --backup-dir (e.g. .bak or -2024-06-01)")
+    p.add_argument("--suffix-keep-extension", action="store_true",
+                   help="put the --suffix before the extension: a.csv -> a.bak.csv")
+    p.add_argument("--bwlimit", metavar="RATE",
+                   help="at most RATE bytes a second over all transfers, e.g. 10M (binary units; a bare "
+                        "number is KiB/s as in rclone); the store's own copies are not limited")
+    p.add_argument("--max-transfer", metavar="SIZE",
+                   help="start no new transfer once SIZE bytes were transferred (e.g. 50G); then nothing "
+                        "is deleted and the exit code is 8, as rclone")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run the copies on a Dask cluster: its scheduler's address (tcp://host:8786, or "
                         "host:8786); planning checks and deletions stay on this machine. Needs the "
@@ -70,6 +83,32 @@ def add_run_options(p) -> None:
     p.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
                    help="check the plan and report, write nothing (aws: --dryrun)")
     add_live_options(p)
+
+
+def run_limits(args) -> dict:
+    """--suffix, --suffix-keep-extension, --bwlimit and --max-transfer as ``apply_plan`` keywords."""
+    from fsspeckit.exceptions import FilterError
+    from fsspeckit.filters import parse_size
+
+    if (args.suffix or args.suffix_keep_extension) and not args.backup_dir:
+        raise UsageError("--suffix names the backups in --backup-dir: give --backup-dir too")
+    if args.suffix is not None and ("/" in args.suffix or not args.suffix.strip()):
+        raise UsageError(f"--suffix {args.suffix!r} must be a non-empty name part without '/'")
+    bwlimit = _size(args.bwlimit, "--bwlimit", parse_size, FilterError)
+    max_transfer = _size(args.max_transfer, "--max-transfer", parse_size, FilterError)
+    if bwlimit == 0:
+        raise UsageError("--bwlimit 0 would never transfer anything: leave it out for no limit")
+    return {"backup_suffix": args.suffix or "", "suffix_keep_extension": args.suffix_keep_extension,
+            "bwlimit": bwlimit, "max_transfer": max_transfer}
+
+
+def _size(text, flag: str, parse, error) -> int | None:
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except error as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def cmd_apply(args) -> int:
@@ -81,8 +120,10 @@ def cmd_apply(args) -> int:
     plan = _load_plan(args.plan)
     max_delete = parse_max_delete(args.max_delete)
     src_fs = _plan_side(plan.src_url, parse_options(args.src_option), "source", plan.src_root)
-    dst_fs = _plan_side(plan.dst_url, parse_options(args.dst_option), "destination", plan.dst_root)
+    dst_fs = _plan_side(plan.dst_url, dst_options(args), "destination", plan.dst_root)
+    check_s3_destination(args, dst_fs, plan.dst_url)
     backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root, src=(src_fs, plan.src_root))
+    limits = run_limits(args)
 
     src_listing = connect("source", lambda: list_plan_side(plan, src_fs, "source"), plan.src_url)
     raise_if_stale(plan, src_fs, src_listing)
@@ -96,7 +137,7 @@ def cmd_apply(args) -> int:
         result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=progress_hook(args, live),
                             retries=args.retries, verify=args.verify, max_delete=max_delete,
                             backup_dir=backup, partials=dst_listing.partials, dry_run=args.dry_run,
-                            executor=args.scheduler)
+                            executor=args.scheduler, **limits)
     except (DeleteLimitError, SourceError) as exc:
         return fail(args, EXIT_FAILED, str(exc))
     finally:
@@ -137,7 +178,9 @@ def finish(result, args, src_url: str, dst_url: str, already: int = 0) -> int:
         _print_dry_run(result, src_url, dst_url, args, already)
     else:
         _print_result(result, src_url, dst_url, args, already)
-    return EXIT_FAILED if result.failed or result.cancelled else EXIT_OK
+    if result.failed or result.cancelled:
+        return EXIT_FAILED
+    return EXIT_MAX_TRANSFER if result.max_transfer_reached else EXIT_OK
 
 
 def _print_result_json(result, src_url: str, dst_url: str, args, already: int) -> None:
@@ -156,6 +199,7 @@ def _print_result_json(result, src_url: str, dst_url: str, args, already: int) -
         "deletes_skipped": result.deletes_skipped,
         "warnings": result.warnings,
         "partition_matches": result.partition_matches,
+        "max_transfer_reached": result.max_transfer_reached,
         "would": _dry_run_counts(result) if args.dry_run else None,
         "would_paths": ({k: [o.path for o in result.outcomes if o.action == k and o.error == "dry run"]
                          for k in ("copy", "update", "delete", "move")} if args.dry_run else None),
@@ -176,6 +220,10 @@ def _print_result(result, src_url: str, dst_url: str, args, already: int) -> Non
         out(f"  failed {o.path}: {o.error}")
     if len(failed) > SHOWN_FAILURES:
         out(f"  ... and {len(failed) - SHOWN_FAILURES} more failures" + (" (see the report)" if args.report else ""))
+    if result.max_transfer_reached:
+        left = sum(1 for o in result.outcomes if o.error and "--max-transfer" in o.error and o.action != "delete")
+        out(f"  stopped: the --max-transfer limit was reached; {left} file{'s' if left != 1 else ''} not started, "
+            "nothing deleted")
     if not quiet or failed:
         out(summary_line(result))
     if args.report and not quiet:

@@ -22,7 +22,11 @@ from .common import (
     out,
     parse_options,
     positive_int,
+    UsageError,
 )
+
+
+from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 
 
 def add_parser(sub) -> None:
@@ -49,9 +53,9 @@ def add_parser(sub) -> None:
                    help="abort when a side lost more than this share of the files of the last run (default 50)")
     p.add_argument("--force", action="store_true",
                    help="go on although a side lists empty or lost more than --max-delete")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB", help="only paths matching (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="skip paths matching (repeatable)")
+    add_glob_options(p)
     p.add_argument("--partitions", metavar="PREDICATE", help="only partitions matching, e.g. 'year>=2024'")
+    add_filter_options(p, deletes=False)
     p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=4, metavar="N",
                    help="files copied at once (default 4; rclone: --transfers)")
     p.add_argument("--list", action="store_true", help="print every action with its reason")
@@ -70,7 +74,12 @@ def cmd_bisync(args) -> int:
         return fail(args, EXIT_USAGE, "--max-delete is a percentage from 0 to 100")
     left_fs, left_path, _ = location(args.left, parse_options(args.a_option))
     right_fs, right_path, _ = location(args.right, parse_options(args.b_option))
-    common = dict(include=tuple(args.include), exclude=tuple(args.exclude), partitions=args.partitions)
+    filters = filters_from_args(args)
+    if filters is not None and filters.limits_test() is not None:
+        raise UsageError("bisync takes filter rules but not --min/max-size or --min/max-age: a file that crosses "
+                         "a limit would look deleted on its side, and be deleted on the other")
+    common = dict(include=tuple(args.include), exclude=tuple(args.exclude), partitions=args.partitions,
+                  rules=filters.rules if filters is not None else ())
     plan = connect("both sides", lambda: plan_bisync(
         left_fs, right_fs, left_path, right_path, resync=args.resync, conflict=args.conflict,
         max_delete=args.max_delete, allow_delete_all=args.force, **common))

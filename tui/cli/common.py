@@ -17,6 +17,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STALE = 3
 EXIT_CONNECT = 4
+EXIT_MAX_TRANSFER = 8  # rclone's code for "--max-transfer reached"
 
 PROG = "fsspeckit-tui"
 
@@ -27,6 +28,7 @@ exit codes:
   2  bad usage or input (options, plan file, remote name)
   3  the plan is stale: the source changed since it was made; nothing was written
   4  could not connect to or list a location
+  8  the --max-transfer limit was reached: transfers were left unstarted (as rclone)
 """
 
 LOCATIONS = """\

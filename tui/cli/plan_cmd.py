@@ -28,6 +28,7 @@ from .common import (
     print_json,
 )
 
+from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 from .logs import RunOutput
 
 KINDS = ("copy", "update", "move", "delete", "skip")
@@ -72,14 +73,13 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="never replace a file that is newer on DST (rclone's --update; --strategy newer)")
     p.add_argument("--ignore-existing", dest="strategy", action="store_const", const="skip",
                    help="never replace a file DST already has (rclone's --ignore-existing; --strategy skip)")
-    p.add_argument("--include", action="append", default=[], metavar="GLOB",
-                   help="only files matching GLOB (repeatable; '**' crosses folders)")
-    p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
+    add_glob_options(p)
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when --partitions selects no file of the source (else a warning)")
     p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
                    help="delete destination files missing from the source (default: --delete)")
+    add_filter_options(p)
 
 
 def add_rename_option(p: argparse.ArgumentParser) -> None:
@@ -102,6 +102,7 @@ def cmd_plan(args) -> int:
 
     if args.partitions:
         check_predicate(args.partitions)
+    filters = filters_from_args(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
@@ -110,7 +111,7 @@ def cmd_plan(args) -> int:
         plan = connect("source and destination", lambda: plan_sync(
             src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
             include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
-            track_renames=args.track_renames, on_stage=live.watch.on_stage))
+            track_renames=args.track_renames, on_stage=live.watch.on_stage, filters=filters))
     finally:
         live.close()
     took = time.monotonic() - t0
@@ -168,7 +169,10 @@ def _print_plan(plan, saved: str | None, with_actions: bool) -> None:
     out(f"  compare {o.compare}, strategy {o.strategy}, deletion {'on' if o.delete else 'off'}"
         + (f", include {', '.join(o.include)}" if o.include else "")
         + (f", exclude {', '.join(o.exclude)}" if o.exclude else "")
-        + (f", partitions {o.partitions}" if o.partitions else ""))
+        + (f", partitions {o.partitions}" if o.partitions else "")
+        + (f", {len(o.filters.rules)} filter rules" if o.filters is not None and o.filters.rules else "")
+        + (", size/age limits" if o.filters is not None and o.filters.limits_test() else "")
+        + (", deleting excluded files" if o.delete_excluded else ""))
     totals = plan.totals
     for kind in KINDS:
         n, b = totals[kind]

@@ -6,7 +6,8 @@ both sides listed once; no plan file is needed.
 
 from __future__ import annotations
 
-from .apply_cmd import add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook
+from .apply_cmd import (add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook,
+                        run_limits)
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
@@ -18,8 +19,10 @@ from .common import (
     parse_options,
     positive_int,
 )
+from .filter_opts import filters_from_args
 from .logs import RunOutput
 from .plan_cmd import add_plan_options, add_rename_option, check_predicate, strict_exit
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 
 def add_parser(sub) -> None:
@@ -44,6 +47,7 @@ def add_parser(sub) -> None:
                    help="sync from a source that holds no files (with --delete this empties DST)")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(func=cmd_sync)
 
 
@@ -56,10 +60,13 @@ def cmd_sync(args) -> int:
         check_predicate(args.partitions)
     check_report_path(args.report)
     max_delete = parse_max_delete(args.max_delete)
+    filters = filters_from_args(args)
+    limits = run_limits(args)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
-    dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
+    dst_fs, dst_path, dst_stored = location(args.dst, dst_options(args))
     src_url = src_stored or url_of(src_fs, src_path)
     dst_url = dst_stored or url_of(dst_fs, dst_path)
+    check_s3_destination(args, dst_fs, dst_url)
     backup = backup_dir(args.backup_dir, dst_fs, dst_url, unwrap(dst_fs, dst_path)[1], src=(src_fs, src_path))
 
     live = RunOutput(args, src_url, dst_url)
@@ -71,7 +78,7 @@ def cmd_sync(args) -> int:
             verify=args.verify, max_workers=args.workers, progress_hook=progress_hook(args, live),
             executor=args.scheduler, allow_empty_source=args.allow_empty_source, raise_on_error=False,
             track_renames=getattr(args, "track_renames", False), on_stage=live.watch.on_stage,
-            hash_workers=args.checkers))
+            hash_workers=args.checkers, filters=filters, **limits))
     except EmptySourceError:  # a guard, not a connection problem
         return fail(args, EXIT_FAILED, f"the source {src_url} holds no files; nothing was changed (with --delete, "
                     f"a sync from it would delete everything in {dst_url}). Pass --allow-empty-source if that "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .common import (
     EXIT_FAILED,
+    EXIT_MAX_TRANSFER,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
     add_command,
@@ -21,8 +22,11 @@ from .common import (
     parse_options,
     positive_int,
     print_json,
+    UsageError,
 )
+from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate, strict_exit
+from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 
 def add_parser(sub) -> None:
@@ -46,6 +50,7 @@ def add_parser(sub) -> None:
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
+    add_s3_options(p)
     p.set_defaults(delete=False, func=_guard_copy(cmd_sync))
 
     m = add_command(
@@ -63,8 +68,12 @@ def add_parser(sub) -> None:
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
     m.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
                    help="show what would be copied; move nothing (aws: --dryrun)")
+    m.add_argument("--bwlimit", metavar="RATE", help="at most RATE bytes a second over all transfers, e.g. 10M")
+    m.add_argument("--max-transfer", metavar="SIZE",
+                   help="start no new copy once SIZE bytes were transferred (the rest stays in SRC; exit 8)")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
+    add_s3_options(m)
     m.set_defaults(delete=False, func=cmd_move)
 
 
@@ -97,12 +106,16 @@ def cmd_move(args) -> int:
         return fail(args, EXIT_USAGE, "move never deletes on the destination (--delete is for sync)")
     if args.partitions:
         check_predicate(args.partitions)
+    filters = filters_from_args(args)
     src_fs, src_path, _ = location(args.src, parse_options(args.src_option))
-    dst_fs, dst_path, _ = location(args.dst, parse_options(args.dst_option))
+    dst_fs, dst_path, _ = location(args.dst, dst_options(args))
+    check_s3_destination(args, dst_fs, args.dst)
     result = connect("source and destination", lambda: move_dir(
         src_fs, dst_fs, src_path, dst_path, compare=args.compare, strategy=args.strategy, include=args.include,
         exclude=args.exclude, partitions=args.partitions, max_workers=args.workers, dry_run=args.dry_run,
-        retries=args.retries))
+        retries=args.retries, filters=filters, **_move_limits(args)))
+    if result.max_transfer_reached:
+        err("stopped: the --max-transfer limit was reached; the files not copied stay in the source")
     moved = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "deleted"]
     kept = [o for o in result.outcomes if o.action == "delete_source" and o.outcome == "not_deleted"]
     failed = [o for o in result.outcomes if o.outcome == "failed"]
@@ -124,4 +137,21 @@ def cmd_move(args) -> int:
             err(f"failed {o.action} {o.path}: {o.error}")
         if not args.dry_run:
             out(f"moved {len(moved)} files, kept {len(kept)} in the source, failed {len(failed)}")
-    return EXIT_FAILED if failed else strict_exit(args, result.partition_matches)
+    if failed:
+        return EXIT_FAILED
+    if result.max_transfer_reached:
+        return EXIT_MAX_TRANSFER
+    return strict_exit(args, result.partition_matches)
+
+
+def _move_limits(args) -> dict:
+    from fsspeckit.exceptions import FilterError
+    from fsspeckit.filters import parse_size
+
+    from .apply_cmd import _size
+
+    limits = {"bwlimit": _size(args.bwlimit, "--bwlimit", parse_size, FilterError),
+              "max_transfer": _size(args.max_transfer, "--max-transfer", parse_size, FilterError)}
+    if limits["bwlimit"] == 0:
+        raise UsageError("--bwlimit 0 would never transfer anything: leave it out for no limit")
+    return limits

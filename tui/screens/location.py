@@ -17,12 +17,30 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from fsspeckit.exceptions import BackendError
 from fsspeckit.profiles import ProfileError, list_remotes, mask_secrets, parse_option
+from fsspeckit.s3_options import s3_write_options, with_s3_write_options
 
 __all__ = ["LocationScreen", "PathScreen"]
 
 
 MASK = "***"
+
+#: The destination's S3 write options edited in their own fields: (field id, request parameter, placeholder).
+S3_FIELDS = (("s3-class", "StorageClass", "S3 storage class, e.g. STANDARD_IA"),
+             ("s3-sse", "ServerSideEncryption", "encryption: AES256 or aws:kms"),
+             ("s3-kms", "SSEKMSKeyId", "KMS key id (aws:kms)"),
+             ("s3-acl", "ACL", "canned ACL, e.g. private"))
+
+
+def split_s3_write_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the options without the S3 write parameters, those parameters)."""
+    extra = dict(options.get("s3_additional_kwargs") or {})
+    picked = {param: str(extra.pop(param)) for _, param, _ in S3_FIELDS if param in extra}
+    rest = {k: v for k, v in options.items() if k != "s3_additional_kwargs"}
+    if extra:
+        rest["s3_additional_kwargs"] = extra
+    return rest, picked
 
 
 def options_text(options: Mapping[str, Any]) -> str:
@@ -57,6 +75,13 @@ def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _may_be_s3(text: str) -> bool:
+    """An s3:// URL, or a saved remote (``name:path``) that may point at S3."""
+    if "://" in text:
+        return text.split("://", 1)[0].lower() in ("s3", "s3a")
+    return ":" in text and not text.startswith(("/", ".", "~"))
+
+
 class LocationScreen(ModalScreen[tuple | None]):
     """Edit the source and destination locations and their storage options.
 
@@ -71,7 +96,7 @@ class LocationScreen(ModalScreen[tuple | None]):
         self.src = src
         self.dst = dst
         self.src_options = dict(src_options or {})
-        self.dst_options = dict(dst_options or {})
+        self.dst_options, self.dst_s3 = split_s3_write_options(dict(dst_options or {}))
         self.target = "src-input"  # the field a picked remote fills
 
     def compose(self) -> ComposeResult:
@@ -91,6 +116,9 @@ class LocationScreen(ModalScreen[tuple | None]):
             yield Input(self.dst, id="dst-input")
             yield Input(options_text(self.dst_options), id="dst-options",
                         placeholder="destination options: key=value … (secrets as env:VAR)")
+            with Horizontal(classes="s3-fields"):
+                for field_id, param, hint in S3_FIELDS:
+                    yield Input(self.dst_s3.get(param, ""), id=field_id, placeholder=hint)
             yield Label("", id="location-error", markup=False)
             if remotes:
                 yield Label("Saved remotes: pick one to fill the field you were in (then add a path after the ':')",
@@ -135,7 +163,11 @@ class LocationScreen(ModalScreen[tuple | None]):
         try:
             src_opts = parse_options_text(self.query_one("#src-options", Input).value, self.src_options)
             dst_opts = parse_options_text(self.query_one("#dst-options", Input).value, self.dst_options)
-        except ProfileError as exc:
+            s3 = [self.query_one(f"#{field_id}", Input).value.strip() or None for field_id, _, _ in S3_FIELDS]
+            if any(s3) and not _may_be_s3(dst):
+                raise BackendError(f"The S3 options apply to an S3 destination; {dst} is not on S3.")
+            dst_opts = with_s3_write_options(dst_opts, s3_write_options(*s3))
+        except (ProfileError, BackendError) as exc:
             error = self.query_one("#location-error", Label)
             error.update(str(exc))
             error.styles.color = "red"
