@@ -177,7 +177,9 @@ def _peek_parquet(fs, path: str, size: int, max_rows: int, max_bytes: int) -> Pe
         raise PeekError(f"damaged Parquet footer: {exc}") from None
     meta, schema = pf.metadata, pf.schema_arrow
     columns = tuple((f.name, str(f.type)) for f in schema)[:MAX_COLUMNS]
-    notes = [f"{meta.num_rows:,} rows in {meta.num_row_groups:,} row groups, {len(schema)} columns"]
+    groups, cols = meta.num_row_groups, len(schema)
+    notes = [f"{meta.num_rows:,} row{'s' if meta.num_rows != 1 else ''} in {groups:,} row group"
+             f"{'s' if groups != 1 else ''}, {cols} column{'s' if cols != 1 else ''}"]
     if len(schema) > MAX_COLUMNS:
         notes.append(f"first {MAX_COLUMNS} of {len(schema)} columns shown")
     rows: tuple = ()

@@ -105,3 +105,19 @@ async def test_location_dialog_sets_s3_write_options(tmp_path):
 
 def test_s3_fields_refused_on_a_local_destination():
     assert split_s3_write_options({"s3_additional_kwargs": {"ACL": "private"}}) == ({}, {"ACL": "private"})
+
+
+async def test_ctrl_s_applies_from_the_rules_box(tmp_path):
+    # As in the other dialogs (partitions, new remote): ctrl+s applies, even while typing rules.
+    app = demo_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilterScreen))
+        app.screen.query_one("#filter-rules", TextArea).focus()
+        await pilot.press(*"- exports/**")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, FilterScreen)
+        assert app.options.filters is not None and tuple(app.options.filters.rules) == ("- exports/**",)
+        assert not any(a.path.startswith("exports/") and a.kind != "skip" for a in app.view.plan.actions)

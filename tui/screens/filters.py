@@ -45,7 +45,7 @@ def filters_from_fields(rules: str, min_size: str, max_size: str, max_age: str, 
 class FilterScreen(ModalScreen[tuple | None]):
     """Edit the filters the plan is made with."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "apply", "Apply", priority=True)]
 
     def __init__(self, filters: Filters | None):
         super().__init__()
@@ -68,7 +68,7 @@ class FilterScreen(ModalScreen[tuple | None]):
                            id="delete-excluded")
             yield Label("", id="filter-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="ok")
+                yield Button("Apply (ctrl+s)", variant="primary", id="ok")
                 yield Button("Clear", id="clear")
                 yield Button("Cancel", id="cancel")
 
@@ -93,6 +93,9 @@ class FilterScreen(ModalScreen[tuple | None]):
             error.styles.color = "red"
             return
         self.dismiss(("apply", filters))
+
+    def action_apply(self) -> None:
+        self._done()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
