@@ -121,3 +121,22 @@ async def test_ctrl_s_applies_from_the_rules_box(tmp_path):
         assert not isinstance(app.screen, FilterScreen)
         assert app.options.filters is not None and tuple(app.options.filters.rules) == ("- exports/**",)
         assert not any(a.path.startswith("exports/") and a.kind != "skip" for a in app.view.plan.actions)
+
+
+async def test_the_status_bar_shows_filters_and_tracked_renames(tmp_path):
+    from tui.widgets.totals import TotalsBar
+
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(220, 50)) as pilot:
+        await settle(app, pilot)
+        bar = lambda: str(app.query_one(TotalsBar).render())  # noqa: E731
+        assert "Filters" not in bar() and "Renames" not in bar()
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, FilterScreen))
+        app.screen.query_one("#filter-rules", TextArea).text = "- exports/**"
+        app.screen.query_one("#max-size", Input).value = "1M"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert "Filters 1 rule, size/age limits [F]" in bar() and "Renames tracked [R]" in bar()

@@ -131,6 +131,21 @@ def _options_line(options: SyncOptions, filter_name: str, cluster: str | None, s
         second.append(options.partitions, style="bold cyan")
         if short == 0:
             second.append(" [p]", style="dim")
+    filters = getattr(options, "filters", None)
+    if filters is not None:
+        n = len(filters.rules)
+        what = ", ".join(x for x in (f"{n} rule{'s' if n != 1 else ''}" if n else "",
+                                     "size/age limits" if filters.limits_test() else "",
+                                     "deleting excluded" if filters.delete_excluded else "") if x)
+        second.append("   Filters " if short == 0 else " · filters ", style="dim")
+        second.append(what or "none", style="bold cyan")
+        if short == 0:
+            second.append(" [F]", style="dim")
+    if getattr(options, "track_renames", False):
+        second.append("   " if short == 0 else " · ", style="dim")
+        second.append("Renames tracked" if short == 0 else "renames", style="bold cyan")
+        if short == 0:
+            second.append(" [R]", style="dim")
     if cluster:
         second.append("   Runs on cluster " if short == 0 else " · Runs on cluster ", style="dim")
         second.append(cluster, style="bold cyan")
