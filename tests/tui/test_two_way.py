@@ -1,0 +1,255 @@
+"""The app's two-way mode driven with Textual's pilot: arrows, conflicts first, decisions by hand and undo,
+confirm → run → report, the state recording only what succeeded; local ↔ local and local ↔ S3 (moto)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import fsspeckit
+from textual.widgets import Button
+
+from fsspeckit.bisync import bisync, plan_bisync, state_path
+from tui.app import create_app
+from tui.demo import DEMO_NOW, build_demo
+from tui.launch import build_parser
+from tui.screens.two_way import TwoWayRunScreen, TwoWayScreen
+from tui.two_way import TwoWayView, arrow_of, replay, run_plan
+from tui.widgets.two_way_table import TwoWayTable
+
+SIZE = (120, 36)
+
+
+def write(root: Path, rel: str, data: bytes, age: float = 0.0) -> None:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data)
+    if age:
+        t = time.time() - age
+        os.utime(p, (t, t))
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def synced_pair(tmp_path):
+    """Two local trees in step after a first two-way run, then changed on both sides."""
+    a, b, state = tmp_path / "a", tmp_path / "b", tmp_path / "state"
+    for rel, data in {"both.txt": b"base", "gone-left.txt": b"g", "docs/r.txt": b"r0", "docs/l.txt": b"l0",
+                      "keep.txt": b"k"}.items():
+        write(a, rel, data, age=3600)
+        write(b, rel, data, age=3600)
+    first = bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
+    assert first.ok, first.outcomes
+    write(a, "both.txt", b"left edit, longer", age=600)  # a conflict: changed on both sides
+    write(b, "both.txt", b"right edit", age=60)
+    (a / "gone-left.txt").unlink()  # a deletion to carry to the right
+    write(b, "docs/r.txt", b"r1 changed on the right")
+    write(a, "docs/l.txt", b"l1 changed on the left")
+    write(a, "new-left.txt", b"new")
+    return a, b, state
+
+
+def lines_of(screen: TwoWayScreen) -> list[tuple[str, str, str]]:
+    view = screen.view
+    return [(kind, key, view.folder_arrow(item) if kind == "folder" else arrow_of(item, view.plan))
+            for kind, key, item in view.lines]
+
+
+async def open_two_way(app, pilot) -> TwoWayScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.view is not None)
+    return app.screen
+
+
+async def move_to(pilot, screen: TwoWayScreen, kind: str, key: str) -> None:
+    assert screen.query_one(TwoWayTable).go_to(kind, key)
+    await pilot.pause()
+
+
+# -- the plan as rows, without the app --------------------------------------------------------------
+
+def test_decisions_replay_in_order_and_never_invent_a_deletion(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    plan = plan_bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
+    rows, _, _ = replay(plan, [])
+    arrows = {r.path: arrow_of(r, plan) for r in rows if r.action.kind in ("copy", "delete", "conflict")}
+    assert arrows == {"both.txt": "⚡", "gone-left.txt": "→✕", "docs/r.txt": "←", "docs/l.txt": "→",
+                      "new-left.txt": "→"}
+    # flipping the deletion brings the file back to the left instead; the right side winning on a
+    # path the right does not hold would be a new deletion: refused, with the reason
+    rows, note, changed = replay(plan, [("gone-left.txt", "flip"), ("new-left.txt", "right")])
+    by = {r.path: r for r in rows}
+    assert (by["gone-left.txt"].action.kind, by["gone-left.txt"].action.direction) == ("copy", "right->left")
+    assert by["new-left.txt"].action.direction == "left->right" and changed == 0 and "cannot win" in note
+    # a folder decision covers what is under it; skipping leaves the path out of the run
+    rows, _, _ = replay(plan, [("docs/", "left"), ("both.txt", "newer"), ("docs/l.txt", "skip")])
+    by = {r.path: r for r in rows}
+    assert by["docs/r.txt"].action.direction == "left->right" and by["docs/r.txt"].by_hand
+    assert arrow_of(by["both.txt"], plan) == "⚡←"  # the right edit is the newer one
+    assert "docs/l.txt" not in [x.path for x in run_plan(plan, rows).actions]
+    view = TwoWayView(plan, rows)
+    assert view.lines[0][:2] == ("conflict", "both.txt")
+    assert [k for k, key, _ in view.lines if k == "folder"] == ["folder", "folder"]
+
+
+# -- the app -------------------------------------------------------------------------------------------------
+
+async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    app = create_app(fsspeckit.filesystem(str(a)), "", fsspeckit.filesystem(str(b)), "", two_way=True,
+                     state_dir=str(state))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_two_way(app, pilot)
+        lines = lines_of(screen)
+        assert lines[0] == ("conflict", "both.txt", "⚡"), "conflicts come first"
+        assert ("file", "gone-left.txt", "→✕") in lines and ("file", "docs/r.txt", "←") in lines
+        assert ("folder", "docs/", "⇄") in lines
+        assert "changed on both sides" in str(screen.query_one("#tw-detail").render())
+        await move_to(pilot, screen, "conflict", "both.txt")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡→")
+        await pilot.press("z")  # undo works as for one-way rows
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡" and not screen.decisions)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←")
+        await move_to(pilot, screen, "file", "gone-left.txt")
+        await pilot.press("space")  # flip: keep it, bring it back to the left
+        await wait_for(pilot, lambda: ("file", "gone-left.txt", "←") in lines_of(screen))
+        assert len(screen.decisions) == 2
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+        run = app.screen
+        assert "nothing" in str(run.query_one("#delete-right").render()), "the flipped deletion is gone"
+        assert "1 decided" in str(run.query_one("#conflicts").render())
+        assert tree(a)["both.txt"] == b"left edit, longer", "nothing is written before the start"
+        await pilot.click("#start")
+        await wait_for(pilot, lambda: run.phase == "done")
+        assert run.result.ok and not run.result.failed
+        assert "Two-way run complete" in str(run.query_one("#status").render())
+        assert run.query_one("#outcomes").row_count == 5
+        left, right = tree(a), tree(b)
+        assert left == right
+        assert left["both.txt"] == b"right edit" and left["gone-left.txt"] == b"g"
+        assert left["docs/r.txt"] == b"r1 changed on the right" and left["docs/l.txt"] == b"l1 changed on the left"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.view is not None
+                       and app.screen.plan.first_run is False)
+        assert app.screen.view.lines == [], "in step: the state knows what each side holds"
+
+
+async def test_state_records_only_what_succeeded(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    write(a, "x/new.txt", b"cannot land")
+    app = create_app(fsspeckit.filesystem(str(a)), "", fsspeckit.filesystem(str(b)), "", two_way=True,
+                     state_dir=str(state))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_two_way(app, pilot)
+        await move_to(pilot, screen, "conflict", "both.txt")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←")
+        (b / "x").write_bytes(b"a file where the folder should be")  # after planning: that copy fails
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+        run = app.screen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: run.phase == "done")
+        r = run.result
+        assert [o[0] for o in r.failed] == ["x/new.txt"]
+        assert ("gone-left.txt", "delete right", "skipped", "not deleted: a copy failed") in r.outcomes
+        assert "failure" in str(run.query_one("#status").render())
+    import sqlite3
+
+    db = sqlite3.connect(str(state_path(str(a), str(b), {"include": [], "exclude": [], "partitions": ""}, state)))
+    rows = {p: (ls, rs) for p, ls, rs in db.execute("SELECT path, l_size, r_size FROM files")}
+    db.close()
+    assert "x/new.txt" not in rows, "a failed copy is not in the state"
+    assert rows["both.txt"] == (10, 10) and rows["docs/l.txt"][1] == len(b"l1 changed on the left")
+    assert "gone-left.txt" in rows, "a deletion held back is still known: planned again, never lost"
+    (b / "x").unlink()
+    again = plan_bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
+    kinds = {x.path: (x.kind, x.direction) for x in again.actions}
+    assert kinds == {"x/new.txt": ("copy", "left->right"), "gone-left.txt": ("delete", "right")}
+
+
+async def test_local_and_s3_keep_both(s3, tmp_path):
+    local = tmp_path / "laptop"
+    write(local, "report.csv", b"local version", age=7200)
+    write(local, "only-local.txt", b"L")
+    s3.fs.pipe({s3.path("data/report.csv"): b"bucket version!", s3.path("data/only-bucket.txt"): b"B"})
+    bucket = fsspeckit.filesystem("s3://" + s3.bucket + "/data", storage_options=s3.options)
+    app = create_app(fsspeckit.filesystem(str(local)), "", bucket, "", two_way=True, state_dir=str(tmp_path / "st"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_two_way(app, pilot)
+        assert screen.plan.first_run
+        assert lines_of(screen)[0] == ("conflict", "report.csv", "⚡")
+        assert ("file", "only-bucket.txt", "←") in lines_of(screen)
+        await move_to(pilot, screen, "conflict", "report.csv")
+        await pilot.press("b")
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡⇄")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+        run = app.screen
+        assert not run.query_one("#start", Button).disabled
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: run.phase == "done", timeout=60)
+        assert run.result.ok, run.result.outcomes
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.view is not None
+                       and not app.screen.plan.first_run, timeout=60)
+        assert app.screen.view.lines == [], "the kept copy is an ordinary file: not synced back and forth"
+    left = tree(local)
+    right = {p.split("/data/", 1)[1]: s3.fs.cat_file(p) for p in s3.fs.find(s3.path("data"))}
+    assert left == right
+    assert left["report.csv"] == b"bucket version!" and left["only-local.txt"] == b"L"
+    aside = [p for p in left if p.startswith("report.conflict-left-")]
+    assert len(aside) == 1 and left[aside[0]] == b"local version"
+
+
+async def test_enter_two_way_by_key_palette_and_command_line(tmp_path):
+    assert build_parser().parse_args(["--two-way"]).two_way
+    assert build_parser().parse_args(["a", "b", "--two-way"]).two_way
+    src, dst = build_demo(tmp_path / "demo")
+    app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
+                     clock=lambda: DEMO_NOW, state_dir=str(tmp_path / "state"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.view is not None)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Two-way sync" in titles
+        await pilot.press("2")
+        screen = await open_two_way(app, pilot)
+        assert screen.plan.first_run and len(screen.view.conflicts) == 4
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, TwoWayScreen))
+    assert not any(src.rglob("*.sqlite*")) and not any(dst.rglob("*.sqlite*")), "the state is never on a synced tree"
+    assert list((tmp_path / "state").glob("*.sqlite")), "the demo's state is where it was told to be"
+
+
+def test_a_stopped_run_deletes_nothing_and_the_next_does_what_is_left(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    fa, fb = fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b))
+    plan = plan_bisync(fa, fb, state_dir=state, conflict="newer")
+    before = (tree(a), tree(b))
+    stop = threading.Event()
+    stop.set()  # stopped before any file started
+    seen = []
+    r = bisync(fa, fb, plan=plan, state_dir=state, progress=seen.extend, cancel=stop)
+    assert r.cancelled and not r.ok and not r.failed
+    assert {o[2] for o in r.outcomes} == {"cancelled", "skipped"} and len(seen) == len(r.outcomes)
+    assert ("gone-left.txt", "delete right", "skipped", "not deleted: the run was stopped") in r.outcomes
+    assert (tree(a), tree(b)) == before, "nothing written, nothing deleted"
+    rest = plan_bisync(fa, fb, state_dir=state, conflict="newer")
+    assert [(x.path, x.kind, x.direction) for x in rest.actions] == \
+        [(x.path, x.kind, x.direction) for x in plan.actions], "the next run does what is left"
+    r = bisync(fa, fb, plan=rest, state_dir=state)
+    assert r.ok and tree(a) == tree(b)
