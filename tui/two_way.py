@@ -90,8 +90,7 @@ def _wins(row: Row, side: str, plan: BisyncPlan) -> tuple[Row | None, str]:
     if (new.kind, new.direction) == (planned.kind, planned.direction):
         return replace(row, action=planned, skipped=False, by_hand=False), ""
     if new.kind == "delete":
-        return None, (f"{a.path} is not on the {side} side: the {side} side cannot win without deleting it on the "
-                      f"{other}; skip it instead (k).")
+        return None, f"{a.path} is only on the {other} side: '{side} wins' would delete it there; k skips it"
     return replace(row, action=new, skipped=False, by_hand=True), ""
 
 

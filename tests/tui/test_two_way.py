@@ -91,7 +91,7 @@ def test_decisions_replay_in_order_and_never_invent_a_deletion(tmp_path):
     rows, note, changed = replay(plan, [("gone-left.txt", "flip"), ("new-left.txt", "right")])
     by = {r.path: r for r in rows}
     assert (by["gone-left.txt"].action.kind, by["gone-left.txt"].action.direction) == ("copy", "right->left")
-    assert by["new-left.txt"].action.direction == "left->right" and changed == 0 and "cannot win" in note
+    assert by["new-left.txt"].action.direction == "left->right" and changed == 0 and "would delete it" in note
     # a folder decision covers what is under it; skipping leaves the path out of the run
     rows, _, _ = replay(plan, [("docs/", "left"), ("both.txt", "newer"), ("docs/l.txt", "skip")])
     by = {r.path: r for r in rows}
@@ -124,7 +124,7 @@ async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
         await pilot.press("r")
         await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←")
         await move_to(pilot, screen, "file", "gone-left.txt")
-        await pilot.press("space")  # flip: keep it, bring it back to the left
+        await pilot.press("f")  # flip: keep it, bring it back to the left
         await wait_for(pilot, lambda: ("file", "gone-left.txt", "←") in lines_of(screen))
         assert len(screen.decisions) == 2
         await pilot.press("s")
@@ -253,3 +253,27 @@ def test_a_stopped_run_deletes_nothing_and_the_next_does_what_is_left(tmp_path):
         [(x.path, x.kind, x.direction) for x in plan.actions], "the next run does what is left"
     r = bisync(fa, fb, plan=rest, state_dir=state)
     assert r.ok and tree(a) == tree(b)
+
+
+def _two_way_demo(tmp_path):
+    src, dst = build_demo(tmp_path / "demo")
+    return create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
+                      clock=lambda: DEMO_NOW, src_label="demo/source", dst_label="demo/destination", two_way=True,
+                      state_dir=str(tmp_path / "state"))
+
+
+async def _planned(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.view is not None)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    app.clear_notifications()
+    await pilot.pause()
+
+
+def test_two_way_screen_snapshot(snap_compare, tmp_path):
+    assert snap_compare(_two_way_demo(tmp_path), terminal_size=SIZE, run_before=_planned)
+
+
+def test_two_way_screen_snapshot_80x24(snap_compare, tmp_path):
+    assert snap_compare(_two_way_demo(tmp_path), terminal_size=(80, 24), run_before=_planned)

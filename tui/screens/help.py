@@ -43,6 +43,14 @@ KEYS = [
         ("del / F8", "delete a file that is only in the destination"),
         ("z", "undo the last change made by hand (again for the one before; the palette undoes all)"),
     ]),
+    ("Two-way mode (2, or --two-way): left = the source, right = the destination", [
+        ("arrows", "→ / ← copy to that side · →✕ / ✕← delete on the right / left · ⚡ conflict · · skipped"),
+        ("n · g · b", "a conflict (or every conflict under a folder): keep the newer / the larger / both versions"),
+        ("l / r", "the left / right version wins (for a conflict, a copy or a deletion)"),
+        ("f / space", "flip the direction (a deletion becomes a copy back) · k skip · i as planned"),
+        ("z · s · esc", "undo the last decision · confirm and run · back to the one-way screen"),
+        ("R / F", "rebuild the state (a safe merge, no deletions) / plan past the deletion guard"),
+    ]),
     ("Move around", [
         ("tab", "next panel (shift+tab: previous)"),
         ("[ / ]", "previous / next page of the table (500 rows a page)"),

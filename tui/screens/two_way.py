@@ -49,21 +49,22 @@ class TwoWayScreen(Screen[None]):
     TwoWayScreen #tw-status { padding: 0 1; height: auto; max-height: 3; }
     TwoWayScreen #tw-status.error { color: $error; }
     TwoWayScreen TwoWayTable { height: 1fr; border: round $primary; }
-    TwoWayScreen #tw-detail { padding: 0 1; height: 2; color: $text-muted; }
+    TwoWayScreen #tw-detail { padding: 0 1; height: 3; color: $text-muted; }
     TwoWayScreen #tw-totals { padding: 0 1; height: auto; max-height: 2; background: $boost; }
     """
 
     BINDINGS = [
-        Binding("escape", "back", "One-way"),
+        Binding("escape", "back", "Back"),
         Binding("s", "start", "Sync"),
         Binding("f5", "start", "Sync", show=False),
-        Binding("n", "decide('newer')", "Newer"),
+        Binding("n", "decide('newer')", "Newer", show=False),
         Binding("g", "decide('larger')", "Larger", show=False),
-        Binding("l", "decide('left')", "Left wins"),
-        Binding("r", "decide('right')", "Right wins"),
-        Binding("b", "decide('keep_both')", "Both"),
+        Binding("l", "decide('left')", "Left"),
+        Binding("r", "decide('right')", "Right"),
+        Binding("b", "decide('keep_both')", "Both", show=False),
         Binding("k", "decide('skip')", "Skip"),
-        Binding("space", "decide('flip')", "Flip"),
+        Binding("f", "decide('flip')", "Flip"),
+        Binding("space", "decide('flip')", "Flip", show=False),
         Binding("i", "decide('planned')", "As planned", show=False),
         Binding("z", "undo", "Undo"),
         Binding("ctrl+r", "replan", "List both sides again", show=False),
@@ -108,9 +109,10 @@ class TwoWayScreen(Screen[None]):
         yield TwoWayTable(id="tw-table")
         yield Static("", id="tw-detail", markup=False)
         yield Static("", id="tw-totals", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.sub_title = f"{self.sides['left'].title}  ⇄  {self.sides['right'].title}  (two-way)"
         self.query_one(TwoWayTable).focus()
         self.replan()
 
@@ -175,11 +177,11 @@ class TwoWayScreen(Screen[None]):
     def _plan_note(self) -> str:
         plan = self.plan
         if plan.first_run:
-            head = ("First run (no state of an earlier sync yet): a safe merge. What is missing on a side is "
-                    "copied to it; paths that differ are conflicts; nothing is deleted.")
+            head = ("First run, no state yet: a safe merge (missing files copied each way, paths that "
+                    "differ are conflicts, no deletions).")
         else:
-            head = "Compared with the state of the last sync: changes and deletions on either side."
-        return head + " Nothing is written before you confirm (s)."
+            head = "Changes and deletions on either side since the last sync."
+        return head + " Nothing is written before s + confirm."
 
     def _show_totals(self) -> None:
         t = self.view.totals()
@@ -203,15 +205,22 @@ class TwoWayScreen(Screen[None]):
             return
         kind, key, item = line
         if kind == "folder":
-            detail.update(f"{key or '(top folder)'}: n/g/l/r/b/k/space here decide for every file under it.")
+            detail.update(f"{key or '(top folder)'}\na key here decides for every file under it\n"
+                          "l / r a side wins · f flip · k skip · conflicts: n newer, g larger, b both")
             return
         L, R = self.plan.listings["left"], self.plan.listings["right"]
 
         def side(name, listing):
             e = listing.get(key)
-            return f"{name}: {human_size(e.size)}, {human_date(e.mtime)}" if e is not None else f"{name}: absent"
+            return f"{name} {human_size(e.size)}, {human_date(e.mtime)}" if e is not None else f"{name}: absent"
 
-        detail.update(f"{key}\n{side('left', L)}  ·  {side('right', R)}  ·  {row_reason(item, self.view)}")
+        if kind == "conflict":
+            keys = "decide: n newer · g larger · l / r that side wins · b keep both · k skip"
+        else:
+            keys = "f flips the direction · k skips · l / r that side wins · i as planned"
+        width = max(20, detail.size.width - 2)
+        lines = [row_reason(item, self.view), f"{side('left', L)}  ·  {side('right', R)}", keys]
+        detail.update("\n".join(x if len(x) <= width else x[:width - 1] + "…" for x in lines))
 
     def on_two_way_table_line_highlighted(self, message: TwoWayTable.LineHighlighted) -> None:
         self._show_detail()
@@ -458,6 +467,8 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             head, good = "Two-way run stopped", False
         elif r.failed:
             head, good = f"Two-way run finished with {_count(len(r.failed), 'failure')}", False
+        elif r.conflicts_left:
+            head, good = f"Two-way run complete, {_count(len(r.conflicts_left), 'conflict')} left as they are", True
         else:
             head, good = "Two-way run complete", True
         status.set_class(not good, "bad")

@@ -52,7 +52,7 @@ class TwoWayTable(DataTable):
     def _columns_for_width(self) -> bool:
         avail = max(40, self.size.width - self.styles.scrollbar_size_vertical) - 3 * 2 * self.cell_padding
         longest = max((len(k) for _, k, _ in self.view.lines), default=20) if self.view else 20
-        path = min(max(16, longest + 2), max(16, (avail - ARROW_WIDTH) // 2))
+        path = min(max(16, longest + 2), max(16, (avail - ARROW_WIDTH) * 3 // 5))
         layout = (path, max(10, avail - ARROW_WIDTH - path))
         if layout == self._layout:
             return False
