@@ -540,7 +540,9 @@ class SyncApp(App[None]):
         """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
         from .screens.run import RunScreen
 
-        running = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.phase == "running"]
+        from .screens.two_way import TwoWayRunScreen
+
+        running = [s for s in self.screen_stack if isinstance(s, (RunScreen, TwoWayRunScreen)) and s.phase == "running"]
         if running:
             running[-1].ask_to_stop(then_quit=True)
             return

@@ -277,3 +277,73 @@ def test_two_way_screen_snapshot(snap_compare, tmp_path):
 
 def test_two_way_screen_snapshot_80x24(snap_compare, tmp_path):
     assert snap_compare(_two_way_demo(tmp_path), terminal_size=(80, 24), run_before=_planned)
+
+
+async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    from tui.testing import ThrottledMemoryFileSystem
+
+    backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
+    root = f"/two-way-stop-{os.getpid()}-{time.monotonic_ns()}"
+    slow = DirFileSystem(path=root, fs=backend)
+    local = tmp_path / "laptop"
+    for name in ("old.txt", "a.txt", "b.txt", "c.txt"):
+        backend.pipe_file(f"{root}/{name}", b"old")
+        write(local, name, b"old")
+    state = tmp_path / "state"
+    assert bisync(fsspeckit.filesystem(str(local)), slow, state_dir=state).ok
+    backend.rm_file(f"{root}/old.txt")  # deleted on the right: to be deleted on the left
+    for i in range(24):
+        backend.pipe_file(f"{root}/big/{i:02d}.bin", bytes([i]) * (1024 * 1024))
+    old_delay, ThrottledMemoryFileSystem.delay = ThrottledMemoryFileSystem.delay, 0.02
+    try:
+        app = create_app(fsspeckit.filesystem(str(local)), "", slow, "", two_way=True, state_dir=str(state))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_two_way(app, pilot)
+            assert ("file", "old.txt", "✕←") in lines_of(screen)
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+            run = app.screen
+            assert "DELETE on the left" in str(run.query_one("#delete-left").render())
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: "actions" in str(run.query_one("#stats").render()))
+            await pilot.press("escape")  # asks first
+            await wait_for(pilot, lambda: app.screen is not run)
+            await pilot.press("y")
+            await wait_for(pilot, lambda: run.phase == "done", timeout=60)
+            r = run.result
+            assert r.cancelled and not r.ok
+            assert "stopped" in str(run.query_one("#status").render())
+            outcomes = {o[2] for o in r.outcomes}
+            assert "cancelled" in outcomes and "done" in outcomes
+            assert (local / "old.txt").exists(), "no deletion after a stop"
+            done = {o[0] for o in r.outcomes if o[2] == "done"}
+            for rel in done:
+                assert (local / rel).read_bytes() == backend.cat_file(f"{root}/{rel}")
+    finally:
+        ThrottledMemoryFileSystem.delay = old_delay
+    rest = plan_bisync(fsspeckit.filesystem(str(local)), slow, state_dir=state)
+    planned = {a.path for a in rest.actions if a.kind != "record"}
+    assert planned == {f"big/{i:02d}.bin" for i in range(24)} - done | {"old.txt"}
+
+
+async def test_an_emptied_side_is_refused_until_forced(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    for p in list(a.rglob("*")):
+        if p.is_file():
+            p.unlink()
+    app = create_app(fsspeckit.filesystem(str(a)), "", fsspeckit.filesystem(str(b)), "", two_way=True,
+                     state_dir=str(state))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.guarded)
+        screen = app.screen
+        text = str(screen.query_one("#tw-status").render())
+        assert "lists no files" in text and "Press F" in text and screen.view is None
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.screen is screen, "nothing to run while refused"
+        await pilot.press("F")
+        await wait_for(pilot, lambda: screen.view is not None)
+        assert all(arrow == "→✕" for kind, _, arrow in lines_of(screen) if kind == "file")
+    assert len(tree(b)) == 5, "nothing was deleted: only planned"

@@ -324,6 +324,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         self.error: str | None = None
         self.started = 0.0
         self.cancel_event = threading.Event()
+        self.quit_when_stopped = False
         self._worker: Worker | None = None
         t = view.totals()
         self.totals = t
@@ -393,23 +394,31 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         if self.phase == "confirm":
             self.dismiss(None)
         elif self.phase == "running":
-            self._ask_to_stop()
+            self.ask_to_stop()
         else:
             self.dismiss(self.result)
 
-    def _ask_to_stop(self) -> None:
+    def ask_to_stop(self, then_quit: bool = False) -> None:
+        """Ask before stopping a run (esc, or quitting the app while it runs); quit once it stopped if asked."""
+        if self.phase != "running":
+            if then_quit:
+                self.app.exit()
+            return
         if self.cancel_event.is_set():
+            self.quit_when_stopped = self.quit_when_stopped or then_quit
             return
         from .remotes import ConfirmScreen
 
         def answer(yes: bool | None) -> None:
             if yes and self.phase == "running":
+                self.quit_when_stopped = then_quit
                 self.cancel_event.set()
                 self.query_one("#status", Static).update("Stopping: files in flight finish, nothing new starts, "
                                                          "no deletion runs.")
 
-        self.app.push_screen(ConfirmScreen("Stop this two-way run? Files in flight finish; what was done stays "
-                                           "and is in the state."), answer)
+        verb = "Stop this two-way run and quit?" if then_quit else "Stop this two-way run?"
+        self.app.push_screen(ConfirmScreen(f"{verb} Files in flight finish; what was done stays and is in "
+                                           "the state."), answer)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="two-way-run", name="two-way run")
     def _run(self) -> BisyncResult:
@@ -444,6 +453,9 @@ class TwoWayRunScreen(Screen[BisyncResult]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
+            self.app.exit()
             return
         if event.state == WorkerState.SUCCESS:
             self.result = event.worker.result
