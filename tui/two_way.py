@@ -56,7 +56,8 @@ def under(path: str, target: str) -> bool:
 
 
 def arrow_of(row: Row, plan: BisyncPlan) -> str:
-    """→ / ← copies, →✕ / ✕← deletions (on the right / left), ⚡ a conflict (⚡→ ⚡← once decided), · skipped."""
+    """→ / ← copies, →✕ / ✕← deletions (on the right / left), ⚡ a conflict (⚡→ ⚡← ⚡⇄ ⚡→✕ ⚡✕← once
+    decided), · skipped."""
     a = row.action
     if row.skipped:
         return "·"
@@ -68,7 +69,9 @@ def arrow_of(row: Row, plan: BisyncPlan) -> str:
         win = conflict_winner(a, plan.listings["left"].get(a.path), plan.listings["right"].get(a.path))
         if win is None:
             return "⚡"
-        if a.resolution == "keep_both":
+        if a.path not in plan.listings[win]:  # the winner deleted it: deleted on the other side
+            return "⚡→✕" if win == "left" else "⚡✕←"
+        if a.resolution == "keep_both" and a.path in plan.listings["left"] and a.path in plan.listings["right"]:
             return "⚡⇄"
         return "⚡→" if win == "left" else "⚡←"
     return ""
@@ -145,6 +148,8 @@ def replay(plan: BisyncPlan, decisions: list[tuple[str, str]]) -> tuple[list[Row
         for i, row in enumerate(rows):
             if row.action.kind not in _SHOWN or not under(row.path, target):
                 continue
+            if decision in CONFLICT_DECISIONS and row.action.kind != "conflict" and target != row.path:
+                continue  # on a folder, a conflict resolution is for the conflicts in it
             new, reason = decide(row, decision, plan)
             if new is None:
                 refused += 1
@@ -198,6 +203,11 @@ class TwoWayView:
         kinds = {a.replace("⚡", "") for a in arrows}
         return "⇄" if {"→", "←"} & kinds and len(kinds) > 1 else arrows.pop()
 
+    def deletions(self, side: str) -> list[str]:
+        """Every path a run deletes on ``side``: deletions, and conflicts decided for the side that deleted it."""
+        gone = "→✕" if side == "right" else "✕←"
+        return [r.path for r in self.rows if arrow_of(r, self.plan) in (gone, "⚡" + gone)]
+
     def totals(self) -> dict[str, list[int]]:
         """{"left->right" / "right->left" / "delete left" / "delete right" / "conflicts" / "unresolved" /
         "skipped": [files, bytes]}."""
@@ -218,4 +228,6 @@ class TwoWayView:
                 out["conflicts"][0] += 1
                 if conflict_winner(a, L.get(a.path), R.get(a.path)) is None:
                     out["unresolved"][0] += 1
+        for side in ("left", "right"):
+            out[f"delete {side}"][0] = len(self.deletions(side))
         return out

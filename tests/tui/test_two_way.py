@@ -347,3 +347,16 @@ async def test_an_emptied_side_is_refused_until_forced(tmp_path):
         await wait_for(pilot, lambda: screen.view is not None)
         assert all(arrow == "→✕" for kind, _, arrow in lines_of(screen) if kind == "file")
     assert len(tree(b)) == 5, "nothing was deleted: only planned"
+
+
+def test_a_conflict_decided_for_the_deleting_side_is_a_deletion_shown_as_one(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    (b / "docs" / "l.txt").unlink()  # changed on the left, deleted on the right
+    plan = plan_bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
+    rows, _, _ = replay(plan, [("docs/", "newer"), ("docs/l.txt", "right")])
+    view = TwoWayView(plan, rows)
+    by = {r.path: r for r in rows}
+    assert arrow_of(by["docs/l.txt"], plan) == "⚡✕←"
+    assert view.deletions("left") == ["docs/l.txt"] and view.totals()["delete left"][0] == 1
+    assert by["docs/r.txt"].action.direction == "right->left", "n on a folder leaves its plain copies alone"
+    assert view.deletions("right") == ["gone-left.txt"]

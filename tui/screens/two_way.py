@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from textual import on, work
@@ -32,9 +33,16 @@ from ..planning import Side, describe
 from ..two_way import DECISION_WORDS, Row, TwoWayView, replay, run_plan
 from ..widgets.trees import human_size
 from ..widgets.two_way_table import TwoWayTable, row_reason
-from . import human_bytes, human_date, human_duration
+from . import human_bytes, human_duration
 
 __all__ = ["TwoWayScreen", "TwoWayRunScreen"]
+
+
+def _when(epoch: float | None) -> str:
+    """A file's time to the second, UTC (conflicts are often minutes apart)."""
+    if epoch is None:
+        return "no time"
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _count(n: int, word: str) -> str:
@@ -212,7 +220,7 @@ class TwoWayScreen(Screen[None]):
 
         def side(name, listing):
             e = listing.get(key)
-            return f"{name} {human_size(e.size)}, {human_date(e.mtime)}" if e is not None else f"{name}: absent"
+            return f"{name} {human_size(e.size)}, {_when(e.mtime)}" if e is not None else f"{name}: absent"
 
         if kind == "conflict":
             keys = "decide: n newer · g larger · l / r that side wins · b keep both · k skip"
@@ -328,7 +336,8 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         self._worker: Worker | None = None
         t = view.totals()
         self.totals = t
-        self.work = sum(t[k][0] for k in ("left->right", "right->left", "delete left", "delete right")) + \
+        #: actions that write or delete something (the progress bar's total)
+        self.work = sum(1 for r in view.rows if not r.skipped and r.action.kind in ("copy", "delete")) + \
             t["conflicts"][0] - t["unresolved"][0]
 
     def compose(self) -> ComposeResult:
@@ -341,8 +350,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
                          f"({human_bytes(t['right->left'][1])})", classes="line", id="to-left")
             for side, arrow in (("left", "✕←"), ("right", "→✕")):
                 n = t[f"delete {side}"][0]
-                paths = [r.path for r in self.view.rows if not r.skipped and r.action.kind == "delete"
-                         and r.action.direction == side]
+                paths = self.view.deletions(side)
                 text = (f"DELETE on the {side} {arrow}  {_count(n, 'file')}: " + ", ".join(paths[:5])
                         + (f" … and {n - 5:,} more" if n > 5 else "")) if n else f"Delete on the {side}  nothing"
                 yield Static(text, classes="line deletes" if n else "line", id=f"delete-{side}", markup=False)
@@ -479,14 +487,14 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             head, good = "Two-way run stopped", False
         elif r.failed:
             head, good = f"Two-way run finished with {_count(len(r.failed), 'failure')}", False
-        elif r.conflicts_left:
-            head, good = f"Two-way run complete, {_count(len(r.conflicts_left), 'conflict')} left as they are", True
         else:
             head, good = "Two-way run complete", True
         status.set_class(not good, "bad")
         status.set_class(good, "good")
         took = human_duration(time.monotonic() - self.started)
-        status.update(f"{head} in {took}: {r.summary()}.  esc: back to the plan (listed again)")
+        n = len(r.conflicts_left)
+        left_alone = f" ({_count(n, 'conflict')} left as {'it is' if n == 1 else 'they are'})" if n else ""
+        status.update(f"{head} in {took}{left_alone}: {r.summary()}.  esc: back to the plan (listed again)")
         done = sum(1 for o in r.outcomes if o[2] == "done")
         self.query_one("#overall", ProgressBar).update(total=max(len(r.outcomes), 1), progress=len(r.outcomes))
         left = ("; failed, stopped and undecided paths are not recorded and are planned again next time"

@@ -15,9 +15,10 @@ from .diff_table import middle_ellipsis
 __all__ = ["TwoWayTable", "ARROW_STYLES"]
 
 PAGE_SIZE = 500
-ARROW_WIDTH = 3
+ARROW_WIDTH = 4  # ⚡ takes two cells
 ARROW_STYLES = {"→": "green", "←": "cyan", "→✕": "bold red", "✕←": "bold red", "⚡": "bold yellow",
-                "⚡→": "yellow", "⚡←": "yellow", "⚡⇄": "yellow", "⇄": "magenta", "·": "dim"}
+                "⚡→": "yellow", "⚡←": "yellow", "⚡⇄": "yellow",
+                "⚡→✕": "bold yellow", "⚡✕←": "bold yellow", "⇄": "magenta", "·": "dim"}
 
 
 class TwoWayTable(DataTable):
@@ -156,6 +157,9 @@ def row_reason(row: Row, view: TwoWayView) -> str:
         return f"CONFLICT, undecided{_hint(row, view)}: {a.reason}{mark}"
     words = {"newer": "newer kept", "larger": "larger kept", "left": "left wins", "right": "right wins",
              "keep_both": "both kept"}.get(a.resolution, a.resolution)
+    if arrow in ("⚡→✕", "⚡✕←"):
+        gone = "right" if arrow == "⚡→✕" else "left"
+        return f"conflict, {a.reason}: {words}, so it is DELETED on the {gone}{mark}"
     side = "left" if arrow in ("⚡→", "⚡⇄") else "right"
     return f"conflict, {a.reason}: {words} (the {side} version){mark}"
 
@@ -178,6 +182,6 @@ def _folder_counts(members: list[Row], view: TwoWayView) -> str:
     for r in members:
         arrow = arrow_of(r, view.plan)
         counts[arrow] = counts.get(arrow, 0) + 1
-    order = ("→", "←", "→✕", "✕←", "⚡", "⚡→", "⚡←", "⚡⇄", "·")
+    order = ("→", "←", "→✕", "✕←", "⚡", "⚡→", "⚡←", "⚡⇄", "⚡→✕", "⚡✕←", "·")
     parts = [f"{counts[a]:,} {a}" for a in order if a in counts]
     return f"folder: {len(members):,} file{'s' if len(members) != 1 else ''} here, " + " · ".join(parts)
