@@ -4,6 +4,8 @@ confirm → run → report, the state recording only what succeeded; local ↔ l
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -59,6 +61,16 @@ def synced_pair(tmp_path):
     write(a, "docs/l.txt", b"l1 changed on the left")
     write(a, "new-left.txt", b"new")
     return a, b, state
+
+
+def rclone_check(a: Path, b: Path) -> None:
+    """An independent check that the two trees hold the same files (when rclone is installed)."""
+    exe = shutil.which("rclone")
+    if exe is None:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+    done = subprocess.run([exe, "check", str(a), str(b)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def lines_of(screen: TwoWayScreen) -> list[tuple[str, str, str]]:
@@ -140,6 +152,7 @@ async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
         assert run.query_one("#outcomes").row_count == 5
         left, right = tree(a), tree(b)
         assert left == right
+        rclone_check(a, b)
         assert left["both.txt"] == b"right edit" and left["gone-left.txt"] == b"g"
         assert left["docs/r.txt"] == b"r1 changed on the right" and left["docs/l.txt"] == b"l1 changed on the left"
         await pilot.press("escape")
@@ -360,3 +373,36 @@ def test_a_conflict_decided_for_the_deleting_side_is_a_deletion_shown_as_one(tmp
     assert view.deletions("left") == ["docs/l.txt"] and view.totals()["delete left"][0] == 1
     assert by["docs/r.txt"].action.direction == "right->left", "n on a folder leaves its plain copies alone"
     assert view.deletions("right") == ["gone-left.txt"]
+
+
+async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    from tui.screens.remotes import ConfirmScreen
+    from tui.testing import ThrottledMemoryFileSystem
+
+    backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
+    root = f"/two-way-quit-{os.getpid()}-{time.monotonic_ns()}"
+    for i in range(16):
+        backend.pipe_file(f"{root}/{i:02d}.bin", bytes([i]) * (1024 * 1024))
+    local = tmp_path / "empty"
+    local.mkdir()
+    old_delay, ThrottledMemoryFileSystem.delay = ThrottledMemoryFileSystem.delay, 0.02
+    try:
+        app = create_app(fsspeckit.filesystem(str(local)), "", DirFileSystem(path=root, fs=backend), "",
+                         two_way=True, state_dir=str(tmp_path / "state"))
+        async with app.run_test(size=SIZE) as pilot:
+            await open_two_way(app, pilot)
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+            run = app.screen
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: run.phase == "running")
+            await pilot.press("q")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "and quit?" in app.screen.question
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not app.is_running, timeout=60)
+    finally:
+        ThrottledMemoryFileSystem.delay = old_delay
+    assert len(list(local.iterdir())) < 16, "stopped before the end"
