@@ -538,11 +538,8 @@ class SyncApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
-        from .screens.run import RunScreen
-
-        from .screens.two_way import TwoWayRunScreen
-
-        running = [s for s in self.screen_stack if isinstance(s, (RunScreen, TwoWayRunScreen)) and s.phase == "running"]
+        # a one-way or a two-way run screen (both have ``phase`` and ``ask_to_stop``); importing neither here
+        running = [s for s in self.screen_stack if getattr(s, "phase", None) == "running" and hasattr(s, "ask_to_stop")]
         if running:
             running[-1].ask_to_stop(then_quit=True)
             return

@@ -359,6 +359,7 @@ async def test_an_emptied_side_is_refused_until_forced(tmp_path):
         await pilot.press("F")
         await wait_for(pilot, lambda: screen.view is not None)
         assert all(arrow == "→✕" for kind, _, arrow in lines_of(screen) if kind == "file")
+        assert not app.errors, "the refusal is told on the two-way screen, not left on the one-way one"
     assert len(tree(b)) == 5, "nothing was deleted: only planned"
 
 
@@ -406,3 +407,27 @@ async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
     finally:
         ThrottledMemoryFileSystem.delay = old_delay
     assert len(list(local.iterdir())) < 16, "stopped before the end"
+
+
+async def test_a_first_run_over_identical_trees_records_the_state(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root in (a, b):
+        write(root, "same.txt", b"same", age=100)
+        write(root, "sub/also.txt", b"also", age=100)
+    state = tmp_path / "state"
+    app = create_app(fsspeckit.filesystem(str(a)), "", fsspeckit.filesystem(str(b)), "", two_way=True,
+                     state_dir=str(state))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_two_way(app, pilot)
+        assert screen.plan.first_run and screen.view.lines == []
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+        run = app.screen
+        assert "Record the state" in str(run.query_one("#start", Button).label)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: run.phase == "done")
+        assert "2 found the same" in str(run.query_one("#stats").render())
+    (b / "same.txt").unlink()
+    again = plan_bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
+    assert not again.first_run
+    assert [(x.path, x.kind, x.direction) for x in again.actions] == [("same.txt", "delete", "left")]

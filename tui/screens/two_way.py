@@ -169,7 +169,10 @@ class TwoWayScreen(Screen[None]):
                         else "information")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR or not event.worker.name.startswith("two-way"):
+        if not event.worker.name.startswith("two-way"):
+            return
+        event.stop()  # shown here, not as an error of the one-way screen beneath
+        if event.state != WorkerState.ERROR:
             return
         exc = event.worker.error
         self.guarded = isinstance(exc, DeleteLimitError)
@@ -339,6 +342,9 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         #: actions that write or delete something (the progress bar's total)
         self.work = sum(1 for r in view.rows if not r.skipped and r.action.kind in ("copy", "delete")) + \
             t["conflicts"][0] - t["unresolved"][0]
+        #: paths only recorded in the state (the same on both sides) or forgotten (gone from both)
+        self.records = sum(1 for a in plan.actions if a.kind in ("record", "forget"))
+        self.startable = bool(self.work or self.records)
 
     def compose(self) -> ComposeResult:
         t = self.totals
@@ -362,12 +368,16 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             if t["skipped"][0]:
                 yield Static(f"Skipped by you  {_count(t['skipped'][0], 'file')} (planned again next time)",
                              classes="line", id="skipped")
-            yield Static("\nThe state of the last sync records each path as soon as it is done, and only then. "
-                         "Nothing is written before you start.", classes="line", markup=False)
+            same = (f" {_count(self.records, 'path')} the same on both sides (or gone from both) are only "
+                    "recorded." if self.records else "")
+            yield Static("\nThe state of the last sync records each path as soon as it is done, and only then."
+                         f"{same} Nothing is written before you start.", classes="line", markup=False)
             with Horizontal(id="confirm-buttons"):
-                yield Button("Start  (enter)" if self.work else "Nothing to do", id="start",
+                label = "Start  (enter)" if self.work else ("Record the state  (enter)" if self.records
+                                                            else "Nothing to do")
+                yield Button(label, id="start",
                              variant="error" if t["delete left"][0] or t["delete right"][0] else "primary",
-                             disabled=not self.work)
+                             disabled=not self.startable)
                 yield Button("Back  (esc)", id="back")
         with Vertical(id="running"):
             yield Static("Running…  esc: stop (asks first)", id="status", markup=False)
@@ -383,12 +393,12 @@ class TwoWayRunScreen(Screen[BisyncResult]):
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "start":
-            return self.phase == "confirm" and bool(self.work)
+            return self.phase == "confirm" and self.startable
         return True
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        if self.phase != "confirm" or not self.work:
+        if self.phase != "confirm" or not self.startable:
             return
         self.phase = "running"
         self.started = time.monotonic()
@@ -462,6 +472,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
             return
+        event.stop()
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
             self.app.exit()
             return
@@ -499,8 +510,9 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         self.query_one("#overall", ProgressBar).update(total=max(len(r.outcomes), 1), progress=len(r.outcomes))
         left = ("; failed, stopped and undecided paths are not recorded and are planned again next time"
                 if not r.ok else "")
+        same = f" (and {self.records:,} found the same on both sides)" if self.records and not r.cancelled else ""
         self.query_one("#stats", Static).update(f"The state of the last sync now records the "
-                                                f"{_count(done, 'path')} done{left}.")
+                                                f"{_count(done, 'path')} done{same}{left}.")
         table = self.query_one("#outcomes", DataTable)
         table.clear()
         order = {"failed": 0, "cancelled": 1, "skipped": 2, "done": 3}
