@@ -214,6 +214,7 @@ async def test_local_and_s3_keep_both(s3, tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
         run = app.screen
         assert not run.query_one("#start", Button).disabled
+        assert "1 kept both ways" in str(run.query_one("#keep-both").render())
         await pilot.press("enter")
         await wait_for(pilot, lambda: run.phase == "done", timeout=60)
         assert run.result.ok, run.result.outcomes

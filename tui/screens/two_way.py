@@ -30,7 +30,7 @@ from fsspeckit.exceptions import DeleteLimitError
 from fsspeckit.profiles import resolve_location
 
 from ..planning import Side, describe
-from ..two_way import DECISION_WORDS, Row, TwoWayView, replay, run_plan
+from ..two_way import DECISION_WORDS, Row, TwoWayView, arrow_of, replay, run_plan
 from ..widgets.trees import human_size
 from ..widgets.two_way_table import TwoWayTable, row_reason
 from . import human_bytes, human_duration
@@ -205,7 +205,7 @@ class TwoWayScreen(Screen[None]):
         if t["skipped"][0]:
             parts.append(f"· {t['skipped'][0]:,} skipped")
         if self.decisions:
-            parts.append(f"✎ {_count(len(self.decisions), 'decision')} by hand (z undoes)")
+            parts.append(f"✎ {len(self.decisions):,} by hand (z undoes)")
         self.query_one("#tw-totals", Static).update("   ".join(parts))
 
     def _show_detail(self) -> None:
@@ -365,6 +365,11 @@ class TwoWayRunScreen(Screen[BisyncResult]):
                 yield Static(f"Conflicts  ⚡  {decided:,} decided (the chosen version is written to the other side)"
                              f"; {t['unresolved'][0]:,} left as they are on both sides", classes="line warn",
                              id="conflicts", markup=False)
+            both = sum(1 for r in self.view.rows if not r.skipped and arrow_of(r, self.plan) == "⚡⇄")
+            if both:
+                yield Static(f"  of which {both:,} kept both ways: the older version stays beside the newer, on "
+                             "both sides, as NAME.conflict-SIDE-TIME.EXT", classes="line", id="keep-both",
+                             markup=False)
             if t["skipped"][0]:
                 yield Static(f"Skipped by you  {_count(t['skipped'][0], 'file')} (planned again next time)",
                              classes="line", id="skipped")
