@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Log, ProgressBar, Static
+from textual.widgets import Button, DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from fsspeckit.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
