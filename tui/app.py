@@ -613,9 +613,14 @@ class SyncApp(App[None]):
         """Two-way mode: both sides' changes since the last sync, conflicts first, decisions by hand."""
         from .screens.two_way import TwoWayScreen
 
+        def back(ran: bool | None) -> None:
+            if ran:  # both sides changed under the one-way plan: list them again
+                self.overrides.clear()
+                self.load_sides()
+
         o = self.options
         self.push_screen(TwoWayScreen(self.sides["source"], self.sides["destination"], include=o.include,
-                                      exclude=o.exclude, partitions=o.partitions, state_dir=self.state_dir))
+                                      exclude=o.exclude, partitions=o.partitions, state_dir=self.state_dir), back)
 
     def apply_kwargs(self) -> dict[str, Any]:
         """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""

@@ -159,6 +159,10 @@ async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.view is not None
                        and app.screen.plan.first_run is False)
         assert app.screen.view.lines == [], "in step: the state knows what each side holds"
+        await pilot.press("escape")  # back to the one-way screen: listed again, nothing left to copy
+        await wait_for(pilot, lambda: not isinstance(app.screen, TwoWayScreen) and app.view is not None
+                       and app.busy is None)
+        assert not app.view.plan.transfers
 
 
 async def test_state_records_only_what_succeeded(tmp_path):
@@ -432,3 +436,19 @@ async def test_a_first_run_over_identical_trees_records_the_state(tmp_path):
     again = plan_bisync(fsspeckit.filesystem(str(a)), fsspeckit.filesystem(str(b)), state_dir=state)
     assert not again.first_run
     assert [(x.path, x.kind, x.direction) for x in again.actions] == [("same.txt", "delete", "left")]
+
+
+async def test_a_folder_decision_and_its_undo(tmp_path):
+    a, b, state = synced_pair(tmp_path)
+    app = create_app(fsspeckit.filesystem(str(a)), "", fsspeckit.filesystem(str(b)), "", two_way=True,
+                     state_dir=str(state))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_two_way(app, pilot)
+        await move_to(pilot, screen, "folder", "docs/")
+        assert "every file under it" in str(screen.query_one("#tw-detail").render())
+        await pilot.press("l")  # the left wins for everything in docs/: the right's change is undone
+        await wait_for(pilot, lambda: ("file", "docs/r.txt", "→") in lines_of(screen))
+        assert ("folder", "docs/", "→") in lines_of(screen) and ("file", "docs/l.txt", "→") in lines_of(screen)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: ("file", "docs/r.txt", "←") in lines_of(screen))
+        assert not screen.decisions

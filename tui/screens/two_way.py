@@ -49,7 +49,7 @@ def _count(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-class TwoWayScreen(Screen[None]):
+class TwoWayScreen(Screen[bool]):
     """Two-way sync between the app's two sides: left (the source) and right (the destination)."""
 
     DEFAULT_CSS = """
@@ -107,6 +107,8 @@ class TwoWayScreen(Screen[None]):
         self.force = False
         self.guarded = False
         self._generation = 0
+        #: a run wrote something: the one-way screen lists both sides again on the way back
+        self.ran = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -276,7 +278,7 @@ class TwoWayScreen(Screen[None]):
         self.replan()
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        self.dismiss(self.ran)
 
     def action_start(self) -> None:
         if self.view is None:
@@ -286,6 +288,7 @@ class TwoWayScreen(Screen[None]):
 
         def done(result: BisyncResult | None) -> None:
             if result is not None:
+                self.ran = True
                 self.decisions.clear()
                 self.resync = self.force = False
                 self.replan()
