@@ -11,13 +11,16 @@ and the next run plans it again.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import posixpath
 from dataclasses import dataclass, replace
 
-from fsspeckit.bisync import BisyncAction, BisyncPlan, conflict_winner
+from fsspeckit.bisync import BisyncAction, BisyncPlan, BisyncResult, conflict_winner
 
 __all__ = ["CONFLICT_DECISIONS", "DECISION_WORDS", "Row", "TwoWayView", "arrow_of", "decide", "replay",
-           "run_plan", "under"]
+           "report_text", "run_plan", "under"]
 
 #: Decisions that pick how a conflict is resolved (the bisync resolutions).
 CONFLICT_DECISIONS = ("newer", "larger", "keep_both")
@@ -166,6 +169,20 @@ def replay(plan: BisyncPlan, decisions: list[tuple[str, str]]) -> tuple[list[Row
 def run_plan(plan: BisyncPlan, rows: list[Row]) -> BisyncPlan:
     """The plan a run applies: the actions as decided, without what was skipped by hand."""
     return replace(plan, actions=[r.action for r in rows if not r.skipped])
+
+
+def report_text(plan: BisyncPlan, result: BisyncResult, csv_format: bool = False) -> str:
+    """A two-way run's report: JSON (the outcomes as ``fsspeckit-tui bisync --json`` gives them) or CSV."""
+    rows = [{"path": p, "what": w, "outcome": o, "error": e} for p, w, o, e in result.outcomes]
+    if csv_format:
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["path", "what", "outcome", "error"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue()
+    return json.dumps({"left": plan.left_url, "right": plan.right_url, "first_run": plan.first_run,
+                       "ok": result.ok, "cancelled": result.cancelled, "summary": result.summary(),
+                       "outcomes": rows, "conflicts_unresolved": result.conflicts_left}, indent=2)
 
 
 class TwoWayView:

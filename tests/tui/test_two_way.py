@@ -3,6 +3,7 @@ confirm → run → report, the state recording only what succeeded; local ↔ l
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -150,6 +151,18 @@ async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
         assert run.result.ok and not run.result.failed
         assert "Two-way run complete" in str(run.query_one("#status").render())
         assert run.query_one("#outcomes").row_count == 5
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen is not run)
+        box = app.screen.query_one("#path-input")
+        box.value = str(tmp_path / "report.csv")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (tmp_path / "report.csv").exists())
+        lines = (tmp_path / "report.csv").read_text().splitlines()
+        assert lines[0] == "path,what,outcome,error" and len(lines) == 6
+        assert run.export(str(tmp_path / "report.json"))
+        data = json.loads((tmp_path / "report.json").read_text())
+        assert data["ok"] and {o["path"] for o in data["outcomes"]} >= {"both.txt", "gone-left.txt"}
+        assert not run.export(str(tmp_path / "no-such-folder" / "r.json"))
         left, right = tree(a), tree(b)
         assert left == right
         rclone_check(a, b)

@@ -11,6 +11,7 @@ writes it per success).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import datetime, timezone
@@ -30,7 +31,7 @@ from fsspeckit.exceptions import DeleteLimitError
 from fsspeckit.profiles import resolve_location
 
 from ..planning import Side, describe
-from ..two_way import DECISION_WORDS, Row, TwoWayView, arrow_of, replay, run_plan
+from ..two_way import DECISION_WORDS, Row, TwoWayView, arrow_of, replay, report_text, run_plan
 from ..widgets.trees import human_size
 from ..widgets.two_way_table import TwoWayTable, row_reason
 from . import human_bytes, human_duration
@@ -318,6 +319,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
     BINDINGS = [
         Binding("enter", "start", "Start"),
         Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "export", "Export the report"),
     ]
 
     class Progress(Message):
@@ -402,6 +404,33 @@ class TwoWayRunScreen(Screen[BisyncResult]):
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "start":
             return self.phase == "confirm" and self.startable
+        if action == "export":
+            return self.phase == "done"
+        return True
+
+    def action_export(self) -> None:
+        """Ask for a file name, then write the report there (.csv: CSV, else JSON)."""
+        from .location import PathScreen
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.export(path)
+
+        name = time.strftime("fsspeckit-two-way-%Y%m%d-%H%M%S.json")
+        self.app.push_screen(PathScreen("Export the two-way report", name, "A local file: .json or .csv."), chosen)
+
+    def export(self, path: str) -> bool:
+        path = os.path.abspath(os.path.expanduser(path.strip()))
+        if os.path.isdir(path) or not os.path.isdir(os.path.dirname(path)):
+            self.notify(f"Cannot write {path}: give a file name in a folder that exists.", severity="error")
+            return False
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(report_text(self.plan, self.result, csv_format=path.lower().endswith(".csv")))
+        except OSError as exc:
+            self.notify(f"Could not write {path}: {exc.strerror or exc}.", severity="error")
+            return False
+        self.notify(f"Saved the report to {path}.", timeout=6)
         return True
 
     @on(Button.Pressed, "#start")
@@ -513,7 +542,8 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         took = human_duration(time.monotonic() - self.started)
         n = len(r.conflicts_left)
         left_alone = f" ({_count(n, 'conflict')} left as {'it is' if n == 1 else 'they are'})" if n else ""
-        status.update(f"{head} in {took}{left_alone}: {r.summary()}.  esc: back to the plan (listed again)")
+        status.update(f"{head} in {took}{left_alone}: {r.summary()}.  esc: back to the plan (listed again), "
+                      "ctrl+s: export")
         done = sum(1 for o in r.outcomes if o[2] == "done")
         self.query_one("#overall", ProgressBar).update(total=max(len(r.outcomes), 1), progress=len(r.outcomes))
         left = ("; failed, stopped and undecided paths are not recorded and are planned again next time"
