@@ -191,6 +191,7 @@ class TwoWayView:
     def __init__(self, plan: BisyncPlan, rows: list[Row]):
         self.plan = plan
         self.rows = rows
+        self._totals: dict[str, list[int]] | None = None
         shown = [r for r in rows if r.action.kind in _SHOWN or r.skipped]
         self.conflicts = sorted((r for r in shown if r.planned.kind == "conflict"), key=lambda r: r.path)
         others = sorted((r for r in shown if r.planned.kind != "conflict"),
@@ -227,7 +228,12 @@ class TwoWayView:
 
     def totals(self) -> dict[str, list[int]]:
         """{"left->right" / "right->left" / "delete left" / "delete right" / "conflicts" / "unresolved" /
-        "skipped": [files, bytes]}."""
+        "skipped": [files, bytes]} (counted once, then kept)."""
+        if self._totals is None:
+            self._totals = self._count()
+        return self._totals
+
+    def _count(self) -> dict[str, list[int]]:
         out = {k: [0, 0] for k in ("left->right", "right->left", "delete left", "delete right", "conflicts",
                                     "unresolved", "skipped")}
         L, R = self.plan.listings["left"], self.plan.listings["right"]

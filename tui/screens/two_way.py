@@ -31,7 +31,7 @@ from fsspeckit.exceptions import DeleteLimitError
 from fsspeckit.profiles import resolve_location
 
 from ..planning import Side, describe
-from ..two_way import DECISION_WORDS, Row, TwoWayView, arrow_of, replay, report_text, run_plan
+from ..two_way import DECISION_WORDS, TwoWayView, arrow_of, replay, report_text, run_plan
 from ..widgets.trees import human_size
 from ..widgets.two_way_table import TwoWayTable, row_reason
 from . import human_bytes, human_duration
@@ -87,9 +87,9 @@ class TwoWayScreen(Screen[bool]):
             self.plan, self.fss = plan, fss
 
     class Decided(Message):
-        def __init__(self, rows: list[Row], note: str, generation: int, changed: int, fresh: bool):
+        def __init__(self, view: TwoWayView, note: str, generation: int, changed: int, fresh: bool):
             super().__init__()
-            self.rows, self.note, self.generation = rows, note, generation
+            self.view, self.note, self.generation = view, note, generation
             #: rows the last decision changed; ``fresh``: that decision was just made (not a replan or an undo)
             self.changed, self.fresh = changed, fresh
 
@@ -149,7 +149,9 @@ class TwoWayScreen(Screen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="two-way-decide", name="two-way decide")
     def _replay(self, plan: BisyncPlan, decisions: list, generation: int, note: str | None) -> None:
         rows, last, changed = replay(plan, decisions)
-        self.post_message(self.Decided(rows, note if note is not None else last, generation, changed, note is None))
+        view = TwoWayView(plan, rows)  # built here: 100,000 paths take about half a second
+        view.totals()
+        self.post_message(self.Decided(view, note if note is not None else last, generation, changed, note is None))
 
     def on_two_way_screen_planned(self, message: Planned) -> None:
         self.plan, self.fss = message.plan, message.fss
@@ -158,11 +160,11 @@ class TwoWayScreen(Screen[bool]):
         self._replay(message.plan, list(self.decisions), self._generation, "")
 
     def on_two_way_screen_decided(self, message: Decided) -> None:
-        if message.generation != self._generation or self.plan is None:
+        if message.generation != self._generation or self.plan is None or message.view.plan is not self.plan:
             return
         if message.fresh and not message.changed and self.decisions:
             self.decisions.pop()  # a decision that changed nothing is not one to undo
-        self.view = TwoWayView(self.plan, message.rows)
+        self.view = message.view
         self.query_one(TwoWayTable).show_view(self.view)
         self._show_totals()
         self._status(self._plan_note())
