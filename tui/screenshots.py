@@ -85,7 +85,7 @@ async def _two_way_shot(out: Path, src: Path, dst: Path) -> str:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the two-way plan did not come")
                 await pilot.pause(0.05)
-            await pilot.press("n")
+            await pilot.press("t")  # the first conflict: skip → keep the newer
             await _settle(app, pilot)
             await pilot.press("down", "down", "down", "down")
             await pilot.pause(0.3)

@@ -19,11 +19,13 @@ from dataclasses import dataclass, replace
 
 from fsspeckit.bisync import BisyncAction, BisyncPlan, BisyncResult, conflict_winner
 
-__all__ = ["CONFLICT_DECISIONS", "DECISION_WORDS", "Row", "TwoWayView", "arrow_of", "decide", "replay",
+__all__ = ["CONFLICT_DECISIONS", "CYCLE", "DECISION_WORDS", "Row", "TwoWayView", "arrow_of", "decide", "replay",
            "report_text", "run_plan", "under"]
 
 #: Decisions that pick how a conflict is resolved (the bisync resolutions).
 CONFLICT_DECISIONS = ("newer", "larger", "keep_both")
+#: The order ``cycle`` (t in the app, as t cycles the one-way strategy) goes through a conflict's resolutions.
+CYCLE = ("skip", "newer", "larger", "left", "right", "keep_both")
 DECISION_WORDS = {
     "skip": "skip (leave both sides as they are)",
     "newer": "keep the newer version",
@@ -32,6 +34,7 @@ DECISION_WORDS = {
     "right": "the right side wins",
     "keep_both": "keep both versions",
     "flip": "flip the direction",
+    "cycle": "the next resolution",
     "planned": "back to the planned action",
 }
 _SHOWN = ("copy", "delete", "conflict")
@@ -146,6 +149,11 @@ def replay(plan: BisyncPlan, decisions: list[tuple[str, str]]) -> tuple[list[Row
     rows = [Row(a, a) for a in plan.actions]
     note, changed = "", 0
     for target, decision in decisions:
+        if decision == "cycle":
+            decision = _next_resolution(rows, target)
+            if decision is None:
+                note, changed = f"No conflict in '{target}': t cycles a conflict's resolution.", 0
+                continue
         changed = refused = 0
         why = ""
         for i, row in enumerate(rows):
@@ -164,6 +172,15 @@ def replay(plan: BisyncPlan, decisions: list[tuple[str, str]]) -> tuple[list[Row
         note = f"{DECISION_WORDS[decision].capitalize()} for {what}: {changed:,} changed"
         note += f", {refused:,} left as they were ({why})" if refused else "."
     return rows, note, changed
+
+
+def _next_resolution(rows: list[Row], target: str) -> str | None:
+    """The resolution after the one of the first conflict under ``target`` (None: no conflict there)."""
+    for row in rows:
+        if row.action.kind == "conflict" and under(row.path, target):
+            current = row.action.resolution or "skip"
+            return CYCLE[(CYCLE.index(current) + 1) % len(CYCLE)] if current in CYCLE else CYCLE[0]
+    return None
 
 
 def run_plan(plan: BisyncPlan, rows: list[Row]) -> BisyncPlan:

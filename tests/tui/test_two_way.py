@@ -130,16 +130,21 @@ async def test_two_way_conflict_decision_undo_run_and_report(tmp_path):
         assert ("folder", "docs/", "⇄") in lines
         assert "changed on both sides" in str(screen.query_one("#tw-detail").render())
         await move_to(pilot, screen, "conflict", "both.txt")
-        await pilot.press("l")
+        await pilot.press("less_than_sign")
         await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡→")
         await pilot.press("z")  # undo works as for one-way rows
         await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡" and not screen.decisions)
-        await pilot.press("r")
-        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←")
+        await pilot.press("t", "t")  # cycles: newer (the right edit), then larger (the left one)
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡→" and len(screen.decisions) == 2)
+        await pilot.press("z")
+        await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←" and screen.decisions == [("both.txt", "cycle")])
+        await pilot.press("greater_than_sign")
+        await wait_for(pilot, lambda: screen.decisions[-1] == ("both.txt", "right"))
+        assert lines_of(screen)[0][2] == "⚡←"
         await move_to(pilot, screen, "file", "gone-left.txt")
-        await pilot.press("f")  # flip: keep it, bring it back to the left
+        await pilot.press("space")  # flip: keep it, bring it back to the left
         await wait_for(pilot, lambda: ("file", "gone-left.txt", "←") in lines_of(screen))
-        assert len(screen.decisions) == 2
+        assert len(screen.decisions) == 3
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
         run = app.screen
@@ -186,7 +191,7 @@ async def test_state_records_only_what_succeeded(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_two_way(app, pilot)
         await move_to(pilot, screen, "conflict", "both.txt")
-        await pilot.press("n")
+        await pilot.press("t")  # skip → newer: the right edit
         await wait_for(pilot, lambda: lines_of(screen)[0][2] == "⚡←")
         (b / "x").write_bytes(b"a file where the folder should be")  # after planning: that copy fails
         await pilot.press("s")
@@ -370,11 +375,11 @@ async def test_an_emptied_side_is_refused_until_forced(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, TwoWayScreen) and app.screen.guarded)
         screen = app.screen
         text = str(screen.query_one("#tw-status").render())
-        assert "lists no files" in text and "Press F" in text and screen.view is None
+        assert "lists no files" in text and "Press !" in text and screen.view is None
         await pilot.press("s")
         await pilot.pause()
         assert app.screen is screen, "nothing to run while refused"
-        await pilot.press("F")
+        await pilot.press("exclamation_mark")
         await wait_for(pilot, lambda: screen.view is not None)
         assert all(arrow == "→✕" for kind, _, arrow in lines_of(screen) if kind == "file")
         assert not app.errors, "the refusal is told on the two-way screen, not left on the one-way one"
@@ -459,7 +464,7 @@ async def test_a_folder_decision_and_its_undo(tmp_path):
         screen = await open_two_way(app, pilot)
         await move_to(pilot, screen, "folder", "docs/")
         assert "every file under it" in str(screen.query_one("#tw-detail").render())
-        await pilot.press("l")  # the left wins for everything in docs/: the right's change is undone
+        await pilot.press("less_than_sign")  # the left wins for everything in docs/: the right's change is undone
         await wait_for(pilot, lambda: ("file", "docs/r.txt", "→") in lines_of(screen))
         assert ("folder", "docs/", "→") in lines_of(screen) and ("file", "docs/l.txt", "→") in lines_of(screen)
         await pilot.press("z")

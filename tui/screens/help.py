@@ -45,11 +45,11 @@ KEYS = [
     ]),
     ("Two-way mode (2, or --two-way): left = the source, right = the destination", [
         ("arrows", "→ / ← copy to that side · →✕ / ✕← delete on the right / left · ⚡ conflict · · skipped"),
-        ("n · g · b", "a conflict (or every conflict under a folder): keep the newer / the larger / both versions"),
-        ("l / r", "the left / right version wins (for a conflict, a copy or a deletion)"),
-        ("f / space", "flip the direction (a deletion becomes a copy back) · k skip · i as planned"),
-        ("z · s · esc", "undo the last decision · confirm and run · back to the one-way screen"),
-        ("R / F", "rebuild the state (a safe merge, no deletions) / plan past the deletion guard"),
+        ("t", "a conflict (or the conflicts under a folder): cycle skip, newer, larger, left, right, keep both"),
+        ("< / >", "the left / right version wins (for a conflict, a copy or a deletion) · b keep both"),
+        ("space · k · i", "flip the direction (a deletion becomes a copy back) · skip · back to the plan"),
+        ("z · s · r · esc", "undo the last decision · confirm and run · list again · back to the one-way screen"),
+        ("= / !", "rebuild the state (a safe merge, no deletions) / plan past the deletion guard"),
     ]),
     ("Move around", [
         ("tab", "next panel (shift+tab: previous)"),

@@ -43,7 +43,7 @@ def _when(epoch: float | None) -> str:
     """A file's time to the second, UTC (conflicts are often minutes apart)."""
     if epoch is None:
         return "no time"
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def _count(n: int, word: str) -> str:
@@ -62,23 +62,23 @@ class TwoWayScreen(Screen[bool]):
     TwoWayScreen #tw-totals { padding: 0 1; height: auto; max-height: 2; background: $boost; }
     """
 
+    #: Letters mean here what they mean on the one-way screen (s sync, t cycle, b keep both, k keep as is,
+    #: i as planned, z undo, r list again); the rest are keys it leaves free (< > space = !).
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("s", "start", "Sync"),
         Binding("f5", "start", "Sync", show=False),
-        Binding("n", "decide('newer')", "Newer", show=False),
-        Binding("g", "decide('larger')", "Larger", show=False),
-        Binding("l", "decide('left')", "Left"),
-        Binding("r", "decide('right')", "Right"),
+        Binding("less_than_sign", "decide('left')", "Left"),
+        Binding("greater_than_sign", "decide('right')", "Right"),
+        Binding("t", "decide('cycle')", "Cycle"),
         Binding("b", "decide('keep_both')", "Both", show=False),
         Binding("k", "decide('skip')", "Skip"),
-        Binding("f", "decide('flip')", "Flip"),
-        Binding("space", "decide('flip')", "Flip", show=False),
+        Binding("space", "decide('flip')", "Flip"),
         Binding("i", "decide('planned')", "As planned", show=False),
         Binding("z", "undo", "Undo"),
-        Binding("ctrl+r", "replan", "List both sides again", show=False),
-        Binding("R", "resync", "Rebuild the state (resync: merge, no deletions)", show=False),
-        Binding("F", "force", "Plan again past the deletion guard", show=False),
+        Binding("r", "replan", "List both sides again", show=False),
+        Binding("equals_sign", "resync", "Rebuild the state (resync: merge, no deletions)", show=False),
+        Binding("exclamation_mark", "force", "Plan again past the deletion guard", show=False),
     ]
 
     class Planned(Message):
@@ -181,7 +181,7 @@ class TwoWayScreen(Screen[bool]):
             return
         exc = event.worker.error
         self.guarded = isinstance(exc, DeleteLimitError)
-        hint = "  Press F to plan past the guard, or esc to go back." if self.guarded else "  (esc: back)"
+        hint = "  Press ! to plan past the guard, or esc to go back." if self.guarded else "  (esc: back)"
         self._status(describe(exc) + hint, error=True)
 
     # -- drawing ----------------------------------------------------------------
@@ -222,7 +222,7 @@ class TwoWayScreen(Screen[bool]):
         kind, key, item = line
         if kind == "folder":
             detail.update(f"{key or '(top folder)'}\na key here decides for every file under it\n"
-                          "l / r a side wins · f flip · k skip · conflicts: n newer, g larger, b both")
+                          "< / > a side wins · space flip · k skip · its conflicts: t cycle, b both")
             return
         L, R = self.plan.listings["left"], self.plan.listings["right"]
 
@@ -231,9 +231,9 @@ class TwoWayScreen(Screen[bool]):
             return f"{name} {human_size(e.size)}, {_when(e.mtime)}" if e is not None else f"{name}: absent"
 
         if kind == "conflict":
-            keys = "decide: n newer · g larger · l / r that side wins · b keep both · k skip"
+            keys = "t: skip→newer→larger→left→right→both · < > a side wins · b both · k skip"
         else:
-            keys = "f flips the direction · k skips · l / r that side wins · i as planned"
+            keys = "space flips the direction · k skips · < / > that side wins · i as planned"
         width = max(20, detail.size.width - 2)
         lines = [row_reason(item, self.view), f"{side('left', L)}  ·  {side('right', R)}", keys]
         detail.update("\n".join(x if len(x) <= width else x[:width - 1] + "…" for x in lines))
@@ -370,7 +370,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             decided = t["conflicts"][0] - t["unresolved"][0]
             if t["conflicts"][0]:
                 yield Static(f"Conflicts  ⚡  {decided:,} decided (the chosen version is written to the other side)"
-                             f"; {t['unresolved'][0]:,} left as they are on both sides", classes="line warn",
+                             f"; {t['unresolved'][0]:,} left as they are on both sides (t decides them)", classes="line warn",
                              id="conflicts", markup=False)
             both = sum(1 for r in self.view.rows if not r.skipped and arrow_of(r, self.plan) == "⚡⇄")
             if both:
