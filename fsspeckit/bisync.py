@@ -68,7 +68,8 @@ from .transfer import copy_file, file_md5, is_local
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["bisync", "plan_bisync", "BisyncAction", "BisyncPlan", "BisyncResult", "CONFLICT_CHOICES", "state_path"]
+__all__ = ["bisync", "plan_bisync", "BisyncAction", "BisyncPlan", "BisyncResult", "CONFLICT_CHOICES", "conflict_winner",
+           "state_path"]
 
 CONFLICT_CHOICES = ("skip", "newer", "larger", "left", "right", "keep_both")
 SIDES = ("left", "right")
@@ -124,6 +125,8 @@ class BisyncResult:
     outcomes: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     conflicts_left: list[str] = field(default_factory=list)
     dry_run: bool = False
+    #: the run was stopped (``cancel``) before every action ran
+    cancelled: bool = False
 
     @property
     def failed(self) -> list[tuple[str, str, str, str | None]]:
@@ -131,7 +134,7 @@ class BisyncResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.conflicts_left
+        return not self.failed and not self.conflicts_left and not self.cancelled
 
     def count(self, what: str) -> int:
         return sum(1 for o in self.outcomes if o[1] == what and o[2] == "done")
@@ -384,6 +387,11 @@ def _winner(a: BisyncAction, left: Entry, right: Entry) -> str | None:
     return None
 
 
+def conflict_winner(action: BisyncAction, left: Entry | None, right: Entry | None) -> str | None:
+    """Which side a conflict's resolution keeps ("left"/"right"), or None when it is left as it is."""
+    return _winner(action, left, right)
+
+
 def conflict_name(path: str, side: str, when: float | None = None) -> str:
     """The name the losing version of a ``keep_both`` conflict is kept under."""
     folder, name = posixpath.split(path)
@@ -395,8 +403,15 @@ def conflict_name(path: str, side: str, when: float | None = None) -> str:
 def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan: BisyncPlan | None = None,
            dry_run: bool = False, max_workers: int = 4, retries: int = 3, backoff: float = 0.5, state_dir=None,
            include=(), exclude=(), partitions: str | None = None, resync: bool = False, conflict: str = "skip",
-           max_delete: float = 50.0, allow_delete_all: bool = False, rules=()) -> BisyncResult:
-    """Bring two locations in step, both ways (see the module docstring). Returns a ``BisyncResult``."""
+           max_delete: float = 50.0, allow_delete_all: bool = False, rules=(), progress=None,
+           cancel: threading.Event | None = None) -> BisyncResult:
+    """Bring two locations in step, both ways (see the module docstring). Returns a ``BisyncResult``.
+
+    ``progress(outcomes)`` is called, in the calling thread, with the outcomes
+    of each action as it finishes. Setting ``cancel`` stops the run between
+    files: actions not started are "cancelled", no deletion runs, and the state
+    keeps only what was done (it is not marked complete).
+    """
     if plan is None:
         plan = plan_bisync(left_fs, right_fs, left_path, right_path, include=include, exclude=exclude,
                            partitions=partitions, state_dir=state_dir, resync=resync, conflict=conflict,
@@ -456,6 +471,9 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
 
     def run(a: BisyncAction) -> list[tuple[str, str, str, str | None]]:
         rel = a.path
+        if cancel is not None and cancel.is_set():
+            what = f"{a.kind} {a.direction}" if a.direction else a.kind
+            return [(rel, what, "cancelled", "the run was stopped before this file")]
         try:
             if a.kind == "record":
                 record(rel, L[rel], R[rel])
@@ -518,15 +536,25 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
         with cf.ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
             for outs in pool.map(run, writes):
                 result.outcomes.extend(outs)
-        if result.failed:
-            # as in one-way syncs: no deletions after a failed copy
-            for a in deletes:
-                result.outcomes.append((a.path, f"delete {a.direction}", "skipped", "not deleted: a copy failed"))
+                if progress is not None:
+                    progress(outs)
+        stopped = cancel is not None and cancel.is_set()
+        if result.failed or stopped:
+            # as in one-way syncs: no deletions after a failed copy (or a stopped run)
+            why = "not deleted: a copy failed" if result.failed else "not deleted: the run was stopped"
+            held = [(a.path, f"delete {a.direction}", "skipped", why) for a in deletes]
+            result.outcomes.extend(held)
+            if progress is not None and held:
+                progress(held)
         else:
             with cf.ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
                 for outs in pool.map(run, deletes):
                     result.outcomes.extend(outs)
-        if not result.failed:
+                    if progress is not None:
+                        progress(outs)
+        stopped = cancel is not None and cancel.is_set()
+        result.cancelled = stopped
+        if not result.failed and not stopped:
             state.mark_complete()
     finally:
         state.close()

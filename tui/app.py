@@ -78,6 +78,7 @@ class SyncApp(App[None]):
         Binding("m", "remotes", "Remotes", show=False),
         Binding("a", "toggle_link", "Link trees", show=False),
         Binding("g", "toggle_log", "Log", show=False),
+        Binding("2", "two_way", "Two-way", show=False),
     ]
 
     #: Keys of the main screen that act on the plan: never live beneath a pushed screen.
@@ -128,8 +129,10 @@ class SyncApp(App[None]):
 
     def __init__(self, src: Side, dst: Side, *, options: SyncOptions | None = None, demo: bool = False,
                  scheduler: str | None = None, clock: Callable[[], datetime] | None = None,
-                 plan_file: str = DEFAULT_PLAN_FILE):
+                 plan_file: str = DEFAULT_PLAN_FILE, two_way: bool = False, state_dir: str | None = None):
         super().__init__()
+        #: Open in two-way mode; where its state of the last sync is kept (None: the user's data folder).
+        self.two_way, self.state_dir = two_way, state_dir
         self.sides = {"source": src, "destination": dst}
         self.options = options or SyncOptions(delete=False)
         self.demo = demo
@@ -170,6 +173,8 @@ class SyncApp(App[None]):
         self._render_banner()
         self.load_sides()
         self.query_one(DiffTable).focus()
+        if self.two_way:
+            self.call_after_refresh(self.action_two_way)
 
     def _update_subtitle(self) -> None:
         arrow = f"{self.sides['source'].title}  →  {self.sides['destination'].title}"
@@ -557,9 +562,8 @@ class SyncApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
-        from .screens.run import RunScreen
-
-        running = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.phase == "running"]
+        # a one-way or a two-way run screen (both have ``phase`` and ``ask_to_stop``); importing neither here
+        running = [s for s in self.screen_stack if getattr(s, "phase", None) == "running" and hasattr(s, "ask_to_stop")]
         if running:
             running[-1].ask_to_stop(then_quit=True)
             return
@@ -652,6 +656,19 @@ class SyncApp(App[None]):
         self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs(),
                                    where=f"{src.title}  →  {dst.title}"), done)
 
+    def action_two_way(self) -> None:
+        """Two-way mode: both sides' changes since the last sync, conflicts first, decisions by hand."""
+        from .screens.two_way import TwoWayScreen
+
+        def back(ran: bool | None) -> None:
+            if ran:  # both sides changed under the one-way plan: list them again
+                self.overrides.clear()
+                self.load_sides()
+
+        o = self.options
+        self.push_screen(TwoWayScreen(self.sides["source"], self.sides["destination"], include=o.include,
+                                      exclude=o.exclude, partitions=o.partitions, state_dir=self.state_dir), back)
+
     def apply_kwargs(self) -> dict[str, Any]:
         """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""
         return {"executor": self.scheduler} if self.scheduler else {}
@@ -724,6 +741,8 @@ class SyncApp(App[None]):
             yield from _screen_commands(screen)
             return
         yield SystemCommand("Run the sync", "Confirm, then apply the plan with live progress (s)", self.action_run_sync)
+        yield SystemCommand("Two-way sync", "Changes on both sides since the last sync, conflicts first, "
+                            "decisions per file or folder (2)", self.action_two_way)
         yield SystemCommand("Refresh listings", "List both sides again and re-plan (r)", self.action_refresh)
         yield SystemCommand("Toggle deletions", "Delete files only in the destination, or keep them (d)", self.action_toggle_delete)
         yield SystemCommand("Toggle track renames", "Move files moved on the source instead of copying them (R)",

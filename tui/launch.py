@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from datetime import datetime
@@ -32,13 +33,14 @@ def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, d
                partitions: str | None = None, scheduler: str | None = None,
                clock: Callable[[], datetime] | None = None, src_label: str | None = None,
                dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE,
-               track_renames: bool = False) -> SyncApp:
+               track_renames: bool = False, two_way: bool = False, state_dir: str | None = None) -> SyncApp:
     """An app on two filesystem instances (paths relative to them)."""
     options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions,
                           track_renames=track_renames)
     src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
     dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
-    return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file)
+    return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file,
+                   two_way=two_way, state_dir=state_dir)
 
 
 def _parse_option(text: str) -> tuple[str, Any]:
@@ -91,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="apply the plan on a Dask cluster at this scheduler address (tcp://host:8786); "
                              "needs the dask extra")
+    parser.add_argument("--two-way", action="store_true",
+                        help="open in two-way mode: SRC is the left side, DST the right; changes on both sides since "
+                             "the last sync, conflicts first (2 in the app; headless: fsspeckit-tui bisync)")
     return parser
 
 
@@ -112,7 +117,8 @@ def run_app(argv: list[str] | None = None) -> int:
             src, dst = build_demo(tmp)
             app = SyncApp(Side("source", str(src), label="demo/source"),
                           Side("destination", str(dst), label="demo/destination"),
-                          options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW)
+                          options=options, demo=True, scheduler=args.scheduler, clock=lambda: DEMO_NOW,
+                          two_way=args.two_way, state_dir=os.path.join(tmp, "two-way-state"))
             _exit_on_hangup(app)  # a closed terminal still removes the demo's temporary folder
             try:
                 app.run()
@@ -124,7 +130,7 @@ def run_app(argv: list[str] | None = None) -> int:
     src_opts = {**args.src_options, **dict(args.src_option)}
     dst_opts = {**args.dst_options, **dict(args.dst_option)}
     app = SyncApp(Side("source", args.src, src_opts), Side("destination", args.dst, dst_opts),
-                  options=options, scheduler=args.scheduler)
+                  options=options, scheduler=args.scheduler, two_way=args.two_way)
     try:
         app.run()
     finally:

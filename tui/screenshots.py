@@ -3,8 +3,9 @@
 Drives the app headless on the built-in demo (``make screenshots`` writes them
 to ``screenshots/``): the trees and diff, the partition picker, the run
 confirmation, a run mid-way (a throttled source keeps the bars moving), the
-report and the main screen on an 80x24 terminal; and the layout screen on a
-sample Parquet layout (one side with its findings, then both sides compared).
+report, the two-way screen and the main screen on an 80x24 terminal; and the
+layout screen on a sample Parquet layout (one side with its findings, then both
+sides compared).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
         saved.append("run-confirm.svg")
         await pilot.press("escape")
         await pilot.pause()
+    saved.append(await _two_way_shot(out, src, dst))
     small = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
                        src_label="demo source", dst_label="demo destination")
     async with small.run_test(size=SMALL) as pilot:
@@ -65,6 +67,30 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
         small.save_screenshot(str(out / "small-terminal-80x24.svg"))
         saved.append("small-terminal-80x24.svg")
     return saved
+
+
+async def _two_way_shot(out: Path, src: Path, dst: Path) -> str:
+    """The two-way screen on the demo (a first run: a safe merge), a conflict decided and the cursor on a folder."""
+    import fsspeckit
+    from tui.app import create_app
+
+    from .screens.two_way import TwoWayScreen
+
+    with tempfile.TemporaryDirectory(prefix="fsspeckit-state-") as state:
+        app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
+                         src_label="demo source", dst_label="demo destination", two_way=True, state_dir=state)
+        async with app.run_test(size=SIZE) as pilot:
+            deadline = time.monotonic() + 30
+            while not (isinstance(app.screen, TwoWayScreen) and app.screen.view is not None):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the two-way plan did not come")
+                await pilot.pause(0.05)
+            await pilot.press("t")  # the first conflict: skip → keep the newer
+            await _settle(app, pilot)
+            await pilot.press("down", "down", "down", "down")
+            await pilot.pause(0.3)
+            app.save_screenshot(str(out / "two-way.svg"))
+    return "two-way.svg"
 
 
 def layout_sides(tmp: str):

@@ -14,15 +14,22 @@ from tui.screens.partitions import PartitionScreen
 from tui.screens.remotes import AddRemoteScreen, ConfirmScreen, RemotesScreen
 from tui.screens.report import ReportScreen
 from tui.screens.run import RunScreen
+from tui.screens.two_way import TwoWayRunScreen, TwoWayScreen
 
 SCREENS = [HelpScreen, LayoutScreen, LocationScreen, PathScreen, PartitionScreen, AddRemoteScreen,
-           ConfirmScreen, RemotesScreen, ReportScreen, RunScreen]
+           ConfirmScreen, RemotesScreen, ReportScreen, RunScreen, TwoWayScreen, TwoWayRunScreen]
 
 # Actions that mean the same thing to a user, whatever their name on each screen.
 MEANINGS = [
     {"quit", "close", "back", "cancel", "answer(False)"},  # leave
     {"run_sync", "start", "answer(True)", "retry"},  # go
     {"decide('delete')", "remove"},  # delete
+    # The two-way screen's decisions, named for its own plan, mean what the one-way letters mean.
+    {"cycle_strategy", "decide('cycle')"},  # cycle how a conflict is resolved
+    {"decide('keep')", "decide('skip')"},  # leave it as it is
+    {"decide('include')", "decide('planned')"},  # back to the planned action
+    {"undo_overrides", "undo"},  # undo the last decision by hand
+    {"refresh", "replan"},  # list both sides again
 ]
 
 

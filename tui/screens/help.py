@@ -45,6 +45,14 @@ KEYS = [
         ("u", "on a move: copy the new path and delete the old one instead (x leaves both alone, i moves again)"),
         ("z", "undo the last change made by hand (again for the one before; the palette undoes all)"),
     ]),
+    ("Two-way mode (2, or --two-way): left = the source, right = the destination", [
+        ("arrows", "→ / ← copy to that side · →✕ / ✕← delete on the right / left · ⚡ conflict · · skipped"),
+        ("t", "a conflict (or the conflicts under a folder): cycle skip, newer, larger, left, right, keep both"),
+        ("< / >", "the left / right version wins (for a conflict, a copy or a deletion) · b keep both"),
+        ("space · k · i", "flip the direction (a deletion becomes a copy back) · skip · back to the plan"),
+        ("z · s · r · esc", "undo the last decision · confirm and run · list again · back to the one-way screen"),
+        ("= / !", "rebuild the state (a safe merge, no deletions) / plan past the deletion guard"),
+    ]),
     ("Move around", [
         ("tab", "next panel (shift+tab: previous)"),
         ("[ / ]", "previous / next page of the table (500 rows a page)"),
