@@ -152,23 +152,37 @@ def copy_file(
     return written
 
 
+#: The largest object one S3 CopyObject may copy; above it the copy goes in parts.
+S3_COPY_LIMIT = 5 * 2**30
+
+
 def _store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
     """The store's own copy (S3 CopyObject, GCS rewrite); no path expansion, no bytes through us.
 
-    s3fs's ``cp_file`` first asks for the source's size (a HEAD per file) to
-    choose between one CopyObject and a copy in parts; the listing's size
-    decides that here. A file listed as big still goes through ``cp_file``,
-    since a copy in parts copies the ranges of the size it is given.
+    On S3 the listing's size chooses between one CopyObject (which keeps the
+    object's metadata: rclone's mtime, its content type) and a copy in parts,
+    which S3 starts with no metadata at all: it is given the source's again.
+    s3fs would copy in parts from 150 MiB and drop it, so it does not decide.
     """
-    if size is not None and _is_s3(fs):
-        from fsspec.asyn import sync
+    if not _is_s3(fs):
+        fs.cp_file(src_path, dst_path)
+        return
+    from fsspec.asyn import sync
 
-        threshold = getattr(sys.modules["s3fs"].core, "MANAGED_COPY_THRESHOLD", 5 * 2**30)
-        if size <= threshold:
-            sync(fs.loop, fs._copy_basic, src_path, dst_path)
-            fs.invalidate_cache(dst_path)
-            return
-    fs.cp_file(src_path, dst_path)
+    if size is None:
+        size = fs.info(src_path)["size"]
+    if size <= S3_COPY_LIMIT:
+        sync(fs.loop, fs._copy_basic, src_path, dst_path)
+    else:
+        bucket, key, version = fs.split_path(src_path)
+        head = sync(fs.loop, fs._call_s3, "head_object", Bucket=bucket, Key=key,
+                    **({"VersionId": version} if version else {}))
+        kept = {"Metadata": head.get("Metadata") or {}}
+        for name in ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl"):
+            if head.get(name):
+                kept[name] = head[name]
+        sync(fs.loop, fs._copy_managed, src_path, dst_path, head["ContentLength"], **kept)
+    fs.invalidate_cache(dst_path)
 
 
 def _is_s3(fs) -> bool:

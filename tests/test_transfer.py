@@ -199,12 +199,10 @@ def test_upload_does_not_hold_the_file_in_memory(s3, tmp_path, multipart):
 
 @pytest.mark.parametrize("listed_big", [False, True], ids=["one-copy", "copy-in-parts-path"])
 def test_same_bucket_copy_uses_the_listed_size(s3, fault_proxy, monkeypatch, listed_big):
-    """CopyObject without a HEAD first; a file listed as too big for one CopyObject goes
-    through s3fs's cp_file, which asks for the current size itself."""
-    import s3fs.core
-
+    """CopyObject without a HEAD first; a file listed as too big for one CopyObject is copied
+    in parts after one HEAD (for the metadata the parts must be given again)."""
     if listed_big:
-        monkeypatch.setattr(s3fs.core, "MANAGED_COPY_THRESHOLD", 100)
+        monkeypatch.setattr(transfer, "S3_COPY_LIMIT", 100)
     data = os.urandom(1000)
     s3.fs.pipe_file(s3.path("a/f.bin"), data)
     proxy = fault_proxy()
@@ -243,3 +241,24 @@ def test_uploads_over_https_with_the_default_checksums(tmp_path, monkeypatch):
         for name, data in files.items():
             assert fs.cat(f"tls-bucket/up/{name}") == data
         assert fs.info("tls-bucket/up/parts.bin")["ETag"].strip('"').endswith("-4")
+
+
+@pytest.mark.parametrize("in_parts", [False, True], ids=["copyobject", "copy-in-parts"])
+def test_server_side_copy_keeps_the_stored_time_and_type(s3, monkeypatch, in_parts):
+    """A copy in parts carries no metadata unless it is given again: s3fs copies anything over
+    150 MiB in parts, so a moved 220 MB object lost rclone's mtime (rclone then re-uploaded it)."""
+    import s3fs.core
+
+    monkeypatch.setattr(s3fs.core, "MANAGED_COPY_THRESHOLD", 100)  # s3fs's own limit plays no part
+    if in_parts:
+        monkeypatch.setattr(transfer, "S3_COPY_LIMIT", 100)  # as an object over 5 GiB would go
+    bucket, key, _ = s3.fs.split_path(s3.path("meta/a.csv"))
+    s3.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=os.urandom(1000), ContentType="text/csv",
+                  Metadata={"mtime": "1700000000.123456789"})
+    backend, _ = unwrap(_s3_dst(s3), "")
+    assert transfer.copy_file(backend, s3.path("meta/a.csv"), backend, s3.path("meta/b.csv"), size=1000) == 1000
+    _, key_b, _ = s3.fs.split_path(s3.path("meta/b.csv"))
+    head = s3.fs.call_s3("head_object", Bucket=bucket, Key=key_b)
+    assert head["Metadata"] == {"mtime": "1700000000.123456789"}
+    assert head["ContentType"] == "text/csv"
+    assert s3.fs.cat(s3.path("meta/b.csv")) == s3.fs.cat(s3.path("meta/a.csv"))
