@@ -29,6 +29,7 @@ from fsspeckit.filesystem import split_url
 from fsspeckit.listing import Listing
 from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
 
+from .service import delete_default
 from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
                        open_saved_plan, override_plan, plan_sides, replay)
 from .widgets.diff_table import DiffTable
@@ -128,7 +129,7 @@ class SyncApp(App[None]):
                  plan_file: str = DEFAULT_PLAN_FILE):
         super().__init__()
         self.sides = {"source": src, "destination": dst}
-        self.options = options or SyncOptions(delete=False)
+        self.options = options or SyncOptions(delete=delete_default("app"))
         self.demo = demo
         #: Address of a Dask scheduler: when set, runs apply the plan on that cluster.
         self.scheduler = scheduler
@@ -586,9 +587,24 @@ class SyncApp(App[None]):
         self.push_screen(LayoutScreen(side.listing, f"{role.capitalize()}: {side.title}", fs=side.fs, other=both,
                                       role=role))
 
+    def not_ready(self) -> str | None:
+        """Why ``s`` cannot run now (None: the plan on screen is complete and current).
+
+        A run executes exactly the plan on screen, so it waits for every listing,
+        planning and change by hand still under way: a plan still shown while a new
+        one is computed was made with other options."""
+        if self.view is None and self.busy is None:
+            return "There is no plan to run yet."
+        if (self.busy is not None or self.view is None or any(s.listing is None for s in self.sides.values())
+                or self.view.plan.options != self.options):
+            doing = (self.busy or "planning…").rstrip("…. ")
+            return f"Not yet: still {doing}. Press s again once the new plan is shown."
+        return None
+
     def action_run_sync(self) -> None:
-        if self.view is None:
-            self.notify("There is no plan to run yet.", severity="warning")
+        why = self.not_ready()
+        if why is not None:
+            self.notify(why, severity="warning")
             return
         try:
             from .screens.run import RunScreen
@@ -602,12 +618,20 @@ class SyncApp(App[None]):
                 self.overrides.clear()
                 self.load_sides()
 
-        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs(),
+        # ``loaded``: the source is listed again before anything is written, and the run is refused
+        # when it changed since this plan was made (the confirmation can stay open for long).
+        plan = replace(self.view.plan, loaded=True)
+        self.push_screen(RunScreen(plan, src.fs, dst.fs, self.apply_kwargs(),
                                    where=f"{src.title}  →  {dst.title}"), done)
 
     def apply_kwargs(self) -> dict[str, Any]:
-        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""
-        return {"executor": self.scheduler} if self.scheduler else {}
+        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any, and the
+        temporary files an interrupted run left in the destination (removed before copying)."""
+        kwargs: dict[str, Any] = {"executor": self.scheduler} if self.scheduler else {}
+        dst = self.sides["destination"].listing
+        if dst is not None and dst.partials:
+            kwargs["partials"] = list(dst.partials)
+        return kwargs
 
     def action_toggle_link(self) -> None:
         self.linked = not self.linked

@@ -23,16 +23,19 @@ from fsspeckit.sync import url_of
 
 from .app import SyncApp
 from .planning import DEFAULT_PLAN_FILE, Side
+from .service import delete_default
 
 __all__ = ["build_parser", "create_app", "run_app"]
 
 
 def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, demo: bool = False,
-               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool = False,
+               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool | None = None,
                partitions: str | None = None, scheduler: str | None = None,
                clock: Callable[[], datetime] | None = None, src_label: str | None = None,
                dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE) -> SyncApp:
-    """An app on two filesystem instances (paths relative to them)."""
+    """An app on two filesystem instances (paths relative to them); ``delete`` defaults to the app's
+    documented default (``tui.service.DELETE_DEFAULTS``)."""
+    delete = delete_default("app") if delete is None else delete
     options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions)
     src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
     dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
@@ -78,9 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dst-options", type=_parse_json, default={}, metavar="JSON", help="destination storage options as a JSON object")
     parser.add_argument("--strategy", choices=STRATEGIES, default="source_wins", help="how conflicts are resolved")
     parser.add_argument("--compare", default="size_mtime", help=f"how files are compared: {', '.join(COMPARE_MODES)}")
-    parser.add_argument("--delete", dest="delete", action="store_true", default=False,
-                        help="delete files only in the destination (off by default; d toggles it in the app)")
-    parser.add_argument("--no-delete", dest="delete", action="store_false", help="keep files only in the destination (default)")
+    on = delete_default("app")
+    parser.add_argument("--delete", dest="delete", action="store_true", default=on,
+                        help=f"delete files only in the destination ({'the default, as for sync and plan' if on else 'off by default'}; "
+                             "d toggles it in the app, the status bar shows it)")
+    parser.add_argument("--no-delete", dest="delete", action="store_false",
+                        help="keep files only in the destination" + ("" if on else " (default)"))
     parser.add_argument("--partitions", default=None, metavar="PREDICATE", help="only these partitions, e.g. \"year>=2024\"")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="apply the plan on a Dask cluster at this scheduler address (tcp://host:8786); "

@@ -51,7 +51,8 @@ async def test_local_launch_plans_and_override_changes_totals(tmp_path):
         await settle(app, pilot)
         assert app.view is not None and not app.errors
         before = app.view.totals
-        assert before.files["copy"] == 11 and "delete" not in before.files  # deletions off by default
+        # Deletions are on by default, as for `sync` and `plan` (tui.service.DELETE_DEFAULTS).
+        assert before.files["copy"] == 11 and before.files["delete"] == 2
         table = app.query_one(DiffTable)
         assert table.go_to("exports/daily/2025-01-07.json")
         await pilot.press("x")
@@ -85,7 +86,7 @@ async def test_folder_override_from_the_tree_and_linked_trees(tmp_path):
 
 
 async def test_switch_strategy_compare_and_deletions(tmp_path):
-    app = demo_app(tmp_path)
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.view.by_path["customers/customers.csv"].kind == "update"

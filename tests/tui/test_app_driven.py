@@ -122,7 +122,7 @@ async def test_palette_finds_the_apps_actions_by_name(tmp_path):
 # -- 3. 80x24 --------------------------------------------------------------------------------------------------
 
 async def test_small_terminal_keeps_options_line_and_whole_partition_paths(tmp_path):
-    app = demo_app(tmp_path)
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         totals = text_of(app.query_one(TotalsBar)).split("\n")
@@ -350,7 +350,7 @@ async def test_picker_keeps_other_keys_clauses_as_typed(tmp_path):
 # -- 9. The confirmation says what will really happen ------------------------------------------------------------
 
 async def test_confirmation_warns_that_a_conflict_is_overwritten(tmp_path):
-    app = demo_app(tmp_path)
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("s")
@@ -362,7 +362,7 @@ async def test_confirmation_warns_that_a_conflict_is_overwritten(tmp_path):
 
 
 async def test_opening_a_plan_that_is_already_done_counts_it_as_done(tmp_path):
-    app = demo_app(tmp_path)
+    app = demo_app(tmp_path, delete=False)
     plan_file = tmp_path / "plan.json"
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

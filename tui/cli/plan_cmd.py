@@ -25,6 +25,8 @@ from .common import (
     print_json,
 )
 
+from ..service import delete_default
+
 KINDS = ("copy", "update", "delete", "skip")
 
 
@@ -47,8 +49,10 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_plan)
 
 
-def add_plan_options(p: argparse.ArgumentParser) -> None:
-    """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``)."""
+def add_plan_options(p: argparse.ArgumentParser, verb: str = "plan") -> None:
+    """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``).
+
+    The deletion default is the verb's documented one (``tui.service.DELETE_DEFAULTS``)."""
     p.add_argument("--strategy", default="source_wins",
                    choices=["source_wins", "newer", "larger", "skip", "keep_both"],
                    help="what to do when a file differs (default: source_wins)")
@@ -58,8 +62,10 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
                    help="only files matching GLOB (repeatable; '**' crosses folders)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
-    p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
-                   help="delete destination files missing from the source (default: --delete)")
+    on = delete_default(verb)
+    p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=on,
+                   help="delete destination files missing from the source "
+                        f"(default: {'--delete' if on else '--no-delete'})")
 
 
 def cmd_plan(args) -> int:

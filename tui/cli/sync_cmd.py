@@ -32,7 +32,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument("src", metavar="SRC", help="source location")
     p.add_argument("dst", metavar="DST", help="destination location")
-    add_plan_options(p)
+    add_plan_options(p, "sync")
     p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true",

@@ -37,13 +37,13 @@ def add_parser(sub) -> None:
     _locations(p)
     from .apply_cmd import add_run_options
 
-    add_plan_options(p)
+    add_plan_options(p, "copy")
     p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
-    p.set_defaults(delete=False, func=_guard_copy(cmd_sync))
+    p.set_defaults(func=_guard_copy(cmd_sync))
 
     m = add_command(
         sub, "move",
@@ -54,13 +54,13 @@ def add_parser(sub) -> None:
         epilog=LOCATIONS_AND_EXIT_CODES,
     )
     _locations(m)
-    add_plan_options(m)
+    add_plan_options(m, "move")
     m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
     m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
-    m.set_defaults(delete=False, func=cmd_move)
+    m.set_defaults(func=cmd_move)
 
 
 def argparse_suppress():
