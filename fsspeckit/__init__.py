@@ -5,9 +5,12 @@ decide one action per path, ``apply_plan`` carries it out and reports every
 path's outcome. ``sync_dir`` and ``sync_files`` do all three.
 """
 
+from importlib import import_module
+
 from fsspec import AbstractFileSystem
 from fsspec.implementations.dirfs import DirFileSystem
 
+from . import distributed as _distributed  # noqa: F401 - registers the Dask executor with apply_plan
 from .apply import Progress, apply_plan
 from .exceptions import (
     BackendError,
@@ -15,18 +18,30 @@ from .exceptions import (
     DeleteLimitError,
     DestinationError,
     EmptySourceError,
+    EndpointTimeoutError,
     FsspeckitError,
+    OptionError,
+    OptionTypeError,
+    ParquetFooterError,
     PlanError,
     PredicateError,
+    ProfileError,
+    SourceChangedError,
     SourceError,
     SourceNotFoundError,
     StalePlanError,
     SyncCancelled,
     SyncError,
+    TomlWriteError,
     UnknownProtocolError,
+    UnsafePathError,
+    UploadStoppedError,
+    VerificationError,
+    describe_error,
 )
 from .filesystem import filesystem, get_filesystem
 from .listing import Entry, Listing, list_tree
+from .options import RunOptions
 from .plan import Action, Plan, SyncOptions, make_plan
 from .result import Outcome, SyncResult
 from .sync import plan_sync, sync_dir, sync_files
@@ -48,7 +63,6 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fsspeckit' has no attribute {name!r}")
-    from importlib import import_module
 
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
@@ -69,14 +83,21 @@ __all__ = [
     "DestinationError",
     "DirFileSystem",
     "EmptySourceError",
+    "EndpointTimeoutError",
     "Entry",
     "FsspeckitError",
     "Listing",
+    "OptionError",
+    "OptionTypeError",
     "Outcome",
+    "ParquetFooterError",
     "Plan",
     "PlanError",
     "PredicateError",
+    "ProfileError",
     "Progress",
+    "RunOptions",
+    "SourceChangedError",
     "SourceError",
     "SourceNotFoundError",
     "StalePlanError",
@@ -84,10 +105,15 @@ __all__ = [
     "SyncError",
     "SyncOptions",
     "SyncResult",
+    "TomlWriteError",
     "UnknownProtocolError",
+    "UnsafePathError",
+    "UploadStoppedError",
+    "VerificationError",
     "apply_plan",
     "cleanup_old_partitions",
     "compile_predicate",
+    "describe_error",
     "diff_partitions",
     "filesystem",
     "get_filesystem",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Callable
 
+from .partitions import compile_predicate, get_partitions_from_path
+
 if TYPE_CHECKING:
     from .plan import SyncOptions
 
@@ -67,13 +69,9 @@ def path_filter(options: SyncOptions, partition_filter: Callable[[dict], bool] |
     exc = _glob_to_regex(options.exclude)
     part = partition_filter
     if part is None and options.partitions:
-        from .partitions import compile_predicate
-
         part = compile_predicate(options.partitions)
     if inc is None and exc is None and part is None:
         return None
-    if part is not None:
-        from .partitions import get_partitions_from_path
 
     def keep(path: str) -> bool:
         if inc is not None and not inc.match(path):

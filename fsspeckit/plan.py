@@ -19,12 +19,15 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Literal, Mapping
 
-from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
-from .exceptions import PlanError
+from .compare import (  # noqa: F401 - re-exported
+    COMPARE_MODES, LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash, normalize_compare,
+)
+from .exceptions import OptionError, PlanError
 from .filters import path_filter  # noqa: F401 - re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
 from .safepath import check_rel
+from .units import human_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +51,7 @@ Kind = Literal["copy", "update", "delete", "skip"]
 #: Every kind an action can have (a plan file naming another is refused).
 ACTION_KINDS = ("copy", "update", "delete", "skip")
 
-COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
 STRATEGIES = ("source_wins", "newer", "larger", "skip", "keep_both")
-_COMPARE_ALIASES = {"size+mtime": "size_mtime", "mtime": "size_mtime", "default": "size_mtime", "hash": "checksum", "md5": "checksum"}
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
@@ -65,12 +66,9 @@ class SyncOptions:
     partitions: str | None = None  # partition predicate text, e.g. "year>=2023 and month=01"
 
     def __post_init__(self):
-        compare = _COMPARE_ALIASES.get(self.compare, self.compare)
-        object.__setattr__(self, "compare", compare)
-        if compare not in COMPARE_MODES:
-            raise ValueError(f"Unknown compare mode {self.compare!r}: use one of {', '.join(COMPARE_MODES)}.")
+        object.__setattr__(self, "compare", normalize_compare(self.compare))
         if self.strategy not in STRATEGIES:
-            raise ValueError(f"Unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}.")
+            raise OptionError(f"Unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}.")
         for name in ("include", "exclude"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -245,7 +243,7 @@ class Plan:
         parts = []
         for kind in ("copy", "update", "delete", "skip"):
             n, b = t[kind]
-            parts.append(f"{kind} {n} ({_human(b)})")
+            parts.append(f"{kind} {n} ({human_bytes(b)})")
         return ", ".join(parts)
 
     # -- overrides --------------------------------------------------------
@@ -378,16 +376,7 @@ def _apply_override(a: Action, decision: str) -> Action:
         if a.src is not None or a.dst is None:
             return a
         return replace(a, kind="delete", reason="delete (chosen by hand)", overridden=True)
-    raise ValueError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
-
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
+    raise OptionError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
 
 
 def conflict_name(path: str, dst: Entry | None) -> str:

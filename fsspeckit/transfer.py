@@ -19,10 +19,13 @@ import threading
 import time
 
 import fsspec
+from fsspec.asyn import sync
 from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from . import s3_download
+from . import s3_upload
 from .exceptions import SourceChangedError, SyncCancelled, VerificationError
 from .listing import PARTIAL_MARK
 
@@ -160,8 +163,6 @@ def _store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
     since a copy in parts copies the ranges of the size it is given.
     """
     if size is not None and _is_s3(fs):
-        from fsspec.asyn import sync
-
         threshold = getattr(sys.modules["s3fs"].core, "MANAGED_COPY_THRESHOLD", 5 * 2**30)
         if size <= threshold:
             sync(fs.loop, fs._copy_basic, src_path, dst_path)
@@ -176,8 +177,6 @@ def _is_s3(fs) -> bool:
 
 
 def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None, listed) -> int:
-    from . import s3_upload
-
     if size is None:
         size = os.path.getsize(src_path)
     guard.set_size(size)
@@ -301,9 +300,6 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         if folder and not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
         if _is_s3(src_fs):
-            from . import s3_download
-
-            guard.set_size(size)
             return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
                                         on_bytes=guard.relative_update)
         src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
         from .cli import main as cli_main
 
         return cli_main(argv)
-    from .app import run_app
+    from .launch import run_app
 
     return run_app(argv)
 

@@ -4,8 +4,8 @@
 and lets the user change decisions before running. Every fsspec call runs in a
 thread worker that calls one function of ``tui.planning`` and posts one message;
 ``on_worker_state_changed`` is the one place worker errors land. Starting the app
-(command line, factory, demo) lives in ``tui.launch``; ``create_app``,
-``run_app`` and ``build_parser`` stay importable from here.
+(command line, factory, demo) lives in ``tui.launch`` (``create_app``,
+``run_app``, ``build_parser``), which imports this module.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from fsspeckit.exceptions import describe_error
+from fsspeckit.filesystem import split_url
+from fsspeckit.listing import Listing
+from fsspeckit.plan import COMPARE_MODES, Plan, SyncOptions
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -25,20 +29,22 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.filesystem import split_url
-from fsspeckit.listing import Listing
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
-
-from .service import delete_default
-from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
+from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, list_side, location_label,
                        open_saved_plan, override_plan, plan_sides, replay)
+from .screens.help import HelpScreen
+from .screens.layout import LayoutScreen, LayoutSide
+from .screens.location import LocationScreen, PathScreen
+from .screens.partitions import PartitionScreen
+from .screens.remotes import RemotesScreen
+from .screens.run import RunScreen
+from .service import STRATEGIES, delete_default
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
 from .widgets.totals import COMPARE_LABELS, STRATEGY_LABELS, DetailBar, TotalsBar
 from .widgets.trees import FileTree
 
-__all__ = ["SyncApp", "Side", "build_parser", "create_app", "run_app"]
+__all__ = ["Side", "SyncApp"]
 
 logger = logging.getLogger(__name__)
 
@@ -304,7 +310,7 @@ class SyncApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         exc = worker.error
-        text = describe(exc)
+        text = describe_error(exc)
         stage = worker.name
         # One sentence in the log panel; the traceback only at debug level (never shown in the panel).
         logger.debug("%s failed", stage, exc_info=exc)
@@ -461,8 +467,6 @@ class SyncApp(App[None]):
         if self.view is None:
             self.notify("There is no plan to save yet.", severity="warning")
             return
-        from .screens.location import PathScreen
-
         def done(path: str | None) -> None:
             if path:
                 self.plan_file = path
@@ -472,8 +476,6 @@ class SyncApp(App[None]):
                                     "A local file; open it again with o, or apply it with `fsspeckit-tui apply`."), done)
 
     def action_open_plan(self) -> None:
-        from .screens.location import PathScreen
-
         def done(path: str | None) -> None:
             if path:
                 self.plan_file = path
@@ -484,8 +486,6 @@ class SyncApp(App[None]):
         self.push_screen(PathScreen("Open a saved plan", self.plan_file), done)
 
     def action_locations(self) -> None:
-        from .screens.location import LocationScreen
-
         src, dst = self.sides["source"], self.sides["destination"]
 
         def done(result: tuple | None) -> None:
@@ -523,8 +523,6 @@ class SyncApp(App[None]):
             self.load_sides(*changed)
 
     def action_remotes(self) -> None:
-        from .screens.remotes import RemotesScreen
-
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 role, text = result
@@ -534,8 +532,6 @@ class SyncApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; while a sync runs, ask first and let it stop cleanly before leaving."""
-        from .screens.run import RunScreen
-
         running = [s for s in self.screen_stack if isinstance(s, RunScreen) and s.phase == "running"]
         if running:
             running[-1].ask_to_stop(then_quit=True)
@@ -544,19 +540,12 @@ class SyncApp(App[None]):
 
     # -- actions: other screens ------------------------------------------------------------------------
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
         self.push_screen(HelpScreen())
 
     def action_partitions(self) -> None:
         src, dst = self.sides["source"].listing, self.sides["destination"].listing
         if src is None or dst is None:
             self.notify("Wait for both sides to be listed.", severity="warning")
-            return
-        try:
-            from .screens.partitions import PartitionScreen
-        except ImportError:
-            self.notify("The partition picker is not available in this version.", severity="warning")
             return
 
         def done(predicate: str | None) -> None:
@@ -575,11 +564,6 @@ class SyncApp(App[None]):
         if side.listing is None:
             self.notify(f"The {role} is not listed yet.", severity="warning")
             return
-        try:
-            from .screens.layout import LayoutScreen, LayoutSide
-        except ImportError:
-            self.notify("The partition layout view is not available in this version.", severity="warning")
-            return
         other_role = "source" if role == "destination" else "destination"
         other = self.sides[other_role]
         both = LayoutSide(other.listing, f"{other_role.capitalize()}: {other.title}", other.fs) \
@@ -593,9 +577,9 @@ class SyncApp(App[None]):
         A run executes exactly the plan on screen, so it waits for every listing,
         planning and change by hand still under way: a plan still shown while a new
         one is computed was made with other options."""
-        if self.view is None and self.busy is None:
-            return "There is no plan to run yet."
-        if (self.busy is not None or self.view is None or any(s.listing is None for s in self.sides.values())
+        if self.view is None:
+            return "There is no plan to run yet" + (f": {self.busy}" if self.busy else ".")
+        if (self.busy is not None or any(s.listing is None for s in self.sides.values())
                 or self.view.plan.options != self.options):
             doing = (self.busy or "planning…").rstrip("…. ")
             return f"Not yet: still {doing}. Press s again once the new plan is shown."
@@ -605,11 +589,6 @@ class SyncApp(App[None]):
         why = self.not_ready()
         if why is not None:
             self.notify(why, severity="warning")
-            return
-        try:
-            from .screens.run import RunScreen
-        except ImportError:
-            self.notify("Running a sync from the app is not available in this version.", severity="warning")
             return
         src, dst = self.sides["source"], self.sides["destination"]
 
@@ -750,12 +729,3 @@ def _protocol_of(text: str) -> str | None:
     except Exception:  # noqa: BLE001 - an unknown protocol is reported when the side is listed
         return None
 
-
-# --- construction lives in tui.launch (which imports this module) ------------------------------------
-
-def __getattr__(name: str):
-    if name in ("create_app", "run_app", "build_parser"):
-        from . import launch
-
-        return getattr(launch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

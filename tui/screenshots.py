@@ -33,7 +33,7 @@ async def _settle(app, pilot) -> None:
 
 async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
     import fsspeckit
-    from tui.app import create_app
+    from tui.launch import create_app
 
     app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
                      src_label="demo source", dst_label="demo destination")

@@ -15,7 +15,7 @@ from textual.worker import WorkerFailed
 import fsspeckit
 from fsspeckit.plan import SyncOptions
 from tui import planning
-from tui.app import create_app
+from tui.launch import create_app
 from tui.cli import build_parser as build_cli_parser
 from tui.launch import build_parser as build_app_parser
 from tui.screens.run import RunScreen
@@ -23,18 +23,6 @@ from tui.service import DELETE_DEFAULTS
 from tui.widgets.totals import TotalsBar
 
 SIZE = (120, 36)
-
-
-async def settle(app, pilot, rounds: int = 20) -> None:
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
-    await pilot.pause()
 
 
 def _cli_default(verb: str) -> bool:
@@ -52,7 +40,7 @@ def test_one_deletion_default_per_verb():
     assert DELETE_DEFAULTS["copy"] is DELETE_DEFAULTS["move"] is False
 
 
-async def test_app_starts_with_the_documented_default_shows_it_and_saves_it(local_tree, tmp_path):
+async def test_app_starts_with_the_documented_default_shows_it_and_saves_it(local_tree, tmp_path, settle):
     src = local_tree({"a.txt": b"a"}, name="src")
     dst = local_tree({"only-here.txt": b"x"}, name="dst")
     app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "")
@@ -71,7 +59,7 @@ async def test_app_starts_with_the_documented_default_shows_it_and_saves_it(loca
     assert saved["options"]["delete"] is True
 
 
-async def test_app_run_removes_the_temporaries_of_an_interrupted_run(local_tree):
+async def test_app_run_removes_the_temporaries_of_an_interrupted_run(local_tree, settle):
     leftover = ".a.txt.fsspeckit-partial-0123456789"
     src = local_tree({"a.txt": b"a" * 10}, name="src")
     dst = local_tree({leftover: b"half a file"}, name="dst")
@@ -89,7 +77,7 @@ async def test_app_run_removes_the_temporaries_of_an_interrupted_run(local_tree)
     assert (dst / "a.txt").read_bytes() == b"a" * 10
 
 
-async def test_app_checks_the_source_again_before_writing(local_tree):
+async def test_app_checks_the_source_again_before_writing(local_tree, settle):
     src = local_tree({"a.txt": b"planned", "b.txt": b"b"}, name="src")
     dst = local_tree({}, name="dst")
     app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "")
@@ -107,7 +95,7 @@ async def test_app_checks_the_source_again_before_writing(local_tree):
     assert list(dst.iterdir()) == []  # nothing was written
 
 
-async def test_s_while_replanning_is_refused_and_the_run_is_the_plan_on_screen(local_tree, monkeypatch):
+async def test_s_while_replanning_is_refused_and_the_run_is_the_plan_on_screen(local_tree, monkeypatch, settle):
     """Big tree, compare -> checksum (a long re-plan), deletions off, s: the old plan must not run."""
     src = local_tree({f"f{i}.txt": b"x" * i for i in range(20)}, name="src")
     dst = local_tree({"keep-me.txt": b"only in the destination"}, name="dst")

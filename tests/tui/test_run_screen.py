@@ -35,14 +35,6 @@ def _slow_source(name: str, files: int, size: int):
     return DirFileSystem(path=root, fs=backend)
 
 
-async def _wait_for(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
-
-
 async def _finish(app, pilot):
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -87,7 +79,7 @@ async def test_back_from_confirmation_runs_nothing(local_tree):
     assert not (dst / "a.txt").exists()
 
 
-async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
+async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path, wait_for):
     # 6 files of 2 MiB read 64 KiB at a time with a delay: a few seconds in all.
     src_fs = _slow_source("pause", files=6, size=2 * 2**20)
     dst = tmp_path / "dst"
@@ -98,9 +90,9 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
+        await wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
         # Files in flight have their own bars.
-        await _wait_for(pilot, lambda: any(r.display for r in screen.query(FileRow)))
+        await wait_for(pilot, lambda: any(r.display for r in screen.query(FileRow)))
         await pilot.press("space")
         assert screen.pause_event.is_set()
         assert "Paused" in str(screen.query_one("#status", Static).render())
@@ -111,7 +103,7 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
         assert screen.last_progress.bytes_done == before, "no bytes move while paused"
         await pilot.press("space")
         assert not screen.pause_event.is_set()
-        await _wait_for(pilot, lambda: screen.last_progress.bytes_done > before)
+        await wait_for(pilot, lambda: screen.last_progress.bytes_done > before)
         await pilot.press("escape")  # esc asks before stopping: the run goes on until answered
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and not screen.cancel_event.is_set()

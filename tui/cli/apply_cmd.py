@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -41,7 +42,8 @@ def add_parser(sub) -> None:
         epilog=EXIT_CODES,
     )
     p.add_argument("plan", metavar="PLAN.json", help="the plan file")
-    p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files copied at once (default 4)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"files copied at once (default {DEFAULT_WORKERS})")
     add_run_options(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -70,6 +72,7 @@ def add_run_options(p) -> None:
 
 def cmd_apply(args) -> int:
     from fsspeckit.apply import apply_plan
+    from fsspeckit.options import RunOptions
     from fsspeckit.exceptions import DeleteLimitError, SourceError
     from fsspeckit.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
@@ -88,9 +91,9 @@ def cmd_apply(args) -> int:
 
     term = terminal_progress(args)
     try:
-        result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=term,
-                            retries=args.retries, verify=args.verify, max_delete=max_delete,
-                            backup_dir=backup, partials=dst_listing.partials, dry_run=args.dry_run,
+        options = RunOptions(max_workers=args.workers, retries=args.retries, verify=args.verify,
+                             max_delete=max_delete, backup_dir=backup, dry_run=args.dry_run)
+        result = apply_plan(todo, src_fs, dst_fs, options=options, progress_hook=term, partials=dst_listing.partials,
                             executor=args.scheduler)
     except (DeleteLimitError, SourceError) as exc:
         err(str(exc))

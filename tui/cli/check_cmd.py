@@ -5,6 +5,7 @@ exit 1 when there are any.
 
 from __future__ import annotations
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -37,7 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument("--size-only", action="store_true", help="compare sizes only, no hashes")
     p.add_argument("--one-way", action="store_true", help="don't report files that are only on DST")
     p.add_argument("--match", action="store_true", help="also list matching files ('=')")
-    p.add_argument("--workers", type=positive_int, default=4, metavar="N", help="files hashed at once (default 4)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"files hashed at once (default {DEFAULT_WORKERS})")
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
     add_sync_options(p)
     p.set_defaults(func=cmd_check)

@@ -25,7 +25,7 @@ from .common import (
     print_json,
 )
 
-from ..service import delete_default
+from ..service import COMPARE_MODES, DEFAULT_WORKERS, STRATEGIES, delete_default
 
 KINDS = ("copy", "update", "delete", "skip")
 
@@ -42,7 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("dst", metavar="DST", help="destination location")
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
     add_plan_options(p)
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="parallel hashing (default 8)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"parallel hashing (default {DEFAULT_WORKERS})")
     p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -53,11 +54,10 @@ def add_plan_options(p: argparse.ArgumentParser, verb: str = "plan") -> None:
     """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``).
 
     The deletion default is the verb's documented one (``tui.service.DELETE_DEFAULTS``)."""
-    p.add_argument("--strategy", default="source_wins",
-                   choices=["source_wins", "newer", "larger", "skip", "keep_both"],
-                   help="what to do when a file differs (default: source_wins)")
-    p.add_argument("--compare", default="size_mtime", choices=["size_mtime", "size", "checksum", "always"],
-                   help="how files are compared (default: size_mtime)")
+    p.add_argument("--strategy", default=STRATEGIES[0], choices=STRATEGIES,
+                   help=f"what to do when a file differs (default: {STRATEGIES[0]})")
+    p.add_argument("--compare", default=COMPARE_MODES[0], choices=COMPARE_MODES,
+                   help=f"how files are compared (default: {COMPARE_MODES[0]})")
     p.add_argument("--include", action="append", default=[], metavar="GLOB",
                    help="only files matching GLOB (repeatable; '**' crosses folders)")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave files matching GLOB alone (repeatable)")

@@ -7,6 +7,7 @@ both sides listed once; no plan file is needed.
 from __future__ import annotations
 
 from .apply_cmd import add_run_options, backup_dir, finish, parse_max_delete, terminal_progress
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
@@ -33,7 +34,8 @@ def add_parser(sub) -> None:
     p.add_argument("src", metavar="SRC", help="source location")
     p.add_argument("dst", metavar="DST", help="destination location")
     add_plan_options(p, "sync")
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"files copied at once (default {DEFAULT_WORKERS})")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true",
                    help="sync from a source that holds no files (with --delete this empties DST)")

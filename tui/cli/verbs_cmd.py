@@ -7,6 +7,7 @@ then deletes the source file (rclone's ``move``).
 
 from __future__ import annotations
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -38,7 +39,8 @@ def add_parser(sub) -> None:
     from .apply_cmd import add_run_options
 
     add_plan_options(p, "copy")
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"files copied at once (default {DEFAULT_WORKERS})")
     add_run_options(p)
     p.add_argument("--allow-empty-source", action="store_true", help=argparse_suppress())
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -55,7 +57,8 @@ def add_parser(sub) -> None:
     )
     _locations(m)
     add_plan_options(m, "move")
-    m.add_argument("--workers", type=positive_int, default=8, metavar="N", help="files copied at once (default 8)")
+    m.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"files copied at once (default {DEFAULT_WORKERS})")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
     m.add_argument("-n", "--dry-run", action="store_true", help="show what would be copied; move nothing")
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
