@@ -118,9 +118,16 @@ def plan_sync(
     max_workers: int | None = None,
     listings: tuple[Listing, Listing] | None = None,
     cancel: threading.Event | None = None,
+    options: SyncOptions | None = None,
 ) -> Plan:
-    """List both sides and plan the sync from ``src_path`` to ``dst_path``."""
-    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
+    """List both sides and plan the sync from ``src_path`` to ``dst_path``.
+
+    ``options`` (a ``SyncOptions``, the plan stage's one settings object, as the
+    app and the commands hold it) is used as it is; without it the keywords
+    ``delete`` to ``partitions`` build one.
+    """
+    if options is None:
+        options = _options(delete, compare, strategy, include, exclude, modified_after, partitions)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
         src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path)

@@ -78,3 +78,20 @@ def test_run_options_refuse_what_they_cannot_honour():
         RunOptions(verify="md5sum")
     with pytest.raises(fsspeckit.OptionTypeError, match="unknown run option"):
         RunOptions.of(workers=3)
+
+
+def test_plan_options_are_passed_as_they_are(local_tree):
+    from fsspeckit.plan import SyncOptions
+    from fsspeckit.sync import plan_sync
+    from tui.cli import build_parser
+    from tui.cli.plan_cmd import plan_options
+
+    src = local_tree({"a.txt": b"a", "skip.tmp": b"t"}, name="src")
+    dst = local_tree({"old.txt": b"o"}, name="dst")
+    options = SyncOptions(compare="size", delete=False, exclude=("*.tmp",))
+    plan = plan_sync(fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst)), options=options)
+    assert plan.options is options
+    assert {a.path: a.kind for a in plan.actions} == {"a.txt": "copy", "old.txt": "skip", "skip.tmp": "skip"}
+    args = build_parser().parse_args(["plan", str(src), str(dst), "--compare", "size", "--no-delete",
+                                      "--exclude", "*.tmp"])
+    assert plan_options(args) == options  # the command line builds the same object the app holds

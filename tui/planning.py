@@ -101,10 +101,7 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
             src.hashed, dst.hashed = _copy(src.listing), _copy(dst.listing)
         fill_hashes(src.fs, dst.fs, src.hashed, dst.hashed, "checksum", progress=progress)
         listings = (src.hashed, dst.hashed)
-    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
-                     delete=options.delete, compare=options.compare, strategy=options.strategy,
-                     include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                     partitions=options.partitions)
+    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings, options=options)
     plan = replay(base, overrides)
     indexes = None
     if narrow:

@@ -68,6 +68,14 @@ def add_plan_options(p: argparse.ArgumentParser, verb: str = "plan") -> None:
                         f"(default: {'--delete' if on else '--no-delete'})")
 
 
+def plan_options(args):
+    """The plan stage's one settings object (``SyncOptions``) from the options of ``add_plan_options``."""
+    from fsspeckit.plan import SyncOptions
+
+    return SyncOptions(compare=args.compare, strategy=args.strategy, delete=args.delete, include=tuple(args.include),
+                       exclude=tuple(args.exclude), partitions=args.partitions)
+
+
 def cmd_plan(args) -> int:
     from dataclasses import replace
 
@@ -79,8 +87,7 @@ def cmd_plan(args) -> int:
     dst_fs, dst_path, dst_stored = location(args.dst, parse_options(args.dst_option))
     t0 = time.monotonic()
     plan = connect("source and destination", lambda: plan_sync(
-        src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-        include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers))
+        src_fs, dst_fs, src_path, dst_path, options=plan_options(args), max_workers=args.workers))
     took = time.monotonic() - t0
     if not plan.src_exists:
         raise ConnectError(f"the source {plan.src_url} does not exist; check the path (a typo?).")
