@@ -30,7 +30,7 @@ def _tree(n: int) -> float:
 
 async def _paint(n: int) -> dict:
     import fsspeckit
-    from tui.app import create_app
+    from tui.launch import create_app
 
     built = _tree(n)
     src = fsspeckit.filesystem("memory://bench-tui-src")

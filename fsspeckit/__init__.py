@@ -5,9 +5,12 @@ decide one action per path, ``apply_plan`` carries it out and reports every
 path's outcome. ``sync_dir`` and ``sync_files`` do all three.
 """
 
+from importlib import import_module
+
 from fsspec import AbstractFileSystem
 from fsspec.implementations.dirfs import DirFileSystem
 
+from . import distributed as _distributed  # noqa: F401 - registers the Dask executor with apply_plan
 from .apply import Progress, apply_plan
 from .exceptions import (
     BackendError,
@@ -16,19 +19,33 @@ from .exceptions import (
     DestinationError,
     EmptySourceError,
     FilterError,
+    EndpointTimeoutError,
     FsspeckitError,
+    OptionError,
+    OptionTypeError,
+    ParquetFooterError,
+    MoveRefused,
+    PeekError,
     PlanError,
     PredicateError,
+    ProfileError,
+    SourceChangedError,
     SourceError,
     SourceNotFoundError,
     StalePlanError,
     SyncCancelled,
     SyncError,
+    TomlWriteError,
     UnknownProtocolError,
+    UnsafePathError,
+    UploadStoppedError,
+    VerificationError,
+    describe_error,
 )
 from .filesystem import filesystem, get_filesystem
 from .filters import Filters
 from .listing import Entry, Listing, list_tree
+from .options import RunOptions
 from .plan import Action, Plan, SyncOptions, make_plan
 from .result import Outcome, SyncResult
 from .sync import plan_sync, sync_dir, sync_files
@@ -50,7 +67,6 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fsspeckit' has no attribute {name!r}")
-    from importlib import import_module
 
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
@@ -71,16 +87,25 @@ __all__ = [
     "DestinationError",
     "DirFileSystem",
     "EmptySourceError",
+    "EndpointTimeoutError",
     "Entry",
     "FilterError",
     "Filters",
     "FsspeckitError",
     "Listing",
+    "MoveRefused",
+    "OptionError",
+    "OptionTypeError",
     "Outcome",
+    "ParquetFooterError",
+    "PeekError",
     "Plan",
     "PlanError",
     "PredicateError",
+    "ProfileError",
     "Progress",
+    "RunOptions",
+    "SourceChangedError",
     "SourceError",
     "SourceNotFoundError",
     "StalePlanError",
@@ -88,10 +113,15 @@ __all__ = [
     "SyncError",
     "SyncOptions",
     "SyncResult",
+    "TomlWriteError",
     "UnknownProtocolError",
+    "UnsafePathError",
+    "UploadStoppedError",
+    "VerificationError",
     "apply_plan",
     "cleanup_old_partitions",
     "compile_predicate",
+    "describe_error",
     "diff_partitions",
     "filesystem",
     "get_filesystem",

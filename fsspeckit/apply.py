@@ -21,26 +21,32 @@ from typing import Callable
 import fsspec
 from fsspec.callbacks import Callback
 
-from .exceptions import DeleteLimitError, EmptySourceError, SourceNotFoundError, SyncCancelled
+from .exceptions import OptionError, OptionTypeError, SyncCancelled, describe_error
+from .defaults import DEFAULT_WORKERS
 from .filesystem import unwrap
 from .gcpause import gc_paused
+from .guards import check_delete_guards, check_delete_limit, deletes_held_back, held_back_outcomes
 from .limits import Backups, TokenBucket, TransferBudget
-from .listing import join_path
+from .listing import entry_from_info, join_path
 from .plan import Action, Plan
+from .options import RunOptions
+from .plan_check import prepare_plan
 from .result import Outcome, SyncResult
 from .renames import apply_moves, check_move_paths
 from .safepath import check_rel, local_escape
-from .retry import describe_error, retry_call
+from .retry import retry_call
 from . import uploads
 from .state import SyncState
 from .timeouts import is_timeout
-from .transfer import DEFAULT_CHUNK_SIZE, VerificationError, _is_s3, copy_file, file_md5, is_local, same_store
+from .transfer import (
+    DEFAULT_CHUNK_SIZE, SourceChangedError, VerificationError, _Guard, _is_s3, _stream, copy_file, file_md5, is_local,
+    same_store,
+)
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["apply_plan", "Progress", "check_delete_limit", "DEFAULT_WORKERS"]
+__all__ = ["DEFAULT_WORKERS", "Progress", "RunOptions", "apply_plan", "check_delete_limit", "register_executor"]
 
-DEFAULT_WORKERS = 8
 #: Local-to-local files up to this size are copied one at a time (see apply_plan).
 SMALL_LOCAL_FILE = 128 * 1024
 
@@ -165,74 +171,58 @@ class _Tracker:
         self.notify(force=True)
 
 
-def check_delete_limit(plan: Plan, max_delete, dst_files: int | None = None) -> None:
-    """Raise ``DeleteLimitError`` when the plan deletes more than ``max_delete``.
+#: Executors that run a plan elsewhere: ``(accepts(executor), run(plan, src_fs, dst_fs, executor, options, ...))``,
+#: ``run`` taking the keywords of ``apply_plan`` other than the settings (callback, hooks, events, state, partials).
+#: ``fsspeckit.distributed`` registers the Dask one (a ``distributed.Client`` or a scheduler address).
+_REMOTE_EXECUTORS: list[tuple[Callable[[object], bool], Callable[..., SyncResult]]] = []
 
-    ``max_delete`` is a count (``100``) or a share of the destination's files
-    (``"10%"`` or ``0.1`` for a float below 1).
-    """
-    if max_delete is None:
-        return
-    n = len(plan.deletes)
-    if dst_files is None:
-        dst_files = sum(1 for a in plan.actions if a.dst is not None)
-    if isinstance(max_delete, str) and max_delete.strip().endswith("%"):
-        share = float(max_delete.strip()[:-1]) / 100.0
-        limit = int(share * dst_files)
-        label = f"{max_delete.strip()} of {dst_files} destination files = {limit}"
-    elif isinstance(max_delete, float) and 0 <= max_delete < 1:
-        limit = int(max_delete * dst_files)
-        label = f"{max_delete:.0%} of {dst_files} destination files = {limit}"
-    else:
-        limit = int(max_delete)
-        label = str(limit)
-    if n > limit:
-        raise DeleteLimitError(
-            f"The plan deletes {n} files, more than max_delete allows ({label}); nothing was changed. "
-            "Check the source path, or raise max_delete."
-        )
+
+def register_executor(accepts: Callable[[object], bool], run: Callable[..., SyncResult]) -> None:
+    """Let ``apply_plan(executor=x)`` hand the plan to ``run`` when ``accepts(x)``."""
+    _REMOTE_EXECUTORS.append((accepts, run))
+
+
+def _remote_executor(executor) -> Callable[..., SyncResult] | None:
+    """The runner for ``executor``; None for this process's threads (None or a ``concurrent.futures`` executor)."""
+    if executor is None or isinstance(executor, cf.Executor):
+        return None
+    for accepts, run in _REMOTE_EXECUTORS:
+        if accepts(executor):
+            return run
+    raise OptionTypeError(f"executor must be a concurrent.futures executor, a Dask distributed.Client or a "
+                          f"scheduler address such as 'tcp://host:8786', not {type(executor).__name__}.")
 
 
 def apply_plan(
     plan: Plan,
     src_fs: fsspec.AbstractFileSystem,
     dst_fs: fsspec.AbstractFileSystem,
+    options: RunOptions | None = None,
     *,
-    max_workers: int | None = None,
     callback: Callback | None = None,
     progress_hook: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     pause: threading.Event | None = None,
-    retries: int = 3,
-    backoff: float = 0.5,
-    verify: str = "size",
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    max_delete=None,
-    backup_dir: str | None = None,
-    allow_delete_all: bool = False,
     state: SyncState | None = None,
     partials: list[str] | None = None,
-    dry_run: bool = False,
     executor: cf.Executor | None = None,
-    refresh: bool | None = None,
-    server_side: bool = True,
-    backup_suffix: str = "",
-    suffix_keep_extension: bool = False,
-    bwlimit: float | None = None,
-    max_transfer: int | None = None,
+    **settings,
 ) -> SyncResult:
     """Carry out ``plan`` from ``src_fs`` to ``dst_fs``; return every path's outcome.
 
     ``src_fs``/``dst_fs`` are the filesystems the plan was made on (their
-    roots are in the plan). ``verify`` is ``"size"`` (bytes counted during the
-    copy) or ``"checksum"`` (content hash compared afterwards, native where the
-    store has one). ``backup_dir`` (a path on the destination filesystem) gets
-    the replaced and deleted versions instead of destroying them.
-    ``executor`` is a ``concurrent.futures`` executor for the copies, or a Dask
-    ``distributed.Client`` / scheduler address (``"tcp://host:8786"``) to run
-    them on a cluster (see ``fsspeckit.distributed``). ``server_side=False``
-    sends the bytes of a copy inside one store through this process instead
-    of the store's own copy.
+    roots are in the plan). How the run goes is ``options`` (a ``RunOptions``),
+    or the same settings by keyword: ``max_workers``, ``retries``/``backoff``,
+    ``verify`` (``"size"``: bytes counted during the copy; ``"checksum"``:
+    content hash compared afterwards, native where the store has one),
+    ``chunk_size``, ``max_delete``, ``backup_dir`` (a path on the destination
+    filesystem that gets the replaced and deleted versions instead of destroying
+    them), ``allow_delete_all``, ``dry_run``, ``refresh`` and ``server_side``
+    (False sends the bytes of a copy inside one store through this process
+    instead of the store's own copy). ``executor`` is a ``concurrent.futures``
+    executor for the copies, or a Dask ``distributed.Client`` / scheduler
+    address (``"tcp://host:8786"``) to run them on a cluster (see
+    ``fsspeckit.distributed``): the same guards run either way.
 
     ``backup_suffix`` is added to each backup's name (before its extension with
     ``suffix_keep_extension``); a backup never overwrites an earlier one (the
@@ -242,210 +232,214 @@ def apply_plan(
     bytes were or are being transferred, and then deletes nothing
     (``result.max_transfer_reached``).
     """
+    options = RunOptions.of(options, **settings)
     check_plan_paths(plan)
-    if isinstance(executor, str) or type(executor).__name__ == "Client":
-        if bwlimit or max_transfer is not None or backup_suffix:
-            raise ValueError("bwlimit, max_transfer and backup_suffix are not supported with a distributed executor.")
-        if not server_side:
-            raise ValueError("server_side=False is not supported with a distributed executor; "
-                             "run without executor= to stream copies through this process.")
-        from .distributed import apply_plan_distributed  # the 'distributed' package is optional
+    remote = _remote_executor(executor)
+    if remote is not None:
+        if not options.server_side:
+            raise OptionError("server_side=False is not supported with a distributed executor; "
+                              "run without executor= to stream copies through this process.")
+        if options.bwlimit or options.max_transfer is not None or options.backup_suffix:
+            raise OptionError("bwlimit, max_transfer and backup_suffix are not supported with a distributed "
+                              "executor.")
+        return remote(plan, src_fs, dst_fs, executor, options, callback=callback, progress_hook=progress_hook,
+                      cancel=cancel, pause=pause, state=state, partials=partials)
+    plan = prepare_plan(plan, src_fs, dst_fs, options.refresh)
+    check_delete_guards(plan, options.max_delete, options.allow_delete_all)
+    run = _Run(plan, src_fs, dst_fs, options, _Tracker(callback, progress_hook, pause), cancel or threading.Event(),
+               pause, state)
+    return run.execute(partials, executor)
 
-        return apply_plan_distributed(
-            plan, src_fs, dst_fs, executor, max_workers=max_workers, callback=callback,
-            progress_hook=progress_hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
-            verify=verify, chunk_size=chunk_size, max_delete=max_delete, backup_dir=backup_dir,
-            allow_delete_all=allow_delete_all, state=state, partials=partials, dry_run=dry_run, refresh=refresh)
-    if verify not in ("size", "checksum", "none"):
-        raise ValueError("verify must be 'size', 'checksum' or 'none'.")
-    src_b, _ = unwrap(src_fs, "")
-    dst_b, _ = unwrap(dst_fs, "")
-    backup_root = None
-    if backup_dir:
-        _, backup_root = unwrap(dst_fs, backup_dir)
-    elif backup_suffix:
-        raise ValueError("backup_suffix names backups in backup_dir: give backup_dir too.")
-    backups = Backups(dst_b, backup_root, backup_suffix, suffix_keep_extension) if backup_root else None
-    if refresh or (refresh is None and plan.loaded):
-        from .plan_check import raise_if_stale, refresh_plan
 
-        if plan.loaded:
-            raise_if_stale(plan, src_fs)  # before any write: the source must be what was planned
-        plan = refresh_plan(plan, src_fs, dst_fs)
-    cancel = cancel or threading.Event()
-    bucket = TokenBucket(bwlimit, cancel) if bwlimit else None
-    budget = TransferBudget(max_transfer) if max_transfer is not None else None
-    result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=dry_run)
+class _Run:
+    """One run of a plan in this process: the moves, the copies on a thread pool, then the deletions."""
 
-    deletes = plan.deletes
-    if deletes and (not plan.src_exists or plan.src_files == 0) and not allow_delete_all:
-        cls = SourceNotFoundError if not plan.src_exists else EmptySourceError
-        raise cls(
-            f"The source {plan.src_url or plan.src_root} is {'missing' if not plan.src_exists else 'empty'}; "
-            f"refusing to delete {len(deletes)} destination files. Pass allow_delete_all=True if that is meant."
-        )
-    check_delete_limit(plan, max_delete)
+    def __init__(self, plan: Plan, src_fs, dst_fs, options: RunOptions, tracker: _Tracker,
+                 cancel: threading.Event, pause: threading.Event | None, state: SyncState | None):
+        self.plan, self.options, self.tracker = plan, options, tracker
+        self.cancel, self.pause, self.state = cancel, pause, state
+        self.src_b, _ = unwrap(src_fs, "")
+        self.dst_b, _ = unwrap(dst_fs, "")
+        self.backups = _backups(self.dst_b, dst_fs, options)
+        self.dst_local = is_local(self.dst_b)
+        # The store's own copy sends no bytes through here: the bandwidth limit leaves it alone.
+        server_copy = options.server_side and not self.dst_local and same_store(self.src_b, self.dst_b)
+        self.bucket = TokenBucket(options.bwlimit, cancel) if options.bwlimit and not server_copy else None
+        self.budget = TransferBudget(options.max_transfer) if options.max_transfer is not None else None
+        # An endpoint that stops answering costs a timeout per file: after enough
+        # files in a row timed out (and none got through), the rest are not tried.
+        self.dead_after = max(3, options.workers)
+        self.timeouts_in_a_row = 0
+        self.count_lock = threading.Lock()
 
-    transfers = plan.transfers
-    tracker = _Tracker(callback, progress_hook, pause)
-    tracker.start(len(transfers), sum(a.size for a in transfers), len(deletes))
+    def execute(self, partials: list[str] | None, executor) -> SyncResult:
+        plan, options = self.plan, self.options
+        result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time(), dry_run=options.dry_run)
+        transfers, deletes, moves = plan.transfers, plan.deletes, plan.by_kind("move")
+        self.tracker.start(len(transfers), sum(a.size for a in transfers), len(deletes))
+        log_decisions(plan)
+        with gc_paused():
+            result.outcomes.extend(Outcome(a.path, "skip", "skipped", error=None) for a in plan.actions
+                                   if a.kind == "skip")
+        if options.dry_run:
+            result.outcomes.extend(Outcome(a.path, a.kind, "skipped", 0, 0, "dry run") for a in transfers)
+            result.outcomes.extend(Outcome(a.path, "delete", "skipped", 0, 0, "dry run") for a in deletes)
+            result.outcomes.extend(apply_moves(plan, moves, self.dst_b, dry_run=True))
+            return self._finish(result)
+        if partials:
+            result.cleaned_partials = _remove_partials(self.dst_b, partials)
+        if _is_s3(self.dst_b):
+            result.aborted_uploads = uploads.abort_stale(self.dst_b, plan.dst_root)
+        # Moves first: each is a rename or the store's own copy, and frees its new path's name.
+        result.outcomes.extend(apply_moves(plan, moves, self.dst_b, retries=options.retries,
+                                           backoff=options.backoff, cancel=self.cancel))
+        copied = self._copy_all(transfers, executor)
+        result.outcomes.extend(copied)
+        result.cancelled = self.cancel.is_set()
+        result.max_transfer_reached = self.budget is not None and self.budget.reached
+        if deletes:
+            why = deletes_held_back(copied, self.cancel.is_set()) or (
+                "the --max-transfer limit was reached" if result.max_transfer_reached else None)
+            if why:
+                result.deletes_skipped = why
+                result.outcomes.extend(held_back_outcomes(plan, why))
+            else:
+                done = _delete_all(plan, deletes, self.dst_b, self.backups, options.workers, options.retries,
+                                   options.backoff, self.cancel, self.tracker, self.state)
+                for o in done:
+                    log_outcome(o)
+                result.outcomes.extend(done)
+        return self._finish(result)
 
-    log_decisions(plan)
-    with gc_paused():
-        result.outcomes.extend(Outcome(a.path, "skip", "skipped", error=None) for a in plan.actions if a.kind == "skip")
-    if dry_run:
-        for a in transfers:
-            result.outcomes.append(Outcome(a.path, a.kind, "skipped", 0, 0, "dry run"))
-        for a in deletes:
-            result.outcomes.append(Outcome(a.path, "delete", "skipped", 0, 0, "dry run"))
-        result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_b, dry_run=True))
+    def _finish(self, result: SyncResult) -> SyncResult:
         result.finished = time.time()
-        tracker.finish()
+        self.tracker.finish()
         return result
 
-    if partials:
-        result.cleaned_partials = _remove_partials(dst_b, partials)
-    if _is_s3(dst_b):
-        result.aborted_uploads = uploads.abort_stale(dst_b, plan.dst_root)
+    def _copy_all(self, transfers: list[Action], executor) -> list[Outcome]:
+        if not transfers:
+            return []
+        workers = self.options.workers
+        if is_local(self.src_b) and self.dst_local and executor is None and workers > 1:
+            return _run_local(self.copy_one, transfers, workers, self.cancel)
+        return _run_all(self.copy_one, transfers, workers, executor, self.cancel)
 
-    # An endpoint that stops answering costs a timeout per file: after enough
-    # files in a row timed out (and none got through), the rest are not tried.
-    dead_after = max(3, int(max_workers or DEFAULT_WORKERS))
-    timeouts_in_a_row = [0]
-    count_lock = threading.Lock()
-
-    def do_transfer(a: Action) -> Outcome:
-        with count_lock:
-            dead = timeouts_in_a_row[0] >= dead_after
+    def copy_one(self, a: Action) -> Outcome:
+        """One copy or update, unless the endpoint stopped answering or the transfer budget is spent."""
+        with self.count_lock:
+            dead = self.timeouts_in_a_row >= self.dead_after
         if dead:
-            why = (f"not tried: {timeouts_in_a_row[0]} files in a row timed out, the endpoint is not answering "
+            why = (f"not tried: {self.timeouts_in_a_row} files in a row timed out, the endpoint is not answering "
                    "(see --timeout)")
-            tracker.end_file(a.path, False, 0, 0, why)
+            self.tracker.end_file(a.path, False, 0, 0, why)
             return Outcome(a.path, a.kind, "failed", 0, 0, why)
-        if budget is not None and not budget.start(a.size):
+        if self.budget is not None and not self.budget.start(a.size):
             return Outcome(a.path, a.kind, "skipped", 0, 0, "not started: the --max-transfer limit was reached")
-        out, timed_out = _transfer(a)
-        if budget is not None and out.outcome not in ("copied", "updated"):
-            budget.give_back(a.size)
-        with count_lock:
+        out, timed_out = self._transfer(a)
+        if self.budget is not None and out.outcome not in ("copied", "updated"):
+            self.budget.give_back(a.size)
+        with self.count_lock:
             if out.outcome in ("copied", "updated"):
-                timeouts_in_a_row[0] = 0
+                self.timeouts_in_a_row = 0
             elif timed_out:
-                timeouts_in_a_row[0] += 1
+                self.timeouts_in_a_row += 1
         return out
 
-    def _transfer(a: Action) -> tuple[Outcome, bool]:
+    def _transfer(self, a: Action) -> tuple[Outcome, bool]:
         """The outcome of one transfer, and whether it failed because the endpoint timed out."""
-        src_path = join_path(plan.src_root, a.path)
+        plan, tracker = self.plan, self.tracker
         dst_path = join_path(plan.dst_root, a.path)
         size = a.src.size if a.src else None
-        mtime = a.src.mtime if a.src else None
         t0 = time.monotonic()
-        if cancel.is_set():
+        if self.cancel.is_set():
             return Outcome(a.path, a.kind, "cancelled", 0, 0, "cancelled before it started"), False
-        escape = _escape(dst_b, plan.dst_root, dst_path, a.keep_as and join_path(plan.dst_root, a.keep_as))
+        escape = _escape(self.dst_b, plan.dst_root, dst_path, a.keep_as and join_path(plan.dst_root, a.keep_as))
         if escape:
             logger.warning("failed %s: %s", a.path, escape,
                            extra={"event": "failed", "path": a.path, "bytes": 0, "error": escape})
             return Outcome(a.path, a.kind, "failed", 0, 0, escape, 0.0), False
         tracker.begin_file(a.path, size or 0)
-        moved = [0]
-        backup_path = None
-        dst_local = is_local(dst_b)
-        # The store's own copy sends no bytes through here: the bandwidth limit leaves it alone.
-        throttle = bucket is not None and not (server_side and not dst_local and same_store(src_b, dst_b))
-
-        def on_bytes(n: int) -> None:
-            moved[0] += n
-            tracker.add_bytes(a.path, n)
-            if throttle:
-                bucket.take(n)
-
-        # The source's content hash, when its listing gave one, is checked on the
-        # bytes before they replace anything; --verify checksum finds one first
-        # where the listing had none, so a local destination is never renamed over
-        # with bytes that do not match.
-        expect_md5 = [a.src.md5 if a.src else None]
-
-        def attempt() -> int:
-            if moved[0]:
-                # A retry starts the file again: take back what the failed attempt counted.
-                tracker.add_bytes(a.path, -moved[0])
-                moved[0] = 0
-            if verify == "checksum" and dst_local and expect_md5[0] is None:
-                expect_md5[0] = file_md5(src_b, src_path, cancel=cancel)
-            if not server_side and not dst_local and same_store(src_b, dst_b):
-                # Asked not to use the store's own copy: the bytes come through us.
-                return _stream_through(src_b, src_path, dst_b, dst_path, size, on_bytes, cancel, pause,
-                                       chunk_size, expect_md5[0] if verify != "none" else None)
-            written = copy_file(src_b, src_path, dst_b, dst_path, size=size, mtime=mtime,
-                                on_bytes=on_bytes, cancel=cancel, pause=pause, chunk_size=chunk_size,
-                                etag=a.src.etag if a.src else None,
-                                md5=expect_md5[0] if verify != "none" else None)
-            if verify == "checksum" and not dst_local:
-                _verify_checksum(src_b, src_path, dst_b, dst_path, a, cancel)
-            return written
-
-        aside = None  # where the destination's old version was moved before the copy
+        copy = _Copy(self, a)
+        aside = backup_path = None  # where the destination's old version was moved before the copy
         try:
             if a.keep_as and a.dst is not None:
                 aside = join_path(plan.dst_root, a.keep_as)
-                _move(dst_b, dst_path, aside)
-            elif backups is not None and a.kind == "update" and a.dst is not None:
-                aside = backup_path = backups.target(a.path)
-                _move(dst_b, dst_path, backup_path)
-            written, attempts = retry_call(attempt, retries=retries, backoff=backoff, cancel=cancel)
+                _move(self.dst_b, dst_path, aside)
+            elif self.backups is not None and a.kind == "update" and a.dst is not None:
+                aside = backup_path = self.backups.target(a.path)
+                _move(self.dst_b, dst_path, backup_path)
+            written, attempts = retry_call(copy.attempt, retries=self.options.retries, backoff=self.options.backoff,
+                                           cancel=self.cancel)
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             if aside is not None:
-                _put_back(dst_b, aside, dst_path)
-                backup_path = None
-            attempts = getattr(exc, "fsspeckit_attempts", 1)
-            tracker.end_file(a.path, False, moved[0], size or 0, describe_error(exc))
+                _put_back(self.dst_b, aside, dst_path)
+            why = describe_error(exc)
+            tracker.end_file(a.path, False, copy.moved, size or 0, why)
             kind = "cancelled" if isinstance(exc, SyncCancelled) else "failed"
-            logger.warning("%s %s: %s", kind, a.path, describe_error(exc),
-                           extra={"event": kind, "path": a.path, "bytes": 0, "error": describe_error(exc)})
-            return (Outcome(a.path, a.kind, kind, 0, attempts, describe_error(exc), time.monotonic() - t0,
-                            backup_path), is_timeout(exc))
-        tracker.end_file(a.path, True, moved[0], size or 0)
-        if state is not None and a.src is not None:
-            state.record(a.path, a.src.size, a.src.mtime)
-        done = Outcome(a.path, a.kind, "copied" if a.kind == "copy" else "updated", written, attempts, None,
-                       time.monotonic() - t0, backup_path)
+            logger.warning("%s %s: %s", kind, a.path, why,
+                           extra={"event": kind, "path": a.path, "bytes": 0, "error": why})
+            attempts = getattr(exc, "fsspeckit_attempts", 1)
+            return (Outcome(a.path, a.kind, kind, 0, attempts, why, time.monotonic() - t0, None), is_timeout(exc))
+        tracker.end_file(a.path, True, copy.moved, size or 0)
+        if self.state is not None and a.src is not None:
+            self.state.record(a.path, a.src.size, a.src.mtime)
+        outcome = "copied" if a.kind == "copy" else "updated"
+        done = Outcome(a.path, a.kind, outcome, written, attempts, None, time.monotonic() - t0, backup_path)
         log_outcome(done)
         return done, False
 
-    # Moves first: each is a rename or the store's own copy, and frees its new path's name.
-    result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_b, retries=retries, backoff=backoff,
-                                       cancel=cancel))
-    workers = max(1, int(max_workers or DEFAULT_WORKERS))
-    if transfers:
-        if is_local(src_b) and is_local(dst_b) and executor is None and workers > 1:
-            result.outcomes.extend(_run_local(do_transfer, transfers, workers, cancel))
-        else:
-            result.outcomes.extend(_run_all(do_transfer, transfers, workers, executor, cancel))
 
-    if cancel.is_set():
-        result.cancelled = True
-    result.max_transfer_reached = budget is not None and budget.reached
-    failed_copies = sum(1 for o in result.outcomes if o.outcome in ("failed", "cancelled"))
-    if deletes:
-        if failed_copies or cancel.is_set() or result.max_transfer_reached:
-            why = ("the run was cancelled" if cancel.is_set() else
-                   f"{failed_copies} cop{'y' if failed_copies == 1 else 'ies'} failed" if failed_copies else
-                   "the --max-transfer limit was reached")
-            result.deletes_skipped = why
-            for a in deletes:
-                result.outcomes.append(Outcome(a.path, "delete", "not_deleted", 0, 0, f"not deleted: {why}"))
-        else:
-            done = _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel, tracker, state)
-            for o in done:
-                log_outcome(o)
-            result.outcomes.extend(done)
-    result.finished = time.time()
-    tracker.finish()
-    return result
+class _Copy:
+    """The bytes of one file: each attempt (a retry starts the file again), counted as they go."""
+
+    def __init__(self, run: _Run, a: Action):
+        self.run, self.a = run, a
+        self.src_path = join_path(run.plan.src_root, a.path)
+        self.dst_path = join_path(run.plan.dst_root, a.path)
+        self.moved = 0
+        # The source's content hash, when its listing gave one, is checked on the
+        # bytes before they replace anything; verify="checksum" finds one first
+        # where the listing had none, so a local destination is never renamed over
+        # with bytes that do not match.
+        self.expect_md5 = a.src.md5 if a.src else None
+
+    def on_bytes(self, n: int) -> None:
+        self.moved += n
+        self.run.tracker.add_bytes(self.a.path, n)
+        if self.run.bucket is not None:
+            self.run.bucket.take(n)
+
+    def attempt(self) -> int:
+        run, a, o = self.run, self.a, self.run.options
+        if self.moved:
+            # A retry starts the file again: take back what the failed attempt counted.
+            run.tracker.add_bytes(a.path, -self.moved)
+            self.moved = 0
+        if o.verify == "checksum" and run.dst_local and self.expect_md5 is None:
+            self.expect_md5 = file_md5(run.src_b, self.src_path, cancel=run.cancel)
+        md5 = self.expect_md5 if o.verify != "none" else None
+        size = a.src.size if a.src else None
+        if not o.server_side and not run.dst_local and same_store(run.src_b, run.dst_b):
+            # Asked not to use the store's own copy: the bytes come through us.
+            return _stream_through(run.src_b, self.src_path, run.dst_b, self.dst_path, size, self.on_bytes,
+                                   run.cancel, run.pause, o.chunk_size, md5)
+        written = copy_file(run.src_b, self.src_path, run.dst_b, self.dst_path, size=size,
+                            mtime=a.src.mtime if a.src else None, on_bytes=self.on_bytes, cancel=run.cancel,
+                            pause=run.pause, chunk_size=o.chunk_size, etag=a.src.etag if a.src else None, md5=md5)
+        if o.verify == "checksum" and not run.dst_local:
+            _verify_checksum(run.src_b, self.src_path, run.dst_b, self.dst_path, a, run.cancel)
+        return written
+
+
+def _backups(dst_b, dst_fs, options: RunOptions) -> Backups | None:
+    """Where replaced and deleted versions go (None: nowhere, they are gone)."""
+    if not options.backup_dir:
+        if options.backup_suffix:
+            raise OptionError("backup_suffix names backups in backup_dir: give backup_dir too.")
+        return None
+    return Backups(dst_b, unwrap(dst_fs, options.backup_dir)[1], options.backup_suffix, options.suffix_keep_extension)
 
 
 def log_outcome(o: Outcome) -> None:
@@ -474,7 +468,6 @@ def log_decisions(plan: Plan) -> None:
 
 def _stream_through(src_b, src_path, dst_b, dst_path, size, on_bytes, cancel, pause, chunk_size, md5) -> int:
     """Copy inside one store by reading and writing the bytes here (``server_side=False``)."""
-    from .transfer import SourceChangedError, _Guard, _stream
 
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
@@ -538,7 +531,6 @@ def _run_all(fn, actions: list[Action], workers: int, executor, cancel) -> list[
 
 
 def _verify_checksum(src_b, src_path, dst_b, dst_path, a: Action, cancel) -> None:
-    from .listing import entry_from_info
 
     src_md5 = a.src.md5 if a.src else None
     dst_md5 = None

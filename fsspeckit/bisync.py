@@ -58,12 +58,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from .exceptions import DeleteLimitError, FsspeckitError, SourceNotFoundError
+from .exceptions import DeleteLimitError, FsspeckitError, OptionError, SourceNotFoundError, describe_error
 from .filesystem import unwrap
 from .filters import Filters, path_filter
 from .listing import Entry, join_path, list_tree
-from .retry import describe_error, retry_call
+from .listing import entry_from_info
+from .retry import retry_call
 from .safepath import local_escape
+from .sync import url_of
 from .transfer import copy_file, file_md5, is_local
 
 logger = logging.getLogger(__name__)
@@ -255,8 +257,7 @@ def plan_bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *,
 
     ``rules`` are rclone filter rules (``+ GLOB``/``- GLOB``/``!``, first match wins)."""
     if conflict not in CONFLICT_CHOICES:
-        raise ValueError(f"conflict must be one of {', '.join(CONFLICT_CHOICES)}, not {conflict!r}.")
-    from .sync import url_of
+        raise OptionError(f"conflict must be one of {', '.join(CONFLICT_CHOICES)}, not {conflict!r}.")
 
     left_url, right_url = url_of(left_fs, left_path), url_of(right_fs, right_path)
     filters = _state_key(include, exclude, partitions, rules)
@@ -453,8 +454,6 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
             st = os.stat(path)
             return Entry(rel, st.st_size, st.st_mtime, expect.md5)
         info = backend.info(path)
-        from .listing import entry_from_info
-
         got = entry_from_info(rel, info)
         return Entry(rel, got.size, got.mtime, got.md5 or expect.md5)
 

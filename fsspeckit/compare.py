@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from typing import Literal
 
+from .exceptions import OptionError
 from .listing import Entry
 
-__all__ = ["compare_entries", "needs_hash", "LOCAL_WINDOW", "UPLOAD_WINDOW", "Category"]
+__all__ = ["COMPARE_MODES", "Category", "LOCAL_WINDOW", "UPLOAD_WINDOW", "compare_entries", "needs_hash",
+           "normalize_compare"]
+
+#: How two versions of a file are compared (``SyncOptions.compare``).
+COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
+_COMPARE_ALIASES = {"size+mtime": "size_mtime", "mtime": "size_mtime", "default": "size_mtime", "hash": "checksum",
+                    "md5": "checksum"}
+
+
+def normalize_compare(mode: str) -> str:
+    """A compare mode by its name or an alias (``md5`` is ``checksum``); ``OptionError`` for any other."""
+    compare = _COMPARE_ALIASES.get(mode, mode)
+    if compare not in COMPARE_MODES:
+        raise OptionError(f"Unknown compare mode {mode!r}: use one of {', '.join(COMPARE_MODES)}.")
+    return compare
 
 #: FreeFileSync-like categories of a path, before the strategy decides.
 Category = Literal["new", "changed", "conflict", "identical", "dst_only", "excluded", "moved"]

@@ -17,6 +17,7 @@ import heapq
 import logging
 import math
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -26,15 +27,18 @@ import fsspec
 from fsspec.callbacks import Callback
 from fsspec.implementations.memory import MemoryFileSystem
 
-from .apply import Progress, apply_plan, check_delete_limit
-from .exceptions import BackendNotInstalledError, EmptySourceError, FsspeckitError, SourceNotFoundError
+from .apply import Progress, apply_plan, register_executor
+from .exceptions import (
+    BackendNotInstalledError, FsspeckitError, OptionError, describe_error,
+)
 from .filesystem import unwrap
+from .guards import check_delete_guards, deletes_held_back, held_back_outcomes
+from .options import RunOptions
 from .plan import Action, Plan
 from .renames import apply_moves
+from .plan_check import prepare_plan
 from .result import Outcome, SyncResult
-from .retry import describe_error
 from .state import SyncState
-from .transfer import DEFAULT_CHUNK_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,7 @@ def plan_shards(
     if not items:
         return []
     if max_files < 1:
-        raise ValueError("max_files must be at least 1.")
+        raise OptionError("max_files must be at least 1.")
     total_bytes = sum(a.size for a in items)
     wanted = max(int(shards or 1), math.ceil(len(items) / max_files),
                  math.ceil(total_bytes / max_bytes) if max_bytes > 0 else 1)
@@ -161,7 +165,7 @@ def run_shard(
     plan: Plan,
     src_fs: fsspec.AbstractFileSystem,
     dst_fs: fsspec.AbstractFileSystem,
-    options: dict[str, Any],
+    options: RunOptions,
     topic: str | None = None,
     cancel_name: str | None = None,
 ) -> SyncResult:
@@ -201,7 +205,7 @@ def run_shard(
             })
 
     try:
-        return apply_plan(plan, src_fs, dst_fs, progress_hook=hook, cancel=cancel, **options)
+        return apply_plan(plan, src_fs, dst_fs, options, progress_hook=hook, cancel=cancel)
     finally:
         done.set()
 
@@ -209,11 +213,16 @@ def run_shard(
 # -- the coordinator side ----------------------------------------------------------
 
 def is_dask_executor(executor: Any) -> bool:
-    """True for a ``distributed.Client`` or a scheduler address such as ``"tcp://host:8786"``."""
+    """True for a ``distributed.Client`` or a scheduler address such as ``"tcp://host:8786"``.
+
+    A Client exists only once the ``distributed`` package was imported, so this
+    never imports it (that takes a second): an object is a Client when it is an
+    instance of the class of the package already loaded.
+    """
     if isinstance(executor, str):
         return True
-    cls = type(executor)
-    return cls.__name__ == "Client" and cls.__module__.split(".")[0] == "distributed"
+    package = sys.modules.get("distributed")
+    return package is not None and isinstance(executor, package.Client)
 
 
 def _connect(executor: Any):
@@ -224,7 +233,7 @@ def _connect(executor: Any):
     if address and "://" not in address:
         address = "tcp://" + address  # Dask's default scheme
     if not address.startswith(_ADDRESS_SCHEMES) or address.endswith("://"):
-        raise ValueError(
+        raise OptionError(
             f"{executor!r} is not a Dask scheduler address; give one like 'tcp://127.0.0.1:8786'."
         )
     try:
@@ -345,51 +354,33 @@ class _Relay:
         self.notify(force=True)
 
 
-def _check_delete_guards(plan: Plan, max_delete, allow_delete_all: bool) -> None:
-    """The guards ``apply_plan`` runs before anything is written, on the whole plan."""
-    deletes = plan.deletes
-    if deletes and (not plan.src_exists or plan.src_files == 0) and not allow_delete_all:
-        cls = SourceNotFoundError if not plan.src_exists else EmptySourceError
-        raise cls(
-            f"The source {plan.src_url or plan.src_root} is {'missing' if not plan.src_exists else 'empty'}; "
-            f"refusing to delete {len(deletes)} destination files. Pass allow_delete_all=True if that is meant."
-        )
-    check_delete_limit(plan, max_delete)
-
-
 def apply_plan_distributed(
     plan: Plan,
     src_fs: fsspec.AbstractFileSystem,
     dst_fs: fsspec.AbstractFileSystem,
     client,
+    options: RunOptions | None = None,
     *,
-    max_workers: int | None = None,
     callback: Callback | None = None,
     progress_hook: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
     pause: threading.Event | None = None,
-    retries: int = 3,
-    backoff: float = 0.5,
-    verify: str = "size",
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    max_delete=None,
-    backup_dir: str | None = None,
-    allow_delete_all: bool = False,
     state: SyncState | None = None,
     partials: list[str] | None = None,
-    dry_run: bool = False,
-    refresh: bool | None = None,
     shards: int | None = None,
     task_retries: int = 2,
     max_in_flight: int | None = None,
     cancel_grace: float = 30.0,
     progress_interval: float = 0.25,
+    **settings,
 ) -> SyncResult:
     """Carry out ``plan`` on a Dask cluster; return every path's outcome, as ``apply_plan`` does.
 
     ``client`` is a ``distributed.Client`` or a scheduler address
-    (``"tcp://host:8786"``; a client is opened and closed for the run). The
-    copies are split by ``plan_shards`` into ``shards`` tasks (default: four
+    (``"tcp://host:8786"``; a client is opened and closed for the run).
+    ``options`` (or the same settings by keyword) is the ``RunOptions`` of
+    ``apply_plan``, which every shard gets unchanged (but for ``refresh``: the
+    plan is checked once, here). The copies are split by ``plan_shards`` into ``shards`` tasks (default: four
     per worker thread of the cluster); each task runs ``apply_plan`` on its
     shard with ``max_workers`` threads and the same ``retries``/``verify``/
     ``chunk_size``, and is retried ``task_retries`` times if it raises; a
@@ -403,33 +394,27 @@ def apply_plan_distributed(
     The filesystems are pickled into every task: their storage options,
     credentials included, travel to the workers (they are never logged).
     """
-    if verify not in ("size", "checksum", "none"):
-        raise ValueError("verify must be 'size', 'checksum' or 'none'.")
-    if refresh or (refresh is None and plan.loaded):
-        from .plan_check import refresh_plan
-
-        plan = refresh_plan(plan, src_fs, dst_fs)  # once, here; shards are never refreshed again
+    options = RunOptions.of(options, **settings)
+    plan = prepare_plan(plan, src_fs, dst_fs, options.refresh)  # once, here; shards are never checked again
     plan = dataclasses.replace(plan, loaded=False)
-    # Every apply_plan below (here or on a worker) gets refresh=False through these.
-    common = dict(max_workers=max_workers, retries=retries, backoff=backoff, verify=verify, chunk_size=chunk_size,
-                  backup_dir=backup_dir, refresh=False)
-    if dry_run:
-        return apply_plan(plan, src_fs, dst_fs, callback=callback, progress_hook=progress_hook, dry_run=True,
-                          max_delete=max_delete, allow_delete_all=allow_delete_all, **common)
+    # Every apply_plan below (here or on a worker) gets refresh=False.
+    options = dataclasses.replace(options, refresh=False)
+    if options.dry_run:
+        return apply_plan(plan, src_fs, dst_fs, options, callback=callback, progress_hook=progress_hook)
     for side, fs in (("source", src_fs), ("destination", dst_fs)):
         if isinstance(unwrap(fs, "")[0], MemoryFileSystem):
-            raise ValueError(f"The {side} is a memory:// filesystem, which exists only in this process, so "
+            raise OptionError(f"The {side} is a memory:// filesystem, which exists only in this process, so "
                              "cluster workers cannot reach it; apply without a Dask executor.")
-    _check_delete_guards(plan, max_delete, allow_delete_all)
+    check_delete_guards(plan, options.max_delete, options.allow_delete_all)
     cancel = cancel or threading.Event()
     result = SyncResult(src_url=plan.src_url, dst_url=plan.dst_url, started=time.time())
     if partials:
-        cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, partials=partials, refresh=False)
+        cleanup = apply_plan(dataclasses.replace(plan, actions=()), src_fs, dst_fs, options, partials=partials)
         result.cleaned_partials = cleanup.cleaned_partials
         result.aborted_uploads = cleanup.aborted_uploads
     # Moves are renames or the store's own copies: done here, before the copies go out.
-    result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_fs, retries=retries, backoff=backoff,
-                                       cancel=cancel))
+    result.outcomes.extend(apply_moves(plan, plan.by_kind("move"), dst_fs, retries=options.retries,
+                                       backoff=options.backoff, cancel=cancel))
 
     client, owned = _connect(client)
     try:
@@ -439,8 +424,9 @@ def apply_plan_distributed(
         relay.notify(force=True)
         logger.info("applying %d copies in %d shards on a cluster of %d threads (%s -> %s)",
                     relay.p.files_total, len(shard_list), threads, plan.src_url, plan.dst_url)
-        options = dict(common, state=None, partials=None, max_delete=None)
-        transfer_outcomes = _run_shards(client, shard_list, plan, src_fs, dst_fs, options, relay, cancel, pause,
+        # A shard holds only copies: the guards on deletions ran on the whole plan above.
+        shard_options = dataclasses.replace(options, max_delete=None)
+        transfer_outcomes = _run_shards(client, shard_list, plan, src_fs, dst_fs, shard_options, relay, cancel, pause,
                                         task_retries, max_in_flight or 2 * threads, cancel_grace)
     finally:
         if owned:
@@ -457,26 +443,22 @@ def apply_plan_distributed(
             if o.outcome in ("copied", "updated") and a is not None and a.src is not None:
                 state.record(a.path, a.src.size, a.src.mtime)
 
-    if cancel.is_set():
-        result.cancelled = True
+    result.cancelled = cancel.is_set()
     deletes = plan.deletes
-    failed = sum(1 for o in transfer_outcomes if o.outcome in ("failed", "cancelled"))
     if deletes:
-        if failed or cancel.is_set():
-            why = "the run was cancelled" if cancel.is_set() else f"{failed} cop{'y' if failed == 1 else 'ies'} failed"
+        why = deletes_held_back(transfer_outcomes, cancel.is_set())
+        if why:
             result.deletes_skipped = why
-            result.outcomes.extend(Outcome(a.path, "delete", "not_deleted", 0, 0, f"not deleted: {why}")
-                                   for a in deletes)
+            result.outcomes.extend(held_back_outcomes(plan, why))
         else:
             def delete_hook(p: Progress) -> None:
                 relay.p.deleted = p.deleted
                 relay.notify()
 
             # The guards ran on the whole plan above; apply_plan's delete path does the rest, here.
-            sub = apply_plan(dataclasses.replace(plan, actions=tuple(deletes)), src_fs, dst_fs, cancel=cancel,
-                             pause=pause, state=state, allow_delete_all=True, progress_hook=delete_hook,
-                             max_workers=max_workers, retries=retries, backoff=backoff, backup_dir=backup_dir,
-                             refresh=False)
+            sub = apply_plan(dataclasses.replace(plan, actions=tuple(deletes)), src_fs, dst_fs,
+                             dataclasses.replace(options, allow_delete_all=True, max_delete=None),
+                             cancel=cancel, pause=pause, state=state, progress_hook=delete_hook)
             result.outcomes.extend(sub.outcomes)
             result.deletes_skipped = sub.deletes_skipped
             result.cancelled = result.cancelled or sub.cancelled
@@ -510,7 +492,7 @@ def _collect(future, index: int, shard: tuple[Action, ...]) -> list[Outcome]:
     return kept
 
 
-def _run_shards(client, shard_list, plan: Plan, src_fs, dst_fs, options: dict, relay: _Relay,
+def _run_shards(client, shard_list, plan: Plan, src_fs, dst_fs, options: RunOptions, relay: _Relay,
                 cancel: threading.Event, pause: threading.Event | None, task_retries: int, max_in_flight: int,
                 cancel_grace: float) -> list[Outcome]:
     """Submit the shards (at most ``max_in_flight`` queued at once) and gather their outcomes."""
@@ -570,3 +552,6 @@ def _run_shards(client, shard_list, plan: Plan, src_fs, dst_fs, options: dict, r
         except Exception:  # noqa: BLE001 - the scheduler may be gone
             logger.debug("could not clean up run %s on the scheduler", run_id, exc_info=True)
     return outcomes
+
+
+register_executor(is_dask_executor, apply_plan_distributed)

@@ -8,10 +8,13 @@ wraps the backend so ``ls``/``info``/``find`` entries carry a normalised
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import posixpath
 import re
+import ssl
+import sys
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -19,7 +22,9 @@ import fsspec
 from fsspec.implementations.dirfs import DirFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from .exceptions import BackendNotInstalledError, UnknownProtocolError
+from . import timeouts
+from .exceptions import BackendNotInstalledError, OptionError, OptionTypeError, UnknownProtocolError
+from .fscache import cached_backend
 from .times import Timestamp, entry_mtime
 
 logger = logging.getLogger(__name__)
@@ -86,8 +91,6 @@ def _backend_class(protocol: str):
             f"`pip install {package}`."
         ) from exc
     except ValueError as exc:
-        import difflib
-
         close = difflib.get_close_matches(protocol, fsspec.available_protocols(), n=1)
         hint = f" Did you mean '{close[0]}'?" if close else " Common ones: file, memory, s3, gs, az, http, sftp."
         raise UnknownProtocolError(
@@ -139,17 +142,17 @@ def filesystem(
     if "protocol_or_url" in kwargs:  # this package's earlier name for the first parameter
         value = kwargs.pop("protocol_or_url")
         if protocol_or_path not in ("", None):
-            raise TypeError("filesystem() got both protocol_or_path and protocol_or_url; pass one.")
+            raise OptionTypeError("filesystem() got both protocol_or_path and protocol_or_url; pass one.")
         protocol_or_path = value
     for name, value in (("cached", cached), ("verbose", verbose), ("dirfs", dirfs),
                         ("use_listings_cache", use_listings_cache), ("skip_instance_cache", skip_instance_cache)):
         if not isinstance(value, bool):
-            raise TypeError(f"filesystem(): {name} must be True or False, not {value!r}.")
+            raise OptionTypeError(f"filesystem(): {name} must be True or False, not {value!r}.")
     if cache_storage is not None and not cached:
-        raise ValueError("filesystem(): cache_storage is only used with cached=True; pass cached=True too.")
+        raise OptionError("filesystem(): cache_storage is only used with cached=True; pass cached=True too.")
     if isinstance(protocol_or_path, fsspec.AbstractFileSystem):
         if base_fs is not None:
-            raise TypeError("filesystem(): pass a filesystem as protocol_or_path or as base_fs, not both.")
+            raise OptionTypeError("filesystem(): pass a filesystem as protocol_or_path or as base_fs, not both.")
         fs = protocol_or_path if isinstance(protocol_or_path, KitFileSystem) else KitFileSystem("", protocol_or_path)
         return _finish(fs, cached, cache_storage, verbose)
     if protocol_or_path is None:
@@ -166,9 +169,9 @@ def filesystem(
     protocol_hint = options.pop("protocol", None)
     if base_fs is not None:
         if not dirfs:
-            raise ValueError("filesystem(): base_fs gives a filesystem rooted inside it, which needs dirfs=True.")
+            raise OptionError("filesystem(): base_fs gives a filesystem rooted inside it, which needs dirfs=True.")
         if options or _cert_given(allow_invalid_certificates, allow_invalid_certs, verify, use_ssl):
-            raise ValueError("filesystem(): with base_fs the backend is base_fs's own; storage options and "
+            raise OptionError("filesystem(): with base_fs the backend is base_fs's own; storage options and "
                              "certificate options cannot change it.")
         return _finish(_inside(base_fs, text, protocol_hint), cached, cache_storage, verbose)
 
@@ -178,7 +181,7 @@ def filesystem(
     if protocol == "local":
         protocol = "file"
     if protocol_hint and protocol != str(protocol_hint).lower() and "://" in protocol_or_path:
-        raise ValueError(f"filesystem(): the URL's protocol '{protocol}' and protocol='{protocol_hint}' disagree.")
+        raise OptionError(f"filesystem(): the URL's protocol '{protocol}' and protocol='{protocol_hint}' disagree.")
     explicit_root = bool(root) and not (protocol == "file" and text.lower() in ("file", "local", "file://", "local://"))
     cls = _backend_class(protocol)
     if protocol in ("file", "local"):
@@ -195,18 +198,16 @@ def filesystem(
     if skip_instance_cache:
         options["skip_instance_cache"] = True  # a new instance, not fsspec's cached one
     if protocol in ("s3", "s3a"):
-        from . import timeouts
-
         timeouts.watch_s3()
         options = timeouts.s3_options(options)
     backend = cls(**options)
     if not dirfs:
         if explicit_root and protocol != "file":
-            raise ValueError(
+            raise OptionError(
                 f"filesystem(): dirfs=False returns the {protocol} backend itself, which has no root; "
                 f"pass '{protocol}' and full paths, or keep dirfs=True to root it at {root!r}.")
         if explicit_root and protocol == "file":
-            raise ValueError("filesystem(): dirfs=False returns the local backend itself, which has no root; "
+            raise OptionError("filesystem(): dirfs=False returns the local backend itself, which has no root; "
                              "pass 'file' and full paths, or keep dirfs=True to root it at that folder.")
         return _finish(backend, cached, cache_storage, verbose, raw=True)
     if protocol == "file":
@@ -238,7 +239,7 @@ def _storage_options(storage_options: Any) -> dict[str, Any]:
         if proto and "protocol" not in out:
             out["protocol"] = proto
         return out
-    raise TypeError(f"storage_options must be a dict of backend options, not {type(storage_options).__name__}.")
+    raise OptionTypeError(f"storage_options must be a dict of backend options, not {type(storage_options).__name__}.")
 
 
 def _cert_given(*values) -> bool:
@@ -249,12 +250,12 @@ def _tls_options(protocol: str, allow_invalid_certificates, allow_invalid_certs,
     """Backend options for the certificate switches, or one sentence refusing them."""
     if allow_invalid_certs is not None:
         if allow_invalid_certificates is not None and allow_invalid_certificates != allow_invalid_certs:
-            raise ValueError("filesystem(): allow_invalid_certificates and allow_invalid_certs (its old name) "
+            raise OptionError("filesystem(): allow_invalid_certificates and allow_invalid_certs (its old name) "
                              "disagree; pass one.")
         allow_invalid_certificates = allow_invalid_certs
     if allow_invalid_certificates is not None and verify is not None:
         if bool(verify) == bool(allow_invalid_certificates):
-            raise ValueError("filesystem(): verify and allow_invalid_certificates contradict each other; pass one.")
+            raise OptionError("filesystem(): verify and allow_invalid_certificates contradict each other; pass one.")
     check = verify if verify is not None else (
         None if allow_invalid_certificates is None else not allow_invalid_certificates)
     if check is None and use_ssl is None:
@@ -268,26 +269,24 @@ def _tls_options(protocol: str, allow_invalid_certificates, allow_invalid_certs,
         return out
     if protocol in _HTTP_PROTOCOLS:
         if use_ssl is not None:
-            raise ValueError("filesystem(): use_ssl does not apply to HTTP; the URL's scheme (http:// or "
+            raise OptionError("filesystem(): use_ssl does not apply to HTTP; the URL's scheme (http:// or "
                              "https://) decides.")
         if check is False:
             return {"ssl": False}  # aiohttp: do not verify the server's certificate
         if isinstance(check, str):
-            import ssl
-
             return {"ssl": ssl.create_default_context(cafile=check)}
         return {}
     names = [n for n, v in (("allow_invalid_certificates", allow_invalid_certificates), ("verify", verify),
                             ("use_ssl", use_ssl)) if v is not None]
     verb = "applies" if len(names) == 1 else "apply"
-    raise ValueError(f"filesystem(): {', '.join(names)} {verb} to s3 and http(s) only; the '{protocol}' "
+    raise OptionError(f"filesystem(): {', '.join(names)} {verb} to s3 and http(s) only; the '{protocol}' "
                      "backend takes its TLS settings in its own storage options, if it has any.")
 
 
 def _inside(base_fs: fsspec.AbstractFileSystem, text: str, protocol_hint=None) -> fsspec.AbstractFileSystem:
     """A filesystem rooted at ``text`` inside ``base_fs`` (DirFileSystem semantics, no escape)."""
     if not isinstance(base_fs, fsspec.AbstractFileSystem):
-        raise TypeError(f"base_fs must be a filesystem, not {type(base_fs).__name__}.")
+        raise OptionTypeError(f"base_fs must be a filesystem, not {type(base_fs).__name__}.")
     if isinstance(base_fs, DirFileSystem):
         underlying, base_root = base_fs.fs, base_fs.path or ""
     else:
@@ -306,18 +305,18 @@ def _inside(base_fs: fsspec.AbstractFileSystem, text: str, protocol_hint=None) -
     elif _looks_like_protocol(text):
         requested, text = text.lower(), ""
     if requested and requested not in protocols:
-        raise ValueError(f"filesystem(): protocol '{requested}' does not match base_fs, a "
+        raise OptionError(f"filesystem(): protocol '{requested}' does not match base_fs, a "
                          f"'{sorted(protocols)[0]}' filesystem.")
     if "://" in text:
         target = underlying._strip_protocol(text)
         target = target.rstrip("/") if target not in ("/", "") else target
         if base_root and not _within(base_root, target):
-            raise ValueError(f"filesystem(): {text} is outside base_fs's root {base_root}.")
+            raise OptionError(f"filesystem(): {text} is outside base_fs's root {base_root}.")
     else:
         rel = text.replace("\\", "/")
         segments = [p for p in rel.split("/") if p and p != "."]
         if ".." in segments:
-            raise ValueError(f"filesystem(): {text!r} leaves base_fs's root ('..' is refused).")
+            raise OptionError(f"filesystem(): {text!r} leaves base_fs's root ('..' is refused).")
         target = posixpath.join(base_root, *segments) if segments else base_root
         trimmed = _trim_overlap(base_root, segments)
         if trimmed is not None and not _exists(underlying, target):
@@ -353,8 +352,6 @@ def _exists(fs, path: str) -> bool:
 def _finish(fs, cached: bool, cache_storage: str | None, verbose: bool, raw: bool = False):
     """Add the read cache when asked, mark ``is_cache_fs`` (as 0.25 does) and report when verbose."""
     if cached:
-        from .fscache import cached_backend
-
         if isinstance(fs, KitFileSystem):
             fs = KitFileSystem(fs.path, cached_backend(fs.fs, cache_storage, verbose), url_protocol=fs.url_protocol)
         else:
@@ -362,8 +359,6 @@ def _finish(fs, cached: bool, cache_storage: str | None, verbose: bool, raw: boo
     if isinstance(fs, KitFileSystem):
         fs.is_cache_fs = bool(cached)
     if verbose:
-        import sys
-
         where = fs.root_url if isinstance(fs, KitFileSystem) else f"{_proto_name(fs)}:// (unrooted)"
         cache = f", reads cached in {_cache_dir(fs)}" if cached else ", no cache"
         sys.stderr.write(f"fsspeckit: filesystem {where}{cache}\n")

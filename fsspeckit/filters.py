@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from .exceptions import FilterError
+from .exceptions import FilterError, PredicateError
+from .partitions import compile_predicate, get_partitions_from_path
 
 if TYPE_CHECKING:
     from .listing import Entry
@@ -407,13 +408,9 @@ def path_filter(options: SyncOptions, partition_filter: Callable[[dict], bool] |
     ruleset = RuleSet(filters.rules) if filters is not None and filters.rules else None
     part = partition_filter
     if part is None and options.partitions:
-        from .partitions import compile_predicate
-
         part = compile_predicate(options.partitions)
     if inc is None and exc is None and part is None and ruleset is None:
         return None
-    if part is not None:
-        from .partitions import get_partitions_from_path
 
     def keep(path: str) -> bool:
         if inc is not None and not inc.match(path):
@@ -437,8 +434,6 @@ def partition_scope(predicate: str, *path_lists) -> tuple[frozenset[str], list[s
     Returns (keys the predicate names that no path has, the keys the paths
     have, sorted, how many of the paths it selects).
     """
-    from .partitions import compile_predicate, get_partitions_from_path
-
     pred = compile_predicate(predicate)
     known: set[str] = set()
     matched = 0
@@ -461,8 +456,6 @@ def check_partition_scope(predicate: str | None, src_paths, dst_paths) -> int | 
     """
     if not isinstance(predicate, str) or not predicate.strip():
         return None
-    from .exceptions import PredicateError
-
     src_paths, dst_paths = list(src_paths), list(dst_paths)
     if not src_paths and not dst_paths:
         return None

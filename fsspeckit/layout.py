@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+from fsspec.utils import infer_compression
 
 from .exceptions import SyncCancelled
 from .filesystem import unwrap
@@ -54,8 +55,6 @@ def file_format(path: str) -> str:
 
 def count_lines(fs: fsspec.AbstractFileSystem, path: str, chunk: int = 1 << 20) -> int:
     """Lines in a text file (a last line without a newline counts), streamed; compressed files decompressed."""
-    from fsspec.utils import infer_compression
-
     n = 0
     last = b"\n"
     with fs.open(path, "rb", compression=infer_compression(path)) as f:

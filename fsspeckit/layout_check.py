@@ -19,7 +19,8 @@ from typing import Mapping
 
 from .layout import LayoutSummary, SchemaInfo
 from .partitions import HIVE_DEFAULT_PARTITION, as_date, get_partitions_from_path
-from .progress import human_bytes
+from .units import human_bytes
+from .exceptions import OptionError
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,9 @@ class HealthOptions:
 
     def __post_init__(self):
         if self.small_file_size < 1 or self.small_file_count < 2:
-            raise ValueError("small_file_size must be 1 byte or more and small_file_count 2 or more.")
+            raise OptionError("small_file_size must be 1 byte or more and small_file_count 2 or more.")
         if not self.skew_factor > 1:
-            raise ValueError(f"skew_factor must be more than 1, not {self.skew_factor}.")
+            raise OptionError(f"skew_factor must be more than 1, not {self.skew_factor}.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .layout import LayoutSummary, PartitionContents
 from .partitions import _path_sort_key
-from .progress import human_bytes
+from .units import human_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .exceptions import OptionError
 from .listing import join_path
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class TokenBucket:
 
     def __init__(self, rate: float, cancel: threading.Event | None = None):
         if rate <= 0:
-            raise ValueError("a bandwidth limit is a number of bytes a second above zero")
+            raise OptionError("a bandwidth limit is a number of bytes a second above zero")
         self.rate = float(rate)
         self.capacity = max(self.rate, 64 * 1024.0)
         self._tokens = self.capacity
@@ -101,7 +102,7 @@ class Backups:
 
     def __post_init__(self):
         if "/" in self.suffix or "\\" in self.suffix or (self.suffix and not self.suffix.strip(".")):
-            raise ValueError(f"a backup suffix is part of a file name: {self.suffix!r} cannot be one")
+            raise OptionError(f"a backup suffix is part of a file name: {self.suffix!r} cannot be one")
         self.stamp = self.stamp or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
 
     def target(self, rel: str) -> str:

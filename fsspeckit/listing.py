@@ -8,6 +8,7 @@ and the checksum the listing already carried (S3 single-part ETag = MD5, GCS
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -21,9 +22,10 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
 import fsspec
+from fsspec.asyn import sync
 from fsspec.implementations.local import LocalFileSystem
 
-from .exceptions import DestinationError, SourceError, SourceNotFoundError
+from .exceptions import DestinationError, SourceError, SourceNotFoundError, describe_error
 from .filesystem import unwrap
 from .gcpause import gc_paused
 from .retry import is_transient, retry_call
@@ -338,13 +340,6 @@ def _worth_relisting(exc: BaseException) -> bool:
     return is_transient(exc) and "Could not connect" not in str(exc)
 
 
-def _sentence(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    if "Could not connect" in text or "Connect call failed" in text:
-        return f"the endpoint cannot be reached ({text.split(':', 1)[-1].strip()})."
-    return text if text.endswith(".") else text + "."
-
-
 def _missing_bucket_message(fs, root: str) -> str | None:
     """For object stores, tell a missing bucket apart from an empty prefix."""
     bucket = root.split("/", 1)[0]
@@ -404,7 +399,6 @@ def _find_files(backend, root: str, tick: Callable[[int], None] | None = None) -
     """
     if not (type(backend).__module__.startswith("s3fs") and hasattr(backend, "_lsdir")):
         return backend.find(root, withdirs=False, detail=True)
-    from fsspec.asyn import sync
 
     return sync(backend.loop, _find_split, backend, root, _Found(tick))
 
@@ -423,8 +417,6 @@ class _Found:
 
 
 async def _find_split(backend, root: str, found_so_far: "_Found | None" = None) -> dict:
-    import asyncio
-
     base = root.rstrip("/")
     counter = found_so_far or _Found(None)
     if base and "/" not in base and not getattr(backend, "version_aware", False):
@@ -574,10 +566,9 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
         listing.exists = False
         return listing
     except PermissionError as exc:
-        raise error_cls(f"Access denied while listing the {role} {protocol}://{root}: {_sentence(exc)} "
-                        "Check the credentials and their permissions.") from exc
+        raise error_cls(f"Access denied while listing the {role} {protocol}://{root}: {describe_error(exc)}") from exc
     except Exception as exc:  # noqa: BLE001 - every backend error becomes one sentence
-        raise error_cls(f"Could not list the {role} {protocol}://{root}: {_sentence(exc)}") from exc
+        raise error_cls(f"Could not list the {role} {protocol}://{root}: {describe_error(exc)}") from exc
     if not found:
         # An object store has no empty folders: an empty prefix is as good as missing.
         msg = _missing_bucket_message(backend, root)

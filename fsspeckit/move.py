@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import logging
 
+from .apply import apply_plan
+from .exceptions import SourceNotFoundError, describe_error
 from .filesystem import unwrap
 from .listing import entry_from_info, join_path
 from .result import Outcome, SyncResult
-from .retry import describe_error, retry_call
+from .retry import retry_call
 from .safepath import local_escape
+from .sync import check_overlap, plan_sync, url_of
 from .transfer import file_md5, is_local
 
 logger = logging.getLogger(__name__)
@@ -34,11 +37,6 @@ def move_dir(src_fs, dst_fs, src_path: str = "", dst_path: str = "", *, compare:
     Returns the copy's ``SyncResult`` plus one ``Outcome(path, "delete_source",
     "deleted" | "not_deleted" | "failed")`` per source file it handled.
     """
-    from .exceptions import SourceNotFoundError
-    from .sync import check_overlap, plan_sync, url_of
-
-    from .apply import apply_plan
-
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=False, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, partitions=partitions, modified_after=modified_after,

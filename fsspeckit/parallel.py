@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
+from .exceptions import OptionError, OptionTypeError
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,12 @@ def _is_iterable(value: Any) -> bool:
 def _pool_size(n_jobs: int | None, max_workers: int | None, n_items: int) -> int:
     if max_workers is not None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
+            raise OptionError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
         n = max_workers
     elif n_jobs is None or n_jobs == -1:
         n = min(32, (os.cpu_count() or 1) + 4)  # the standard library's thread-pool default
     elif isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a whole number other than 0 (-1: a default pool), not {n_jobs!r}.")
+        raise OptionError(f"n_jobs must be a whole number other than 0 (-1: a default pool), not {n_jobs!r}.")
     elif n_jobs < 0:
         n = max(1, (os.cpu_count() or 1) + 1 + n_jobs)  # joblib: -2 is all CPUs but one
     else:
@@ -75,18 +76,18 @@ def run_parallel(
     exception in input order is raised at the end.
     """
     if not callable(func):
-        raise TypeError(f"run_parallel needs a function to call first, not {func!r}.")
+        raise OptionTypeError(f"run_parallel needs a function to call first, not {func!r}.")
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}.")
+        raise OptionError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}.")
     if data is not _MISSING:
         args = (data, *args)
     positional = [(list(a), True) if _is_iterable(a) else (a, False) for a in args]
     named = {k: ((list(v), True) if _is_iterable(v) else (v, False)) for k, v in kwargs.items()}
     lengths = {len(v) for v, it in [*positional, *named.values()] if it}
     if not lengths:
-        raise ValueError("run_parallel needs at least one iterable argument (a list of items to call func with).")
+        raise OptionError("run_parallel needs at least one iterable argument (a list of items to call func with).")
     if len(lengths) > 1:
-        raise ValueError(f"All iterables must have the same length; got lengths {sorted(lengths)}.")
+        raise OptionError(f"All iterables must have the same length; got lengths {sorted(lengths)}.")
     (n,) = lengths
     if n == 0:
         return []

@@ -24,6 +24,7 @@ from .filesystem import unwrap
 from .listing import Listing, join_path
 from .partitions import get_partitions_from_path, partition_path
 from .predicates import compile_predicate
+from .exceptions import ParquetFooterError
 
 logger = logging.getLogger(__name__)
 
@@ -137,14 +138,14 @@ def _fetch_footer(fs: fsspec.AbstractFileSystem, path: str, size: int | None, pr
     if size is None:
         size = int(fs.size(path))
     if size < 12:
-        raise ValueError(f"{size} bytes is too short for a Parquet file")
+        raise ParquetFooterError(f"{size} bytes is too short for a Parquet file")
     n = min(size, max(12, probe))
     tail = fs.cat_file(path, start=size - n, end=size)
     if tail[-4:] != MAGIC:
-        raise ValueError("not a Parquet file (no PAR1 marker at its end)")
+        raise ParquetFooterError("not a Parquet file (no PAR1 marker at its end)")
     length = struct.unpack("<I", tail[-8:-4])[0]
     if length + 12 > size or length > MAX_FOOTER:
-        raise ValueError(f"damaged footer (it claims {length} bytes in a file of {size})")
+        raise ParquetFooterError(f"damaged footer (it claims {length} bytes in a file of {size})")
     if length + 8 > len(tail):
         head = fs.cat_file(path, start=size - 8 - length, end=size - len(tail))
         tail = head + tail

@@ -14,11 +14,13 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from .apply import _prune_empty_dirs
+from .exceptions import OptionError, OptionTypeError
 from .filesystem import unwrap
 from .listing import join_path, rel_key
 from .partitions import get_partitions_from_path, value_sort_key
 from .predicates import compile_predicate
 from .result import SyncResult
+from .sync import sync_dir
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +65,8 @@ def sync_partitions(
     keyword arguments go to ``sync_dir`` (``dry_run``, ``compare``,
     ``max_delete``, ``include``...). Returns the ``SyncResult``.
     """
-    from .sync import sync_dir
-
     if "partitions" in sync_kwargs or "partition_filter" in sync_kwargs:
-        raise TypeError("sync_partitions takes the partition selection as partition_filter, not partitions=.")
+        raise OptionTypeError("sync_partitions takes the partition selection as partition_filter, not partitions=.")
     scope = partition_scope(partition_filter, base_path)
     return sync_dir(src_fs, dst_fs, base_path, base_path if dst_path is None else dst_path,
                     partitions=scope, **sync_kwargs)
@@ -95,7 +95,7 @@ def retention_plan(
     ``keep_count``. Folders with a null value on the way are never deleted.
     """
     if keep_count < 0:
-        raise ValueError(f"keep_count must be 0 or more, not {keep_count}.")
+        raise OptionError(f"keep_count must be 0 or more, not {keep_count}.")
     root = base_path.rstrip("/")
     per = tuple(per)
     folders: dict[str, tuple] = {}  # relative folder -> (group, rank tuple)

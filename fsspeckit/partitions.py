@@ -13,12 +13,15 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Mapping
 from pathlib import PureWindowsPath
 from urllib.parse import unquote
 
+from .compare import compare_entries, normalize_compare
+from .exceptions import OptionTypeError
 from .listing import Entry, Listing
+from .predicates import as_number  # noqa: F401 - re-exported (it was defined here)
+from .predicates import compile_predicate as _compile_predicate
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ def _as_text(path) -> str:
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     if not isinstance(path, str):
-        raise TypeError(f"get_partitions_from_path needs a path (str or pathlib.Path), not {type(path).__name__}.")
+        raise OptionTypeError(f"get_partitions_from_path needs a path (str or pathlib.Path), not {type(path).__name__}.")
     if "\\" in path and (_WINDOWS_DRIVE.match(path) or "/" not in path):
         # A Windows path ("C:\\data\\year=2023\\f.parquet", or backslashes only): its separators.
         path = path.replace("\\", "/")
@@ -146,7 +149,7 @@ def get_partitions_from_path(path, partitioning=_DEFAULT, *, directory: bool | N
             return []
         tail = folders[-len(partitioning):]
         return [(name, _decode(value)) for name, value in zip(partitioning, tail)]
-    raise TypeError("partitioning must be 'hive', a column name, a list of column names or None, "
+    raise OptionTypeError("partitioning must be 'hive', a column name, a list of column names or None, "
                     f"not {partitioning!r}.")
 
 
@@ -166,19 +169,8 @@ def partition_path(path: str) -> str:
 
 # --- ordering of values ------------------------------------------------------
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{2})(?::(\d{2}))?)?)?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-
-
-def as_number(value: str | None) -> Decimal | None:
-    """The value as an exact number, or None when it is not one (``"01"`` → 1, ``"1e3"`` → 1000)."""
-    if value is None or not _NUMBER.fullmatch(value.strip()):
-        return None
-    try:
-        return Decimal(value.strip())
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
-        return None
 
 
 def as_date(value: str | None) -> datetime | None:
@@ -444,9 +436,7 @@ def diff_partitions(src: Listing, dst: Listing, compare: str = "size_mtime") -> 
     sides and ``fsspeckit.plan.compare_entries`` finds each pair identical
     (``compare`` is a sync compare mode), else ``changed``.
     """
-    from .plan import SyncOptions, compare_entries
-
-    compare = SyncOptions(compare=compare).compare
+    compare = normalize_compare(compare)
     src_index = partition_index(src)
     dst_index = partition_index(dst)
     counts: dict[str, list[int]] = {}
@@ -476,6 +466,4 @@ def diff_partitions(src: Listing, dst: Listing, compare: str = "size_mtime") -> 
 
 def compile_predicate(predicate: Any) -> Callable[[dict], bool]:
     """A callable on a partition dict from predicate text (see ``fsspeckit.predicates``); callables pass through."""
-    from .predicates import compile_predicate as _compile
-
-    return _compile(predicate)
+    return _compile_predicate(predicate)

@@ -22,6 +22,7 @@ from typing import Any
 
 import fsspec
 
+from .exceptions import PeekError
 from .layout import file_format
 from .parquet import MAGIC, _pyarrow_parquet
 
@@ -37,10 +38,6 @@ MAX_ROWS = 20
 MAX_CELL = 200
 MAX_COLUMNS = 64
 _BLOCK = 64 * 1024
-
-
-class PeekError(ValueError):
-    """A file that cannot be shown, with one sentence saying why."""
 
 
 @dataclass(frozen=True)

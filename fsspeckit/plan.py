@@ -19,13 +19,16 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Literal, Mapping
 
-from .compare import LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash  # noqa: F401 - re-exported
-from .exceptions import PlanError
+from .compare import (  # noqa: F401 - re-exported
+    COMPARE_MODES, LOCAL_WINDOW, UPLOAD_WINDOW, Category, compare_entries, needs_hash, normalize_compare,
+)
+from .exceptions import OptionError, PlanError
 from .filters import Filters, path_filter, selection  # noqa: F401 - path_filter re-exported
 from .gcpause import gc_paused
 from .listing import Entry, Listing
 from .rename_match import match_moves
 from .safepath import check_rel
+from .units import human_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +52,7 @@ Kind = Literal["copy", "update", "delete", "skip", "move"]
 #: Every kind an action can have (a plan file naming another is refused).
 ACTION_KINDS = ("copy", "update", "delete", "skip", "move")
 
-COMPARE_MODES = ("size_mtime", "size", "checksum", "always")
 STRATEGIES = ("source_wins", "newer", "larger", "skip", "keep_both")
-_COMPARE_ALIASES = {"size+mtime": "size_mtime", "mtime": "size_mtime", "default": "size_mtime", "hash": "checksum", "md5": "checksum"}
 
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
@@ -70,12 +71,9 @@ class SyncOptions:
     filters: Filters | None = None
 
     def __post_init__(self):
-        compare = _COMPARE_ALIASES.get(self.compare, self.compare)
-        object.__setattr__(self, "compare", compare)
-        if compare not in COMPARE_MODES:
-            raise ValueError(f"Unknown compare mode {self.compare!r}: use one of {', '.join(COMPARE_MODES)}.")
+        object.__setattr__(self, "compare", normalize_compare(self.compare))
         if self.strategy not in STRATEGIES:
-            raise ValueError(f"Unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}.")
+            raise OptionError(f"Unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}.")
         for name in ("include", "exclude"):
             value = getattr(self, name)
             if isinstance(value, str):
@@ -281,7 +279,7 @@ class Plan:
         parts = []
         for kind in ("copy", "update", "delete", "skip"):
             n, b = t[kind]
-            parts.append(f"{kind} {n} ({_human(b)})")
+            parts.append(f"{kind} {n} ({human_bytes(b)})")
         if t["move"][0]:
             parts.insert(2, f"move {t['move'][0]} (no bytes copied)")
         return ", ".join(parts)
@@ -418,7 +416,7 @@ def _apply_override(a: Action, decision: str) -> Action:
         if a.src is not None or a.dst is None:
             return a
         return replace(a, kind="delete", reason="delete (chosen by hand)", overridden=True)
-    raise ValueError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
+    raise OptionError(f"Unknown decision {decision!r}: use exclude, include, source_wins, keep, keep_both or delete.")
 
 
 def _override_one(a: Action, decision: str) -> list[Action]:
@@ -437,7 +435,7 @@ def _override_move(a: Action, decision: str) -> list[Action]:
         why = "copy and delete instead of a move (chosen by hand)"
         return [Action(a.path, "copy", "new", why, a.src, None, overridden=True),
                 Action(a.move_from, "delete", "dst_only", why, None, a.dst, overridden=True)]
-    raise ValueError(f"Unknown decision {decision!r} for a move: use move, copy or exclude.")
+    raise OptionError(f"Unknown decision {decision!r} for a move: use move, copy or exclude.")
 
 
 def _pair_moves(actions: list[Action]) -> list[Action]:
@@ -453,14 +451,6 @@ def _pair_moves(actions: list[Action]) -> list[Action]:
                    gone[found[a.path][0]], move_from=found[a.path][0]) if a.path in found else a
             for a in actions if a.path not in moved_away]
 
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def conflict_name(path: str, dst: Entry | None) -> str:

@@ -14,14 +14,16 @@ from dataclasses import replace
 import fsspec
 
 from .exceptions import StalePlanError
+from .defaults import DEFAULT_WORKERS
 from .filesystem import unwrap
+from .hashing import fill_hashes
 from .listing import Entry, Listing, list_tree
 from .filters import selection
 from .plan import LOCAL_WINDOW, Action, Plan, compare_entries
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_stale", "raise_if_stale", "refresh_plan", "list_plan_side"]
+__all__ = ["check_stale", "list_plan_side", "prepare_plan", "raise_if_stale", "refresh_plan"]
 
 
 def list_plan_side(plan: Plan, fs: fsspec.AbstractFileSystem, side: str = "source") -> Listing:
@@ -103,6 +105,21 @@ def raise_if_stale(plan: Plan, src_fs: fsspec.AbstractFileSystem, src_listing: L
         )
 
 
+def prepare_plan(plan: Plan, src_fs, dst_fs, refresh: bool | None = None) -> Plan:
+    """The plan as a run carries it out: the one place a run checks a plan before writing.
+
+    A plan marked ``loaded`` (read from a file, or shown for a while before the
+    run, as the app does) is refused with ``StalePlanError`` when the source
+    changed since; it and any plan with ``refresh=True`` then has the actions
+    already done turned into skips. ``refresh=False`` takes the plan as it is.
+    """
+    if not (refresh or (refresh is None and plan.loaded)):
+        return plan
+    if plan.loaded:
+        raise_if_stale(plan, src_fs)  # before any write: the source must be what was planned
+    return refresh_plan(plan, src_fs, dst_fs)
+
+
 def refresh_plan(
     plan: Plan,
     src_fs: fsspec.AbstractFileSystem,
@@ -120,8 +137,6 @@ def refresh_plan(
     is done when the file is gone. Skips, exclusions and the other hand-made
     decisions are kept as they are.
     """
-    from .sync import fill_hashes
-
     dst = dst_listing if dst_listing is not None else list_plan_side(plan, dst_fs, "destination")
     writes = [a for a in plan.actions if a.kind in ("copy", "update") and a.src is not None and a.path in dst.entries]
     compare = plan.options.compare if plan.options.compare in ("size_mtime", "checksum") else "size_mtime"
@@ -130,7 +145,7 @@ def refresh_plan(
         sub_src = Listing(plan.src_root, dst.protocol, {a.path: a.src for a in writes}, True, False)
         sub_dst = dst.with_entries(dst.entries[a.path] for a in writes)
         sub_dst.upload_times = dst.upload_times
-        fill_hashes(src_fs, dst_fs, sub_src, sub_dst, compare, max_workers=4)
+        fill_hashes(src_fs, dst_fs, sub_src, sub_dst, compare, max_workers=DEFAULT_WORKERS)
         for a in writes:
             category, reason = compare_entries(sub_src.entries[a.path], sub_dst.entries[a.path], compare,
                                                dst.upload_times)

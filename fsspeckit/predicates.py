@@ -42,11 +42,25 @@ from __future__ import annotations
 
 import logging
 import operator
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping
 
 from .exceptions import PredicateError
-from .partitions import as_number
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def as_number(value: str | None) -> Decimal | None:
+    """The value as an exact number, or None when it is not one (``"01"`` → 1, ``"1e3"`` → 1000)."""
+    if value is None or not _NUMBER.fullmatch(value.strip()):
+        return None
+    try:
+        return Decimal(value.strip())
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+        return None
+
 
 logger = logging.getLogger(__name__)
 

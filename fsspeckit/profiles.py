@@ -22,6 +22,7 @@ The file is ``$FSKIT_CONFIG`` if set, else
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -32,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .exceptions import FsspeckitError
+from .exceptions import FsspeckitError, ProfileError, describe_error
 from .filesystem import KitFileSystem, filesystem, split_url
+from .filesystem import _backend_class
 from .toml_writer import TomlWriteError, dumps_toml
 
 logger = logging.getLogger(__name__)
@@ -80,10 +82,6 @@ _FILE_PREFIX = "file:"
 _MASK = "***"
 #: ``scheme://user:password@host``: a password inside a URL (a proxy, a connection string)
 _URL_PASSWORD_RE = re.compile(r"([a-z][a-z0-9+.-]*://[^/@:\s]*:)([^/@\s]+)(@)", re.IGNORECASE)
-
-
-class ProfileError(FsspeckitError, ValueError):
-    """A saved remote is unknown, malformed, or cannot be used as configured."""
 
 
 @dataclass(frozen=True)
@@ -244,8 +242,6 @@ def remove_remote(name: str) -> Remote:
 
 def filesystem_class_check(protocol: str) -> None:
     """Fail now, with the install hint, when the protocol is unknown or its package missing."""
-    from .filesystem import _backend_class
-
     _backend_class(protocol)
 
 
@@ -334,13 +330,26 @@ def _check_value(key: str, value: Any) -> None:
 # --- options -----------------------------------------------------------------
 
 def parse_option(text: str) -> tuple[str, Any]:
-    """Parse ``key=value`` from a command line: ``true``/``false`` become booleans,
-    whole numbers integers; everything else stays text (``env:VAR`` included)."""
+    """Parse one ``key=value`` storage option: the one rule set of the app and every command.
+
+    The value is read, in this order: JSON when it starts with ``{``, ``[`` or ``"``
+    (``s3_additional_kwargs={"ACL": "private"}``, ``scopes=["a", "b"]``); ``true``/
+    ``yes``/``on`` and ``false``/``no``/``off`` (any case) as booleans; whole numbers as
+    integers and decimals as floats; anything else as text (``env:VAR``, ``file:PATH``
+    and URLs included; ``null`` too). ``ProfileError`` names a pair that is not
+    ``key=value`` or a value that starts like JSON and is not.
+    """
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise ProfileError(f"'{text}' is not an option: write key=value, e.g. endpoint_url=http://127.0.0.1:9000.")
     value = value.strip()
+    if value[:1] in ("{", "[", '"'):
+        try:
+            return key, json.loads(value)
+        except ValueError as exc:
+            raise ProfileError(f"The value of '{key}' starts like JSON but is not valid JSON ({exc}); "
+                               f"quote it for the shell, e.g. {key}='{{\"ACL\": \"private\"}}'.") from None
     low = value.lower()
     if low in ("true", "yes", "on"):
         return key, True
@@ -529,7 +538,7 @@ def check_connection(url: str, options: Mapping[str, Any] | None = None, label: 
     except FsspeckitError as exc:
         return False, f"{label}: {exc}"
     except Exception as exc:  # noqa: BLE001 - reported as one sentence
-        return False, f"{label}: the filesystem could not be created: {_short(exc)}."
+        return False, f"{label}: the filesystem could not be created: {describe_error(exc)}"
     protocol, root = split_url(url)
     bucket = root.strip("/").split("/", 1)[0] if protocol != "file" else ""
     try:
@@ -539,49 +548,11 @@ def check_connection(url: str, options: Mapping[str, Any] | None = None, label: 
                 return False, f"{label}: the folder {fs.path} {what}."
         entries = fs.ls("", detail=False)
     except Exception as exc:  # noqa: BLE001 - classified below
-        return False, f"{label}: {explain_error(exc, url, bucket, options or {})}"
+        endpoint = (options or {}).get("endpoint_url") or (options or {}).get("endpoint") or ""
+        return False, f"{label}: {describe_error(exc, url, bucket=bucket, endpoint=endpoint)}"
     took = time.monotonic() - t0
     n = len(entries)
     return True, f"{label}: connected, listed {url} ({n} entr{'y' if n == 1 else 'ies'} at the top) in {took:.2f} s."
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
-
-
-def explain_error(exc: BaseException, url: str, bucket: str = "", options: Mapping[str, Any] | None = None) -> str:
-    """One sentence naming what went wrong when reaching ``url``."""
-    chain = []
-    e: BaseException | None = exc
-    while e is not None and len(chain) < 6:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    text = " ".join(f"{type(x).__name__} {x}" for x in chain)
-    low = text.lower()
-    endpoint = (options or {}).get("endpoint_url") or (options or {}).get("endpoint") or ""
-    where = f" at {endpoint}" if endpoint else ""
-    if any(w in low for w in ("invalidaccesskeyid", "signaturedoesnotmatch", "invalidtoken", "expiredtoken",
-                              "invalid_grant", "401", "unauthorized", "authentication")):
-        return f"the credentials were rejected{where} (bad or expired key/secret/token); check them."
-    if any(w in low for w in ("nocredentialserror", "unable to locate credentials", "no credentials",
-                              "defaultcredentialserror", "could not automatically determine credentials",
-                              "partial credentials")):
-        return "no complete credentials were found; set them (env:VAR options, AWS_PROFILE, a token file) or use anon=true."
-    if any(w in low for w in ("nosuchbucket", "bucket does not exist", "the specified bucket")):
-        return f"the bucket '{bucket}' does not exist{where}."
-    if isinstance(exc, PermissionError) or any(w in low for w in ("accessdenied", "access denied", "forbidden", "403")):
-        return f"access was denied to {url}; the credentials lack permission to list it."
-    if any(w in low for w in ("endpointconnectionerror", "could not connect", "connection refused", "connecterror",
-                              "cannot connect", "name or service not known", "nodename nor servname",
-                              "temporary failure in name resolution", "connect timeout", "timed out",
-                              "clientconnectorerror", "connectionerror", "failed to establish")):
-        return f"the endpoint{where or ' for ' + url} could not be reached (is the URL right, the service up, the network open?)."
-    if isinstance(exc, FileNotFoundError):
-        if bucket:
-            return f"the bucket '{bucket}' or the path {url} does not exist."
-        return f"{url} does not exist."
-    return f"listing {url} failed: {_short(exc)}."
 
 
 test_remote.__test__ = False  # a library function, not a pytest test

@@ -10,17 +10,9 @@ import sys
 import time
 
 from .apply import Progress
+from .units import human_bytes
 
 __all__ = ["TerminalProgress", "human_bytes"]
-
-
-def human_bytes(n: float) -> str:
-    n = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"  # pragma: no cover
 
 
 class TerminalProgress:

@@ -25,6 +25,7 @@ from .result import Outcome
 from .retry import describe_error, is_transient, retry_call
 from .safepath import check_rel, local_escape
 from .stored_times import stored_mtime_ns
+from .exceptions import MoveRefused
 from .transfer import _is_s3, _store_copy, file_md5, is_local
 
 logger = logging.getLogger(__name__)
@@ -136,10 +137,6 @@ def _prune_emptied(root: str, moved_away: list[str]) -> None:
             os.rmdir(os.path.join(root, rel))
         except OSError:
             pass  # not empty, or already gone
-
-
-class MoveRefused(OSError):
-    """A move that must not be tried again (the target is taken, the old file changed)."""
 
 
 def _transient(exc: BaseException) -> bool:

@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator, Literal
 
+from .exceptions import SyncError
+
 __all__ = ["Outcome", "SyncResult", "OUTCOMES"]
 
 #: What really happened to a path.
@@ -152,8 +154,6 @@ class SyncResult:
     def raise_for_errors(self) -> "SyncResult":
         """Raise ``SyncError`` (a ``RuntimeError``) carrying this result, if any path failed."""
         if self.failed:
-            from .exceptions import SyncError
-
             raise SyncError(self.error_message(), self)
         return self
 

@@ -16,11 +16,12 @@ import threading
 import time
 from typing import Callable, TypeVar
 
-from .exceptions import FsspeckitError, SyncCancelled
+from .exceptions import FsspeckitError, SourceChangedError, SyncCancelled, VerificationError, describe_error
+from .timeouts import TIMEOUT_ATTEMPTS, is_timeout
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["is_transient", "describe_error", "retry_call", "backoff_delay"]
+__all__ = ["is_transient", "retry_call", "backoff_delay"]
 
 T = TypeVar("T")
 
@@ -36,8 +37,6 @@ _TRANSIENT_WORDS = ("timeout", "timed out", "throttl", "slowdown", "slow down", 
 
 def is_transient(exc: BaseException) -> bool:
     """True when another attempt may succeed."""
-    from .exceptions import SourceChangedError, VerificationError
-
     if isinstance(exc, VerificationError):
         return True  # a corrupted transfer: try again
     if isinstance(exc, (SyncCancelled, SourceChangedError, FsspeckitError)):
@@ -62,20 +61,6 @@ def is_transient(exc: BaseException) -> bool:
         "aiohttp", "botocore", "aiobotocore", "urllib3", "requests", "http", "google", "ssl", "asyncio")
 
 
-def describe_error(exc: BaseException) -> str:
-    """One line naming the error: its type and message, without a traceback."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return f"No space left on the destination device ({exc.filename or exc})."
-    if isinstance(exc, PermissionError):
-        return f"Permission denied: {exc}"
-    if isinstance(exc, FileNotFoundError):
-        return f"Not found: {exc}"
-    msg = str(exc) or repr(exc)
-    if isinstance(exc, FsspeckitError):
-        return msg
-    return f"{type(exc).__name__}: {msg}"
-
-
 def backoff_delay(attempt: int, base: float, cap: float = 20.0) -> float:
     """Full-jitter exponential backoff for the given (1-based) retry."""
     return random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
@@ -90,8 +75,6 @@ def retry_call(func: Callable[[], T], *, retries: int, backoff: float,
     Returns ``(result, attempts)``; raises the last error with ``attempts``
     recorded on it as ``exc.fsspeckit_attempts``.
     """
-    from .timeouts import TIMEOUT_ATTEMPTS, is_timeout
-
     attempt = timed_out = 0
     while True:
         attempt += 1

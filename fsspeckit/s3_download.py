@@ -21,8 +21,9 @@ import hashlib
 
 from fsspec.asyn import sync
 
-from .exceptions import FsspeckitError, SourceChangedError, VerificationError
 from . import timeouts
+from .exceptions import FsspeckitError, SourceChangedError, VerificationError
+from .retry import is_transient
 from .timeouts import StallError
 
 __all__ = ["download", "ShortBodyError", "StallError", "RESUMES", "STALL_TIMEOUT"]
@@ -141,6 +142,4 @@ async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes
 
 def _dropped(exc: BaseException) -> bool:
     """A connection that broke mid-body (worth resuming from where it stopped)."""
-    from .retry import is_transient
-
     return is_transient(exc)

@@ -34,7 +34,7 @@ import threading
 from fsspec.asyn import sync
 
 from . import uploads
-from .exceptions import SyncCancelled, VerificationError
+from .exceptions import SourceChangedError, SyncCancelled, UploadStoppedError, VerificationError
 
 logger = logging.getLogger(__name__)
 
@@ -151,18 +151,16 @@ class _Source:
         if self._check is not None:
             with self._lock:
                 if self._fd < 0:
-                    raise ValueError("the upload was stopped")
+                    raise UploadStoppedError("the upload was stopped")
                 st = os.fstat(self._fd)
             self._check(st, when)
 
     def pread(self, n: int, offset: int) -> bytes:
         with self._lock:
             if self._fd < 0:
-                raise ValueError("the upload was stopped")
+                raise UploadStoppedError("the upload was stopped")
             data = os.pread(self._fd, n, offset)
         if len(data) != n:
-            from .exceptions import SourceChangedError
-
             raise SourceChangedError(f"the file is {offset + len(data)} bytes, shorter than listed: "
                                      "it changed during the upload")
         return data

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 
-from .exceptions import PlanError
+from .exceptions import PlanError, UnsafePathError
 
 __all__ = ["UnsafePathError", "unsafe_reason", "check_rel", "local_escape"]
 
 
-class UnsafePathError(PlanError):
-    """A relative path would leave its root or does not name one file."""
+
 
 
 def unsafe_reason(rel: str) -> str | None:

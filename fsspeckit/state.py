@@ -13,6 +13,8 @@ import logging
 import os
 import threading
 
+from .times import to_utc
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["SyncState"]
@@ -130,7 +132,6 @@ def _as_float(value) -> float | None:
         return None
     if isinstance(value, (int, float)):
         return float(value)
-    from .times import to_utc
 
     when = to_utc(value)
     return when.timestamp() if when else None

@@ -21,15 +21,18 @@ import fsspec
 from fsspec.callbacks import Callback
 
 from .apply import DEFAULT_WORKERS, Progress, apply_plan
-from .exceptions import EmptySourceError, SourceNotFoundError, SyncError
+from .options import RunOptions
+from .exceptions import EmptySourceError, OptionError, OptionTypeError, SourceNotFoundError, SyncError
 from .filesystem import unwrap
 from .filters import Filters, check_partition_scope
 from .listing import PARTIAL_MARK, Listing, join_path, list_tree, rel_key
-from .plan import Action, Plan, SyncOptions, make_plan, needs_hash
+from .plan import Action, Plan, SyncOptions, compare_entries, make_plan, needs_hash
 from .renames import fill_rename_hashes
 from .result import Outcome, SyncResult
 from .state import SyncState
-from .transfer import file_md5, is_local
+from .hashing import _bounded_map, fill_hashes  # noqa: F401 - re-exported (they were defined here)
+from .progress import TerminalProgress
+from .transfer import file_md5, is_local, same_store
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +50,6 @@ def url_of(fs: fsspec.AbstractFileSystem, path: str = "") -> str:
 
 def check_overlap(src_fs, src_path: str, dst_fs, dst_path: str) -> None:
     """Refuse a source and destination on the same store where one holds the other (as rclone does)."""
-    from .transfer import is_local, same_store
-
     src_b, src_root = unwrap(src_fs, src_path)
     dst_b, dst_root = unwrap(dst_fs, dst_path)
     if not same_store(src_b, dst_b):
@@ -58,71 +59,10 @@ def check_overlap(src_fs, src_path: str, dst_fs, dst_path: str) -> None:
         # Symbolic links can make two different paths one folder: compare the real ones.
         a, b = os.path.realpath(a or "/").rstrip("/"), os.path.realpath(b or "/").rstrip("/")
     if a == b or a.startswith(b + "/") or b.startswith(a + "/") or not a or not b:
-        raise ValueError(
+        raise OptionError(
             f"The source {url_of(src_fs, src_path)} and the destination {url_of(dst_fs, dst_path)} overlap "
             "(one is inside the other); choose folders side by side."
         )
-
-
-def fill_hashes(src_fs, dst_fs, src: Listing, dst: Listing, compare: str, max_workers: int = DEFAULT_WORKERS,
-                cancel: threading.Event | None = None,
-                progress: Callable[[int, int], None] | None = None) -> int:
-    """Hash the files whose comparison needs a checksum the listing lacks.
-
-    Only same-size pairs qualify: in checksum mode all of them, otherwise only
-    those whose upload time is too close to the source's modification time to
-    decide. Returns the number of files hashed. ``progress(done, total)`` is
-    called after each file hashed (the caller throttles what it draws).
-    """
-    src_b, _ = unwrap(src_fs, "")
-    dst_b, _ = unwrap(dst_fs, "")
-    jobs: list[tuple[str, str]] = []  # (side, rel)
-    for rel, s in src.entries.items():
-        d = dst.entries.get(rel)
-        if d is None or not needs_hash(s, d, compare, dst.upload_times):
-            continue
-        if s.md5 is None:
-            jobs.append(("src", rel))
-        if d.md5 is None:
-            jobs.append(("dst", rel))
-    if not jobs:
-        return 0
-
-    def work(job):
-        side, rel = job
-        if side == "src":
-            return side, rel, file_md5(src_b, join_path(src.root, rel), cancel=cancel)
-        return side, rel, file_md5(dst_b, join_path(dst.root, rel), cancel=cancel)
-
-    workers = max(1, max_workers)
-    with cf.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fsspeckit-hash") as pool:
-        for done, (side, rel, digest) in enumerate(_bounded_map(pool, work, jobs, 4 * workers), 1):
-            listing = src if side == "src" else dst
-            listing.entries[rel] = replace(listing.entries[rel], md5=digest)
-            if progress is not None:
-                progress(done, len(jobs))
-    return len(jobs)
-
-
-def _bounded_map(pool: cf.Executor, fn, items: list, window: int):
-    """``pool.map(fn, items)`` with at most ``window`` calls queued at once.
-
-    ``Executor.map`` submits every item before the first result is given
-    (200,000 hashes: 5 s of submitting with no progress), and holds a future per item.
-    """
-    pending: collections.deque = collections.deque()
-    it = iter(items)
-    for item in itertools.islice(it, window):
-        pending.append(pool.submit(fn, item))
-    try:
-        while pending:
-            result = pending.popleft().result()
-            for item in itertools.islice(it, 1):
-                pending.append(pool.submit(fn, item))
-            yield result
-    finally:
-        for future in pending:
-            future.cancel()
 
 
 def _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters=None) -> SyncOptions:
@@ -220,9 +160,13 @@ def plan_sync(
     track_renames: bool = False,
     on_stage: StageHook | None = None,
     filters: Filters | None = None,
+    options: SyncOptions | None = None,
 ) -> Plan:
     """List both sides and plan the sync from ``src_path`` to ``dst_path``.
 
+    ``options`` (a ``SyncOptions``, the plan stage's one settings object, as the
+    app and the commands hold it) is used as it is; without it the keywords
+    ``delete`` to ``partitions``, ``filters`` and ``track_renames`` build one.
     ``track_renames`` moves, on the destination, a file moved or renamed on the
     source (see ``fsspeckit.renames``) instead of copying it again.
     ``on_stage(stage, done, total)``, when given, hears the listing counts and
@@ -230,9 +174,10 @@ def plan_sync(
     ``filters`` (a ``fsspeckit.Filters``) adds rclone's filter rules, size and
     age limits and ``delete_excluded`` to ``include``/``exclude``/``partitions``.
     """
-    options = _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters)
-    if track_renames:
-        options = replace(options, track_renames=True)
+    if options is None:
+        options = _options(delete, compare, strategy, include, exclude, modified_after, partitions, filters)
+        if track_renames:
+            options = replace(options, track_renames=True)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     if listings is None:
         src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path, on_stage)
@@ -275,17 +220,17 @@ def _workers(parallel: bool, n_jobs: int | None, max_workers: int | None) -> int
     reads it; 0 is refused.
     """
     if not isinstance(parallel, bool):
-        raise TypeError(f"parallel must be True or False, not {parallel!r}.")
+        raise OptionTypeError(f"parallel must be True or False, not {parallel!r}.")
     if not parallel:
         return 1
     if max_workers is not None:
         if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
-            raise ValueError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
+            raise OptionError(f"max_workers must be a whole number of at least 1, not {max_workers!r}.")
         return max_workers
     if n_jobs is None or n_jobs == -1:
         return DEFAULT_WORKERS
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a whole number other than 0 (-1: the default pool), not {n_jobs!r}.")
+        raise OptionError(f"n_jobs must be a whole number other than 0 (-1: the default pool), not {n_jobs!r}.")
     if n_jobs < 0:
         return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
     return n_jobs
@@ -293,11 +238,11 @@ def _workers(parallel: bool, n_jobs: int | None, max_workers: int | None) -> int
 
 def _check_transfer_args(server_side, chunk_size) -> int:
     if not isinstance(server_side, bool):
-        raise TypeError(f"server_side must be True or False, not {server_side!r}.")
+        raise OptionTypeError(f"server_side must be True or False, not {server_side!r}.")
     if chunk_size is None:
         return DEFAULT_CHUNK
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a whole number of bytes of at least 1, not {chunk_size!r}.")
+        raise OptionError(f"chunk_size must be a whole number of bytes of at least 1, not {chunk_size!r}.")
     return chunk_size
 
 
@@ -311,7 +256,6 @@ def _finish(result: SyncResult, raise_on_error: bool) -> SyncResult:
 def _progress_hook(verbose: bool, progress: bool, hook):
     if not (verbose or progress):
         return hook, None
-    from .progress import TerminalProgress
 
     term = TerminalProgress(show_files=verbose)
 
@@ -422,14 +366,13 @@ def sync_dir(
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:
-        result = apply_plan(
-            plan, src_fs, dst_fs, max_workers=workers, callback=callback, progress_hook=hook, cancel=cancel,
-            pause=pause, retries=retries, backoff=backoff, verify=verify,
-            chunk_size=chunk, max_delete=max_delete, backup_dir=backup_dir,
-            allow_delete_all=allow_empty_source, state=state, partials=dst.partials, dry_run=dry_run,
-            executor=executor, server_side=server_side, backup_suffix=backup_suffix,
-            suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit, max_transfer=max_transfer,
-        )
+        options = RunOptions(max_workers=workers, retries=retries, backoff=backoff, verify=verify, chunk_size=chunk,
+                             max_delete=max_delete, backup_dir=backup_dir, allow_delete_all=allow_empty_source,
+                             dry_run=dry_run, server_side=server_side, backup_suffix=backup_suffix,
+                             suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit,
+                             max_transfer=max_transfer)
+        result = apply_plan(plan, src_fs, dst_fs, options, callback=callback, progress_hook=hook, cancel=cancel,
+                            pause=pause, state=state, partials=dst.partials, executor=executor)
     finally:
         if state is not None:
             state.close()
@@ -514,7 +457,6 @@ def sync_files(
     src = list_tree(src_fs, src_path, role="source")
     dst = list_tree(dst_fs, dst_path, role="destination")
     fill_hashes(src_fs, dst_fs, src, dst, compare)
-    from .plan import compare_entries
 
     actions: dict[str, Action] = {}
     missing: list[str] = []
@@ -551,10 +493,10 @@ def sync_files(
                 dst_upload_times=dst.upload_times, src_exists=True, src_files=max(1, len(src)))
     hook, term = _progress_hook(verbose, progress, progress_hook)
     try:
-        result = apply_plan(plan, src_fs, dst_fs, max_workers=workers, callback=callback,
-                            progress_hook=hook, cancel=cancel, pause=pause, retries=retries, backoff=backoff,
-                            verify=verify, chunk_size=chunk, backup_dir=backup_dir, partials=dst.partials,
-                            allow_delete_all=True, server_side=server_side)
+        options = RunOptions(max_workers=workers, retries=retries, backoff=backoff, verify=verify, chunk_size=chunk,
+                             backup_dir=backup_dir, allow_delete_all=True, server_side=server_side)
+        result = apply_plan(plan, src_fs, dst_fs, options, callback=callback, progress_hook=hook, cancel=cancel,
+                            pause=pause, partials=dst.partials)
     finally:
         if term is not None:
             term.close()
@@ -578,12 +520,12 @@ def _names(names, what: str) -> list[str]:
     if names is None:
         return []
     if isinstance(names, (str, bytes, os.PathLike)):
-        raise TypeError(f"{what} must be a list of file names, not one name ({names!r}); wrap it in a list.")
+        raise OptionTypeError(f"{what} must be a list of file names, not one name ({names!r}); wrap it in a list.")
     out = []
     for n in names:
         if isinstance(n, os.PathLike):
             n = os.fspath(n)
         if not isinstance(n, str):
-            raise TypeError(f"{what} must hold file names (strings), not {n!r}.")
+            raise OptionTypeError(f"{what} must hold file names (strings), not {n!r}.")
         out.append(n)
     return out

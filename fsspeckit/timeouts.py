@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 
-from .exceptions import FsspeckitError
+from .exceptions import EndpointTimeoutError, FsspeckitError, OptionError
 
 __all__ = ["TIMEOUT", "CONTIMEOUT", "TIMEOUT_ATTEMPTS", "EndpointTimeoutError", "StallError", "configure", "parse_duration",
            "is_timeout", "s3_options", "watch_s3"]
@@ -31,14 +31,6 @@ TIMEOUT = 300.0
 CONTIMEOUT = 60.0
 #: a request that timed out this many times in a row is given up
 TIMEOUT_ATTEMPTS = 2
-
-
-class EndpointTimeoutError(FsspeckitError, OSError):
-    """An endpoint did not answer within the timeout, several times in a row (not retried again).
-
-    An ``OSError`` rather than a ``TimeoutError``: s3fs retries any
-    ``TimeoutError`` (and fsspec strips its message).
-    """
 
 
 def configure(timeout: float | str | None = None, contimeout: float | str | None = None) -> None:
@@ -53,7 +45,7 @@ def configure(timeout: float | str | None = None, contimeout: float | str | None
 def _positive(value, name: str) -> float:
     seconds = parse_duration(value) if isinstance(value, str) else float(value)
     if not seconds > 0:
-        raise ValueError(f"{name} must be a positive duration such as 30s or 5m, not {value!r}.")
+        raise OptionError(f"{name} must be a positive duration such as 30s or 5m, not {value!r}.")
     return seconds
 
 
@@ -75,7 +67,7 @@ def parse_duration(text: str) -> float:
         total += float(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
     if not s or pos != len(s):
-        raise ValueError(f"{text!r} is not a duration: write seconds (90) or a number with a unit "
+        raise OptionError(f"{text!r} is not a duration: write seconds (90) or a number with a unit "
                          "(250ms, 30s, 5m, 1h30m).")
     return total
 

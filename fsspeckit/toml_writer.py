@@ -10,11 +10,9 @@ import math
 import re
 from typing import Any, Mapping
 
+from .exceptions import TomlWriteError
+
 __all__ = ["TomlWriteError", "dumps_toml"]
-
-
-class TomlWriteError(ValueError):
-    """A value has no TOML form here."""
 
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")

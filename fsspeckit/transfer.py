@@ -19,10 +19,13 @@ import threading
 import time
 
 import fsspec
+from fsspec.asyn import sync
 from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from . import s3_download
+from . import s3_upload
 from .exceptions import SourceChangedError, SyncCancelled, VerificationError
 from .listing import PARTIAL_MARK
 from .stored_times import gcs_metadata, stored_mtime_ns
@@ -167,8 +170,6 @@ def _store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
     if not _is_s3(fs):
         fs.cp_file(src_path, dst_path)
         return
-    from fsspec.asyn import sync
-
     if size is None:
         size = fs.info(src_path)["size"]
     if size <= S3_COPY_LIMIT:
@@ -191,8 +192,6 @@ def _is_s3(fs) -> bool:
 
 
 def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None, listed) -> int:
-    from . import s3_upload
-
     if size is None:
         size = os.path.getsize(src_path)
     guard.set_size(size)
@@ -331,9 +330,6 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         if folder and not os.path.isdir(folder):
             os.makedirs(folder, exist_ok=True)
         if _is_s3(src_fs):
-            from . import s3_download
-
-            guard.set_size(size)
             return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
                                         on_bytes=guard.relative_update, on_metadata=got_metadata)
         src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))

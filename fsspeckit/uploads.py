@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from fsspec.asyn import sync
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["journal_path", "opened", "closed", "abort_stale", "endpoint_of"]
@@ -122,8 +124,6 @@ def abort_stale(fs, root: str) -> int:
     store reached under another URL is cleaned too and nothing else is
     touched. No request is made when the journal has nothing for ``root``.
     """
-    from fsspec.asyn import sync
-
     bucket, _, prefix = root.strip("/").partition("/")
     under = prefix.rstrip("/") + "/" if prefix else ""
     stale = {r["id"]: r for r in _open_entries()

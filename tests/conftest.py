@@ -221,3 +221,31 @@ def local_tree(tmp_path):
         return root
 
     return make
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    """The remotes file of this test: ``FSKIT_CONFIG`` points at ``tmp_path/remotes.toml``; returns that path.
+
+    Modules that read or write remotes use it for every test with
+    ``pytestmark = pytest.mark.usefixtures("config")``.
+    """
+    path = tmp_path / "remotes.toml"
+    monkeypatch.setenv("FSKIT_CONFIG", str(path))
+    return path
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)`` runs one headless command in-process: ``(exit code, stdout, stderr)``.
+
+    Arguments may be paths or numbers (they are passed as text).
+    """
+    from tui import cli
+
+    def call(*argv):
+        code = cli.main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return call

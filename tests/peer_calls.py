@@ -57,7 +57,10 @@ def call(fn):
     try:
         return {"return": plain(fn())}
     except Exception as exc:  # noqa: BLE001 - reported, compared by the test
-        return {"error": type(exc).__name__, "runtime_error": isinstance(exc, RuntimeError),
+        # ``caught_as``: the built-in class a caller writes in ``except`` (fsspeckit's own errors
+        # derive from one, e.g. its OptionError from ValueError).
+        caught_as = next(c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins")
+        return {"error": type(exc).__name__, "caught_as": caught_as, "runtime_error": isinstance(exc, RuntimeError),
                 "message": str(exc).splitlines()[0] if str(exc) else "", "where": traceback.format_exc(limit=-1)}
 
 

@@ -11,20 +11,9 @@ import pytest
 
 from tui import cli
 
+pytestmark = pytest.mark.usefixtures("config")
+
 VENV_BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch):
-    path = tmp_path / "remotes.toml"
-    monkeypatch.setenv("FSKIT_CONFIG", str(path))
-    return path
-
-
-def run(capsys, *argv):
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("argv", [
@@ -32,31 +21,31 @@ def run(capsys, *argv):
     ["remote", "--help"], ["remote", "add", "--help"], ["remote", "list", "--help"],
     ["remote", "remove", "--help"], ["remote", "test", "--help"],
 ])
-def test_every_command_has_help(capsys, argv):
-    code, out, _ = run(capsys, *argv)
+def test_every_command_has_help(capsys, argv, run):
+    code, out, _ = run(*argv)
     assert code == 0
     assert out.startswith("usage: fsspeckit-tui " + " ".join(argv[:-1]))
 
 
-def test_help_documents_exit_codes(capsys):
+def test_help_documents_exit_codes(capsys, run):
     for command in ("plan", "apply", "check"):
-        _, out, _ = run(capsys, command, "--help")
+        _, out, _ = run(command, "--help")
         assert "exit codes:" in out and "3  the plan is stale" in out and "4  could not connect" in out
 
 
-def test_apply_help_documents_the_scheduler_option(capsys):
-    code, out, _ = run(capsys, "apply", "--help")
+def test_apply_help_documents_the_scheduler_option(capsys, run):
+    code, out, _ = run("apply", "--help")
     assert code == 0 and "--scheduler ADDRESS" in out and "Dask" in out
-    code, _, err = run(capsys, "plan", "a", "b", "--scheduler", "tcp://h:8786")
+    code, _, err = run("plan", "a", "b", "--scheduler", "tcp://h:8786")
     assert code == 2 and "unrecognized arguments: --scheduler" in err
 
 
-def test_usage_errors_exit_2(capsys):
-    code, _, err = run(capsys, "plan", "only-one-arg")
+def test_usage_errors_exit_2(capsys, run):
+    code, _, err = run("plan", "only-one-arg")
     assert code == 2 and "the following arguments are required: DST" in err
-    code, _, err = run(capsys, "apply", "p.json", "--workers", "0")
+    code, _, err = run("apply", "p.json", "--workers", "0")
     assert code == 2 and "must be 1 or more" in err
-    code, _, err = run(capsys, "check", "a", "b", "--src-option", "novalue")
+    code, _, err = run("check", "a", "b", "--src-option", "novalue")
     assert code == 2 and "not an option" in err and "Traceback" not in err
 
 
@@ -79,36 +68,36 @@ def test_cli_does_not_import_textual():
     assert proc.returncode == 0, f"textual imported: {proc.stdout} {proc.stderr}"
 
 
-def test_remote_commands(capsys, config, tmp_path, monkeypatch):
-    code, out, _ = run(capsys, "remote", "list")
+def test_remote_commands(capsys, config, tmp_path, monkeypatch, run):
+    code, out, _ = run("remote", "list")
     assert code == 0 and "No saved remotes" in out
-    code, out, _ = run(capsys, "remote", "add", "backup", str(tmp_path), "--option", "auto_mkdir=true")
+    code, out, _ = run("remote", "add", "backup", str(tmp_path), "--option", "auto_mkdir=true")
     assert code == 0 and "Saved remote backup" in out and config.exists()
-    code, _, err = run(capsys, "remote", "add", "leaky", "s3://b", "--option", "secret=abc")
+    code, _, err = run("remote", "add", "leaky", "s3://b", "--option", "secret=abc")
     assert code == 2 and "env:VARIABLE_NAME" in err
-    code, _, err = run(capsys, "remote", "add", "backup", "s3://b")
+    code, _, err = run("remote", "add", "backup", "s3://b")
     assert code == 2 and "already exists" in err
-    code, out, _ = run(capsys, "remote", "list", "--json")
+    code, out, _ = run("remote", "list", "--json")
     data = json.loads(out)
     assert data["config"] == str(config)
     assert data["remotes"] == [{"name": "backup", "protocol": "file", "root": str(tmp_path), "url": str(tmp_path),
                                 "options": {"auto_mkdir": True}}]
-    code, out, _ = run(capsys, "remote", "test", "backup", "--json")
+    code, out, _ = run("remote", "test", "backup", "--json")
     assert code == 0 and json.loads(out)["ok"] is True
-    code, _, err = run(capsys, "remote", "test", "missing")
+    code, _, err = run("remote", "test", "missing")
     assert code == 2 and "no saved remote named 'missing'" in err
-    code, out, _ = run(capsys, "remote", "remove", "backup")
+    code, out, _ = run("remote", "remove", "backup")
     assert code == 0 and "Removed remote backup" in out
-    code, _, err = run(capsys, "remote", "remove", "backup")
+    code, _, err = run("remote", "remove", "backup")
     assert code == 2
 
 
-def test_remote_test_failure_exits_4(capsys, s3):
-    code, _, _ = run(capsys, "remote", "add", "gone", "s3://no-such-bucket-cli",
+def test_remote_test_failure_exits_4(capsys, s3, run):
+    code, _, _ = run("remote", "add", "gone", "s3://no-such-bucket-cli",
                      "--option", f"endpoint_url={s3.endpoint}", "--option", "key=testing",
                      "--option", "secret=env:AWS_SECRET_ACCESS_KEY")
     assert code == 0
-    code, _, err = run(capsys, "remote", "test", "gone")
+    code, _, err = run("remote", "test", "gone")
     assert code == 4 and "bucket 'no-such-bucket-cli' does not exist" in err
 
 
@@ -121,30 +110,30 @@ HIVE = {
 }
 
 
-def test_partitions_local(capsys, local_tree):
+def test_partitions_local(capsys, local_tree, run):
     root = local_tree(HIVE, "hive")
-    code, out, _ = run(capsys, "partitions", str(root))
+    code, out, _ = run("partitions", str(root))
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == f"{root}: 5 files, 100 B, 2 partition keys"
     assert lines[1] == "year:" and lines[2].split()[:4] == ["2023", "1", "file", "10"]
     assert lines[3].split()[:4] == ["2024", "3", "files", "90"]
     assert "month:" in lines and lines[-1] == "outside any partition: 1 file, 0 B"
-    code, out, _ = run(capsys, "partitions", str(root), "--json")
+    code, out, _ = run("partitions", str(root), "--json")
     data = json.loads(out)
     assert data["keys"]["month"]["02"]["files"] == 2 and data["keys"]["month"]["02"]["bytes"] == 70
     assert data["total"]["files"] == 5
-    code, _, err = run(capsys, "partitions", str(root / "nope"))
+    code, _, err = run("partitions", str(root / "nope"))
     assert code == 4 and "does not exist" in err
 
 
-def test_partitions_s3_through_a_remote(capsys, s3):
+def test_partitions_s3_through_a_remote(capsys, s3, run):
     for rel, data in HIVE.items():
         s3.fs.pipe(s3.path(f"tables/t1/{rel}"), data)
-    run(capsys, "remote", "add", "lake", f"s3://{s3.bucket}/tables", "--option", f"endpoint_url={s3.endpoint}")
-    code, out, err = run(capsys, "partitions", "lake:t1", "--json")
+    run("remote", "add", "lake", f"s3://{s3.bucket}/tables", "--option", f"endpoint_url={s3.endpoint}")
+    code, out, err = run("partitions", "lake:t1", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert set(data["keys"]) == {"year", "month"} and data["keys"]["year"]["2024"]["files"] == 3
-    code, _, err = run(capsys, "partitions", "s3://no-such-bucket-p/x", "--option", f"endpoint_url={s3.endpoint}")
+    code, _, err = run("partitions", "s3://no-such-bucket-p/x", "--option", f"endpoint_url={s3.endpoint}")
     assert code == 4 and "does not exist" in err and "Traceback" not in err

@@ -9,11 +9,6 @@ import pytest
 
 from fsspeckit import filesystem
 from fsspeckit.move import move_dir
-from tests.test_cli import run as _run
-
-
-def run(capsys, *argv):
-    return _run(capsys, *map(str, argv))
 
 
 def _tree(root) -> dict[str, bytes]:
@@ -31,23 +26,23 @@ def trees(tmp_path):
     return src, dst
 
 
-def test_copy_never_deletes(trees, capsys):
+def test_copy_never_deletes(trees, capsys, run):
     src, dst = trees
-    code, out, err = run(capsys, "copy", src, dst)
+    code, out, err = run("copy", src, dst)
     assert code == 0, err
     assert _tree(dst) == {"a.txt": b"a", "d/b.txt": b"b", "only-dst.txt": b"stays"}
-    code, _, err = run(capsys, "copy", src, dst, "--delete")
+    code, _, err = run("copy", src, dst, "--delete")
     assert code == 2 and "never deletes" in err
 
 
-def test_move_removes_only_verified_sources(trees, capsys):
+def test_move_removes_only_verified_sources(trees, capsys, run):
     src, dst = trees
     (src / "same.txt").write_text("same")
     (dst / "same.txt").write_text("same")
     (src / "clash.txt").write_text("source version")
     (dst / "clash.txt").write_text("destination version, newer")
     os.utime(src / "clash.txt", (1_000_000, 1_000_000))
-    code, out, err = run(capsys, "move", src, dst, "--strategy", "skip")
+    code, out, err = run("move", src, dst, "--strategy", "skip")
     assert code == 0, err
     assert _tree(src) == {"clash.txt": b"source version"}  # the conflict stays where it is
     assert _tree(dst)["a.txt"] == b"a" and _tree(dst)["d/b.txt"] == b"b" and _tree(dst)["same.txt"] == b"same"
@@ -83,9 +78,9 @@ def test_a_same_sized_look_alike_is_not_taken_for_a_copy(trees):
     assert kept.outcome == "not_deleted" and "different version" in kept.error
 
 
-def test_move_dry_run_moves_nothing(trees, capsys):
+def test_move_dry_run_moves_nothing(trees, capsys, run):
     src, dst = trees
-    code, out, _ = run(capsys, "move", src, dst, "--dry-run")
+    code, out, _ = run("move", src, dst, "--dry-run")
     assert code == 0 and "nothing moved" in out
     assert _tree(src) == {"a.txt": b"a", "d/b.txt": b"b"} and "a.txt" not in _tree(dst)
 

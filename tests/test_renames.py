@@ -233,22 +233,20 @@ def test_a_move_whose_copy_fails_keeps_the_old_object(s3, uploaded, monkeypatch)
 
 # -- the command line -----------------------------------------------------------
 
-def test_plan_and_sync_with_track_renames_on_the_command_line(mirrored, capsys, tmp_path):
-    from tests.test_cli import run
-
+def test_plan_and_sync_with_track_renames_on_the_command_line(mirrored, run, tmp_path):
     src, dst = mirrored
     _rename(src, "year=2024/month=02", "year=2024/month=2")
-    code, out, err = run(capsys, "plan", str(src), str(dst), "--list")
+    code, out, err = run("plan", str(src), str(dst), "--list")
     assert code == 0 and "move" not in out  # off by default: copies and deletes
-    code, out, err = run(capsys, "plan", str(src), str(dst), "--track-renames", "--list", "--json")
+    code, out, err = run("plan", str(src), str(dst), "--track-renames", "--list", "--json")
     data = json.loads(out)
     assert code == 0 and data["totals"]["move"]["files"] == 3 and data["totals"]["copy"]["files"] == 0
     assert {a["move_from"] for a in data["actions"]} == {f"year=2024/month=02/part-{i}.parquet" for i in range(3)}
-    code, out, err = run(capsys, "plan", str(src), str(dst), "--track-renames", "--list")
+    code, out, err = run("plan", str(src), str(dst), "--track-renames", "--list")
     assert "move    year=2024/month=02/part-0.parquet → year=2024/month=2/part-0.parquet" in out
-    code, out, err = run(capsys, "sync", str(src), str(dst), "--track-renames", "--dry-run")
+    code, out, err = run("sync", str(src), str(dst), "--track-renames", "--dry-run")
     assert code == 0 and "move 3" in out and _tree(dst) != _tree(src)
-    code, out, err = run(capsys, "sync", str(src), str(dst), "--track-renames")
+    code, out, err = run("sync", str(src), str(dst), "--track-renames")
     assert code == 0 and "moved 3" in out, out + err
     assert _tree(dst) == _tree(src) and not (dst / "year=2024/month=02").exists()
 

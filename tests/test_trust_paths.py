@@ -14,16 +14,7 @@ from fsspeckit.exceptions import PlanError
 from fsspeckit.safepath import UnsafePathError, check_rel, unsafe_reason
 from tui import cli
 
-
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch):
-    monkeypatch.setenv("FSKIT_CONFIG", str(tmp_path / "remotes.toml"))
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+pytestmark = pytest.mark.usefixtures("config")
 
 
 @pytest.mark.parametrize("rel", ["../x", "a/../../x", "a/./b", "./a", "a//b", "/etc/passwd", "", "a/..", "a\x00b"])
@@ -112,7 +103,7 @@ def _saved_plan(tmp_path):
     return path, victim
 
 
-def test_edited_plan_keep_as_outside_is_refused(capsys, tmp_path):
+def test_edited_plan_keep_as_outside_is_refused(capsys, tmp_path, run):
     path, victim = _saved_plan(tmp_path)
     capsys.readouterr()
     data = json.loads(path.read_text())
@@ -120,20 +111,20 @@ def test_edited_plan_keep_as_outside_is_refused(capsys, tmp_path):
         if a["path"] == "a.txt":
             a["keep_as"] = "../victim/important.txt"
     path.write_text(json.dumps(data))
-    code, out, err = run(capsys, "apply", path)
+    code, out, err = run("apply", path)
     assert code == 2, err
     assert "'..'" in err
     assert (victim / "important.txt").read_text() == "important"
     assert (tmp_path / "dst" / "a.txt").read_text() == "old and longer"
 
 
-def test_edited_plan_dst_root_that_disagrees_with_its_url_is_refused(capsys, tmp_path):
+def test_edited_plan_dst_root_that_disagrees_with_its_url_is_refused(capsys, tmp_path, run):
     path, victim = _saved_plan(tmp_path)
     capsys.readouterr()
     data = json.loads(path.read_text())
     data["dst_root"] = str(victim)
     path.write_text(json.dumps(data))
-    code, out, err = run(capsys, "apply", path)
+    code, out, err = run("apply", path)
     assert code == 2, err
     assert "edited or damaged" in err
     assert (victim / "important.txt").read_text() == "important"
@@ -169,21 +160,21 @@ def test_built_plan_with_hostile_path_is_refused_before_any_write(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["src", "src/sub", "."])
-def test_backup_dir_on_or_around_the_source_is_refused(capsys, tmp_path, where):
+def test_backup_dir_on_or_around_the_source_is_refused(capsys, tmp_path, where, run):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     (src / "a.txt").write_text("new content")
     dst = tmp_path / "dst"
     dst.mkdir()
     (dst / "a.txt").write_text("old")
-    code, out, err = run(capsys, "sync", src, dst, "--backup-dir", tmp_path / where)
+    code, out, err = run("sync", src, dst, "--backup-dir", tmp_path / where)
     assert code == 2, err
     assert "overlaps" in err
     assert (src / "a.txt").read_text() == "new content"
     assert (dst / "a.txt").read_text() == "old"
 
 
-def test_backup_dir_through_a_symlink_to_the_source_is_refused(capsys, tmp_path):
+def test_backup_dir_through_a_symlink_to_the_source_is_refused(capsys, tmp_path, run):
     src = tmp_path / "src"
     src.mkdir()
     (src / "a.txt").write_text("new content")
@@ -191,7 +182,7 @@ def test_backup_dir_through_a_symlink_to_the_source_is_refused(capsys, tmp_path)
     dst.mkdir()
     (dst / "a.txt").write_text("old")
     (tmp_path / "alias").symlink_to(src)
-    code, out, err = run(capsys, "sync", src, dst, "--backup-dir", tmp_path / "alias")
+    code, out, err = run("sync", src, dst, "--backup-dir", tmp_path / "alias")
     assert code == 2, err
     assert (src / "a.txt").read_text() == "new content"
 
@@ -208,7 +199,7 @@ def test_destination_that_is_a_symlink_into_the_source_is_refused(tmp_path, link
     assert sorted(p.relative_to(src).as_posix() for p in src.rglob("*")) == ["a.txt", "sub", "sub/b.txt"]
 
 
-def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_leftovers(capsys, tmp_path):
+def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_leftovers(capsys, tmp_path, run):
     from fsspeckit.transfer import partial_name
 
     src = tmp_path / "src"
@@ -219,7 +210,7 @@ def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_lefto
     (dst / "notes.fsspeckit-partial-2024.txt").write_text("user notes")
     leftover = partial_name(str(dst / "half.bin"))
     open(leftover, "w").write("torn")
-    code, out, err = run(capsys, "sync", src, dst, "--no-delete", "--max-delete", "0")
+    code, out, err = run("sync", src, dst, "--no-delete", "--max-delete", "0")
     assert code == 0, err
     assert (dst / "notes.fsspeckit-partial-2024.txt").read_text() == "user notes"
     assert (dst / "report.fsspeckit-partial-final.csv").read_text() == "mine"

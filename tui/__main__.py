@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: the app needs a terminal (stdin and stdout are not one); in scripts use a "
               f"headless command, e.g. `{PROG} sync SRC DST` (see `{PROG} --help`).", file=sys.stderr)
         return 2
-    from .app import run_app
+    from .launch import run_app
 
     return run_app(argv)
 

@@ -4,8 +4,8 @@
 and lets the user change decisions before running. Every fsspec call runs in a
 thread worker that calls one function of ``tui.planning`` and posts one message;
 ``on_worker_state_changed`` is the one place worker errors land. Starting the app
-(command line, factory, demo) lives in ``tui.launch``; ``create_app``,
-``run_app`` and ``build_parser`` stay importable from here.
+(command line, factory, demo) lives in ``tui.launch`` (``create_app``,
+``run_app``, ``build_parser``), which imports this module.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from fsspeckit.exceptions import describe_error
+from fsspeckit.filesystem import split_url
+from fsspeckit.listing import Listing
+from fsspeckit.plan import COMPARE_MODES, Plan, SyncOptions
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -25,19 +29,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.filesystem import split_url
-from fsspeckit.listing import Listing
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES, Plan, SyncOptions
-
-from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, describe, list_side, location_label,
+from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, list_side, location_label,
                        open_saved_plan, override_plan, plan_sides, replay)
+from .screens.help import HelpScreen
+from .screens.layout import LayoutScreen, LayoutSide
+from .screens.location import LocationScreen, PathScreen
+from .screens.partitions import PartitionScreen
+from .screens.remotes import RemotesScreen
+from .screens.run import RunScreen
+from .service import STRATEGIES, delete_default
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
 from .widgets.totals import COMPARE_LABELS, STRATEGY_LABELS, DetailBar, TotalsBar
 from .widgets.trees import FileTree
+from .screens.filters import FilterScreen
+from .screens.peek import peek_target
+from .screens.two_way import TwoWayScreen
 
-__all__ = ["SyncApp", "Side", "build_parser", "create_app", "run_app"]
+__all__ = ["Side", "SyncApp"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +144,7 @@ class SyncApp(App[None]):
         #: Open in two-way mode; where its state of the last sync is kept (None: the user's data folder).
         self.two_way, self.state_dir = two_way, state_dir
         self.sides = {"source": src, "destination": dst}
-        self.options = options or SyncOptions(delete=False)
+        self.options = options or SyncOptions(delete=delete_default("app"))
         self.demo = demo
         #: Address of a Dask scheduler: when set, runs apply the plan on that cluster.
         self.scheduler = scheduler
@@ -311,7 +321,7 @@ class SyncApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         exc = worker.error
-        text = describe(exc)
+        text = describe_error(exc)
         stage = worker.name
         # One sentence in the log panel; the traceback only at debug level (never shown in the panel).
         logger.debug("%s failed", stage, exc_info=exc)
@@ -417,8 +427,6 @@ class SyncApp(App[None]):
 
     def action_edit_filters(self) -> None:
         """Open the filter editor (rclone rules, size and age limits); applying re-plans."""
-        from .screens.filters import FilterScreen
-
         def done(result: tuple | None) -> None:
             if result is None or result[1] == self.options.filters:
                 return
@@ -489,8 +497,6 @@ class SyncApp(App[None]):
         if self.view is None:
             self.notify("There is no plan to save yet.", severity="warning")
             return
-        from .screens.location import PathScreen
-
         def done(path: str | None) -> None:
             if path:
                 self.plan_file = path
@@ -500,8 +506,6 @@ class SyncApp(App[None]):
                                     "A local file; open it again with o, or apply it with `fsspeckit-tui apply`."), done)
 
     def action_open_plan(self) -> None:
-        from .screens.location import PathScreen
-
         def done(path: str | None) -> None:
             if path:
                 self.plan_file = path
@@ -512,8 +516,6 @@ class SyncApp(App[None]):
         self.push_screen(PathScreen("Open a saved plan", self.plan_file), done)
 
     def action_locations(self) -> None:
-        from .screens.location import LocationScreen
-
         src, dst = self.sides["source"], self.sides["destination"]
 
         def done(result: tuple | None) -> None:
@@ -551,8 +553,6 @@ class SyncApp(App[None]):
             self.load_sides(*changed)
 
     def action_remotes(self) -> None:
-        from .screens.remotes import RemotesScreen
-
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 role, text = result
@@ -571,19 +571,12 @@ class SyncApp(App[None]):
 
     # -- actions: other screens ------------------------------------------------------------------------
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
-
         self.push_screen(HelpScreen())
 
     def action_partitions(self) -> None:
         src, dst = self.sides["source"].listing, self.sides["destination"].listing
         if src is None or dst is None:
             self.notify("Wait for both sides to be listed.", severity="warning")
-            return
-        try:
-            from .screens.partitions import PartitionScreen
-        except ImportError:
-            self.notify("The partition picker is not available in this version.", severity="warning")
             return
 
         def done(predicate: str | None) -> None:
@@ -601,11 +594,6 @@ class SyncApp(App[None]):
         side = self.sides[role]
         if side.listing is None:
             self.notify(f"The {role} is not listed yet.", severity="warning")
-            return
-        try:
-            from .screens.layout import LayoutScreen, LayoutSide
-        except ImportError:
-            self.notify("The partition layout view is not available in this version.", severity="warning")
             return
         other_role = "source" if role == "destination" else "destination"
         other = self.sides[other_role]
@@ -629,22 +617,30 @@ class SyncApp(App[None]):
         if side.listing is None:
             self.notify(f"The {role} is not listed yet.", severity="warning")
             return
-        from .screens.peek import peek_target
-
         screen = peek_target(side.listing, side.fs, target, f"{role.capitalize()}: {side.title}")
         if screen is None:
             self.notify(f"{target} is not on the {role} side.", severity="warning")
             return
         self.push_screen(screen)
 
-    def action_run_sync(self) -> None:
+    def not_ready(self) -> str | None:
+        """Why ``s`` cannot run now (None: the plan on screen is complete and current).
+
+        A run executes exactly the plan on screen, so it waits for every listing,
+        planning and change by hand still under way: a plan still shown while a new
+        one is computed was made with other options."""
         if self.view is None:
-            self.notify("There is no plan to run yet.", severity="warning")
-            return
-        try:
-            from .screens.run import RunScreen
-        except ImportError:
-            self.notify("Running a sync from the app is not available in this version.", severity="warning")
+            return "There is no plan to run yet" + (f": {self.busy}" if self.busy else ".")
+        if (self.busy is not None or any(s.listing is None for s in self.sides.values())
+                or self.view.plan.options != self.options):
+            doing = (self.busy or "planning…").rstrip("…. ")
+            return f"Not yet: still {doing}. Press s again once the new plan is shown."
+        return None
+
+    def action_run_sync(self) -> None:
+        why = self.not_ready()
+        if why is not None:
+            self.notify(why, severity="warning")
             return
         src, dst = self.sides["source"], self.sides["destination"]
 
@@ -653,13 +649,14 @@ class SyncApp(App[None]):
                 self.overrides.clear()
                 self.load_sides()
 
-        self.push_screen(RunScreen(self.view.plan, src.fs, dst.fs, self.apply_kwargs(),
+        # ``loaded``: the source is listed again before anything is written, and the run is refused
+        # when it changed since this plan was made (the confirmation can stay open for long).
+        plan = replace(self.view.plan, loaded=True)
+        self.push_screen(RunScreen(plan, src.fs, dst.fs, self.apply_kwargs(),
                                    where=f"{src.title}  →  {dst.title}"), done)
 
     def action_two_way(self) -> None:
         """Two-way mode: both sides' changes since the last sync, conflicts first, decisions by hand."""
-        from .screens.two_way import TwoWayScreen
-
         def back(ran: bool | None) -> None:
             if ran:  # both sides changed under the one-way plan: list them again
                 self.overrides.clear()
@@ -670,8 +667,13 @@ class SyncApp(App[None]):
                                       exclude=o.exclude, partitions=o.partitions, state_dir=self.state_dir), back)
 
     def apply_kwargs(self) -> dict[str, Any]:
-        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any."""
-        return {"executor": self.scheduler} if self.scheduler else {}
+        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any, and the
+        temporary files an interrupted run left in the destination (removed before copying)."""
+        kwargs: dict[str, Any] = {"executor": self.scheduler} if self.scheduler else {}
+        dst = self.sides["destination"].listing
+        if dst is not None and dst.partials:
+            kwargs["partials"] = list(dst.partials)
+        return kwargs
 
     def action_toggle_link(self) -> None:
         self.linked = not self.linked
@@ -794,12 +796,3 @@ def _protocol_of(text: str) -> str | None:
     except Exception:  # noqa: BLE001 - an unknown protocol is reported when the side is listed
         return None
 
-
-# --- construction lives in tui.launch (which imports this module) ------------------------------------
-
-def __getattr__(name: str):
-    if name in ("create_app", "run_app", "build_parser"):
-        from . import launch
-
-        return getattr(launch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

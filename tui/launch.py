@@ -13,45 +13,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import signal
 import sys
 import tempfile
 from datetime import datetime
 from typing import Any, Callable
 
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES, SyncOptions
+from fsspeckit.plan import SyncOptions
 from fsspeckit.sync import url_of
 
 from .app import SyncApp
+from .demo import DEMO_NOW, build_demo
 from .planning import DEFAULT_PLAN_FILE, Side
+from .service import COMPARE_MODES, STRATEGIES, delete_default, option_arg
 
 __all__ = ["build_parser", "create_app", "run_app"]
 
 
 def create_app(src_fs, src_path: str = "", dst_fs=None, dst_path: str = "", *, demo: bool = False,
-               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool = False,
+               strategy: str = "source_wins", compare: str = "size_mtime", delete: bool | None = None,
                partitions: str | None = None, scheduler: str | None = None,
                clock: Callable[[], datetime] | None = None, src_label: str | None = None,
                dst_label: str | None = None, plan_file: str = DEFAULT_PLAN_FILE,
                track_renames: bool = False, two_way: bool = False, state_dir: str | None = None) -> SyncApp:
-    """An app on two filesystem instances (paths relative to them)."""
+    """An app on two filesystem instances (paths relative to them); ``delete`` defaults to the app's
+    documented default (``tui.service.DELETE_DEFAULTS``)."""
+    delete = delete_default("app") if delete is None else delete
     options = SyncOptions(strategy=strategy, compare=compare, delete=delete, partitions=partitions,
                           track_renames=track_renames)
     src = Side("source", url_of(src_fs, src_path), fs=src_fs, path=src_path, label=src_label)
     dst = Side("destination", url_of(dst_fs, dst_path), fs=dst_fs, path=dst_path, label=dst_label)
     return SyncApp(src, dst, options=options, demo=demo, scheduler=scheduler, clock=clock, plan_file=plan_file,
                    two_way=two_way, state_dir=state_dir)
-
-
-def _parse_option(text: str) -> tuple[str, Any]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = value
-    return key.strip(), parsed
 
 
 def _parse_json(text: str) -> dict:
@@ -74,18 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("src", nargs="?", metavar="SRC",
                         help="source URL, path or saved remote (s3://bucket/data, gs://b/x, ./in, memory://x, prod-s3:data)")
     parser.add_argument("dst", nargs="?", metavar="DST", help="destination URL, path or saved remote")
-    parser.add_argument("--src-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
-                        help="a storage option of the source (repeatable; values are JSON when they parse; "
+    parser.add_argument("--src-option", action="append", type=option_arg, default=[], metavar="KEY=VALUE",
+                        help="a storage option of the source (repeatable; JSON when it starts with { [ or \", "
+                             "true/false, numbers, else text; "
                              "overrides a saved remote's option)")
-    parser.add_argument("--dst-option", action="append", type=_parse_option, default=[], metavar="KEY=VALUE",
+    parser.add_argument("--dst-option", action="append", type=option_arg, default=[], metavar="KEY=VALUE",
                         help="a storage option of the destination (repeatable)")
     parser.add_argument("--src-options", type=_parse_json, default={}, metavar="JSON", help="source storage options as a JSON object")
     parser.add_argument("--dst-options", type=_parse_json, default={}, metavar="JSON", help="destination storage options as a JSON object")
-    parser.add_argument("--strategy", choices=STRATEGIES, default="source_wins", help="how conflicts are resolved")
+    parser.add_argument("--strategy", choices=STRATEGIES, default=STRATEGIES[0], help="how conflicts are resolved")
     parser.add_argument("--compare", default="size_mtime", help=f"how files are compared: {', '.join(COMPARE_MODES)}")
-    parser.add_argument("--delete", dest="delete", action="store_true", default=False,
-                        help="delete files only in the destination (off by default; d toggles it in the app)")
-    parser.add_argument("--no-delete", dest="delete", action="store_false", help="keep files only in the destination (default)")
+    on = delete_default("app")
+    parser.add_argument("--delete", dest="delete", action="store_true", default=on,
+                        help=f"delete files only in the destination ({'the default, as for sync and plan' if on else 'off by default'}; "
+                             "d toggles it in the app, the status bar shows it)")
+    parser.add_argument("--no-delete", dest="delete", action="store_false",
+                        help="keep files only in the destination" + ("" if on else " (default)"))
     parser.add_argument("--partitions", default=None, metavar="PREDICATE", help="only these partitions, e.g. \"year>=2024\"")
     parser.add_argument("--track-renames", action="store_true",
                         help="move files moved or renamed in SRC within DST instead of copying them (needs --delete; "
@@ -111,8 +110,6 @@ def run_app(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     if args.src is None:
-        from .demo import DEMO_NOW, build_demo
-
         with tempfile.TemporaryDirectory(prefix="fsspeckit-demo-") as tmp:
             src, dst = build_demo(tmp)
             app = SyncApp(Side("source", str(src), label="demo/source"),
@@ -140,16 +137,12 @@ def run_app(argv: list[str] | None = None) -> int:
 
 def _quiet_after_exit() -> None:
     """Once the app is gone, a log line from a thread still stopping goes nowhere, not into the shell."""
-    import logging
-
     for name in ("fsspeckit", "tui"):
         logging.getLogger(name).addHandler(logging.NullHandler())
 
 
 def _exit_on_hangup(app) -> None:
     """Let SIGHUP/SIGTERM end the app normally, so ``finally`` blocks and cleanups run."""
-    import signal
-
     def stop(signum, frame):  # runs on the main thread, the app's event loop thread
         app.exit(return_code=128 + signum)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fsspeckit.layout import FileContents, LayoutSummary, PartitionContents, merge_contents
+from fsspeckit.layout_check import _step, _valid
 from fsspeckit.layout_diff import LayoutComparison, PartitionComparison
 from fsspeckit.partitions import HIVE_DEFAULT_PARTITION, as_number, value_sort_key
 
@@ -241,8 +242,6 @@ _CHAIN = ("year", "month", "day", "hour")
 
 
 def _timeline(summary: LayoutSummary, key: str, metric: str) -> tuple[list[str], list[float]] | None:
-    from fsspeckit.layout_check import _step, _valid
-
     lower = {k.lower(): k for k in summary.keys}
     chain = []
     for name in _CHAIN:

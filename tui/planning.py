@@ -3,7 +3,7 @@
 ``Side`` says where one side points (a URL, a local path or ``remote:path``) and
 what was listed there. The functions below are what the app's thread workers
 call: each takes plain values, does the work off the UI thread and returns what
-one message carries. ``describe`` turns any error into one sentence.
+one message carries.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from fsspeckit.exceptions import FsspeckitError
 from fsspeckit.listing import Listing, list_tree
 from fsspeckit.plan import Plan, SyncOptions, path_filter
+from fsspeckit.plan_check import check_stale, refresh_plan
 from fsspeckit.profiles import parse_location, resolve_location
 from fsspeckit.sync import fill_hashes, plan_sync, url_of
 
 from .widgets.index import PlanView, TreeIndex
 
-__all__ = ["CYCLED_COMPARE", "DECISIONS", "DEFAULT_PLAN_FILE", "Side", "describe", "list_side",
+__all__ = ["CYCLED_COMPARE", "DECISIONS", "DEFAULT_PLAN_FILE", "Side", "list_side",
            "location_label", "open_saved_plan", "override_plan", "plan_sides", "replay"]
 
 #: Compare modes ``c`` cycles through ("always" stays in the command palette).
@@ -36,27 +36,6 @@ DECISIONS = {
     "copy": "Copying and deleting instead of moving",
 }
 DEFAULT_PLAN_FILE = "fsspeckit-plan.json"
-
-
-def describe(exc: BaseException) -> str:
-    """One sentence for an error, without a traceback."""
-    text = str(exc).strip()
-    if isinstance(exc, FsspeckitError) and text:
-        return text
-    if isinstance(exc, PermissionError):
-        return f"Access denied: {text or 'no permission'}. Check the credentials and their permissions."
-    if isinstance(exc, FileNotFoundError):
-        return f"Not found: {exc.filename or text}."
-    if isinstance(exc, IsADirectoryError):
-        return f"{exc.filename or text} is a folder; give a file."
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}." if exc.filename else f"{exc.strerror}."
-    if isinstance(exc, (ValueError, OSError, ImportError)) and text:
-        return text if text.endswith(".") else text + "."
-    name = type(exc).__name__
-    if "Credential" in name:
-        return f"No usable credentials ({name}): set them in the environment or pass them with --src-option/--dst-option."
-    return f"{name}: {text}" if text else name
 
 
 @dataclass
@@ -124,11 +103,7 @@ def plan_sides(src: Side, dst: Side, options: SyncOptions, overrides: list, narr
             src.hashed, dst.hashed = _copy(src.listing), _copy(dst.listing)
         fill_hashes(src.fs, dst.fs, src.hashed, dst.hashed, "checksum", progress=progress)
         listings = (src.hashed, dst.hashed)
-    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings,
-                     delete=options.delete, compare=options.compare, strategy=options.strategy,
-                     include=options.include, exclude=options.exclude, modified_after=options.modified_after,
-                     partitions=options.partitions, track_renames=options.track_renames,
-                     filters=options.filters)
+    base = plan_sync(src.fs, dst.fs, src.path, dst.path, listings=listings, options=options)
     plan = replay(base, overrides)
     indexes = None
     if narrow:
@@ -168,8 +143,6 @@ def open_saved_plan(path: str, src: Side, dst: Side) -> tuple[Plan, PlanView, st
     the actions already carried out become skips reading "already done", so the
     confirmation and the totals count only what is left to do.
     """
-    from fsspeckit.plan_check import check_stale, refresh_plan
-
     plan = Plan.load(path)
     note = f"Opened {path}: {len(plan):,} actions"
     severity = "information"

@@ -34,7 +34,7 @@ async def _settle(app, pilot) -> None:
 
 async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
     import fsspeckit
-    from tui.app import create_app
+    from tui.launch import create_app
 
     app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
                      src_label="demo source", dst_label="demo destination")
@@ -72,7 +72,7 @@ async def _main_app_shots(out: Path, src: Path, dst: Path) -> list[str]:
 async def _two_way_shot(out: Path, src: Path, dst: Path) -> str:
     """The two-way screen on the demo (a first run: a safe merge), a conflict decided and the cursor on a folder."""
     import fsspeckit
-    from tui.app import create_app
+    from tui.launch import create_app
 
     from .screens.two_way import TwoWayScreen
 

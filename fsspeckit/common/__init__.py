@@ -5,6 +5,8 @@
 the same functions as the package root.
 """
 
+from importlib import import_module
+
 _NAMES = {
     "get_partitions_from_path": "..partitions",
     "run_parallel": "..parallel",
@@ -19,7 +21,6 @@ def __getattr__(name: str):
     module = _NAMES.get(name)
     if module is None:
         raise AttributeError(f"module 'fsspeckit.common' has no attribute {name!r}")
-    from importlib import import_module
 
     value = getattr(import_module(module, __name__), name)
     globals()[name] = value

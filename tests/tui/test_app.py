@@ -9,26 +9,14 @@ from textual.worker import WorkerFailed
 import fsspeckit
 from fsspeckit.listing import list_tree
 from fsspeckit.plan import Plan, make_plan
-from tui.app import Side, SyncApp, build_parser, create_app, run_app
+from tui.app import Side, SyncApp
+from tui.launch import build_parser, create_app, run_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.screens.help import HelpScreen
 from tui.widgets.diff_table import DiffTable
 from tui.widgets.trees import FileTree
 
 SIZE = (120, 36)
-
-
-async def settle(app, pilot, rounds: int = 20) -> None:
-    """Wait until no worker runs and the messages they posted are handled."""
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app shows worker errors itself; tests assert on what it shows
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
-    await pilot.pause()
 
 
 def demo_app(tmp_path, **kw) -> SyncApp:
@@ -45,13 +33,14 @@ def test_demo_has_every_category(tmp_path):
     assert plan.get("customers/customers.csv").category == "conflict"
 
 
-async def test_local_launch_plans_and_override_changes_totals(tmp_path):
+async def test_local_launch_plans_and_override_changes_totals(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.view is not None and not app.errors
         before = app.view.totals
-        assert before.files["copy"] == 11 and "delete" not in before.files  # deletions off by default
+        # Deletions are on by default, as for `sync` and `plan` (tui.service.DELETE_DEFAULTS).
+        assert before.files["copy"] == 11 and before.files["delete"] == 2
         table = app.query_one(DiffTable)
         assert table.go_to("exports/daily/2025-01-07.json")
         await pilot.press("x")
@@ -65,7 +54,7 @@ async def test_local_launch_plans_and_override_changes_totals(tmp_path):
         assert app.view.totals.files["copy"] == 11
 
 
-async def test_folder_override_from_the_tree_and_linked_trees(tmp_path):
+async def test_folder_override_from_the_tree_and_linked_trees(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -84,8 +73,8 @@ async def test_folder_override_from_the_tree_and_linked_trees(tmp_path):
         assert app.query_one("#dst-tree", FileTree).selected().path == tree.selected().path == "sales/year=2024/month=09"
 
 
-async def test_switch_strategy_compare_and_deletions(tmp_path):
-    app = demo_app(tmp_path)
+async def test_switch_strategy_compare_and_deletions(tmp_path, settle):
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.view.by_path["customers/customers.csv"].kind == "update"
@@ -104,7 +93,7 @@ async def test_switch_strategy_compare_and_deletions(tmp_path):
         assert app.query_one(DiffTable).row_count == 11
 
 
-async def test_save_and_open_plan(tmp_path):
+async def test_save_and_open_plan(tmp_path, settle):
     app = demo_app(tmp_path / "demo", plan_file=str(tmp_path / "unused.json"))
     target = tmp_path / "saved-plan.json"
     async with app.run_test(size=SIZE) as pilot:
@@ -132,7 +121,7 @@ async def test_save_and_open_plan(tmp_path):
         assert app.view.totals.files == saved.totals.files
 
 
-async def test_memory_filesystems(tmp_path):
+async def test_memory_filesystems(tmp_path, settle):
     src = fsspeckit.filesystem("memory://tui-app-src")
     dst = fsspeckit.filesystem("memory://tui-app-dst")
     for fs in (src, dst):
@@ -152,7 +141,7 @@ async def test_memory_filesystems(tmp_path):
     ("nosuch://bucket/x", "Unknown protocol 'nosuch'"),
     ("{tmp}/does-not-exist", "does not exist"),
 ])
-async def test_bad_location_is_a_message_not_a_traceback(tmp_path, url, words):
+async def test_bad_location_is_a_message_not_a_traceback(tmp_path, url, words, settle):
     app = SyncApp(Side("source", url.format(tmp=tmp_path)), Side("destination", str(tmp_path / "out")))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -161,7 +150,7 @@ async def test_bad_location_is_a_message_not_a_traceback(tmp_path, url, words):
         assert words in str(banner.render())
 
 
-async def test_change_location_from_inside(tmp_path, local_tree):
+async def test_change_location_from_inside(tmp_path, local_tree, settle):
     other = local_tree({"fresh.txt": b"new"}, name="other")
     app = SyncApp(Side("source", "nosuch://x"), Side("destination", str(tmp_path / "out")))
     async with app.run_test(size=SIZE) as pilot:
@@ -176,7 +165,7 @@ async def test_change_location_from_inside(tmp_path, local_tree):
         assert [a.path for a in app.view.plan.transfers] == ["fresh.txt"]
 
 
-async def test_help_and_quit(tmp_path):
+async def test_help_and_quit(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -201,7 +190,7 @@ def test_command_line():
     assert exc.value.code == 2
 
 
-async def test_s3_on_loopback(s3, tmp_path):
+async def test_s3_on_loopback(s3, tmp_path, settle):
     s3.fs.pipe({s3.path("data/year=2024/a.parquet"): b"a" * 100, s3.path("data/b.json"): b"{}"})
     src = fsspeckit.filesystem("s3://" + s3.bucket + "/data", storage_options=s3.options)
     out = tmp_path / "out"
@@ -215,7 +204,7 @@ async def test_s3_on_loopback(s3, tmp_path):
         assert app.query_one("#src-tree", FileTree).border_title.startswith("Source: s3://")
 
 
-async def test_s3_missing_bucket_is_a_message(s3, tmp_path):
+async def test_s3_missing_bucket_is_a_message(s3, tmp_path, settle):
     app = SyncApp(Side("source", "s3://no-such-bucket-here/data", dict(s3.options)),
                   Side("destination", str(tmp_path / "out")))
     async with app.run_test(size=SIZE) as pilot:
@@ -224,7 +213,7 @@ async def test_s3_missing_bucket_is_a_message(s3, tmp_path):
         assert "no-such-bucket-here" in text and "does not exist" in text
 
 
-async def test_destination_tree_shows_what_will_arrive(tmp_path):
+async def test_destination_tree_shows_what_will_arrive(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -15,7 +15,8 @@ from textual.worker import WorkerFailed
 from fsspeckit.apply import Progress
 from fsspeckit.listing import list_tree
 from fsspeckit.plan import SyncOptions, make_plan
-from tui.app import SyncApp, create_app
+from tui.app import SyncApp
+from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.screens.location import LocationScreen
 from tui.screens.partitions import PartitionScreen
@@ -31,31 +32,10 @@ from tui.widgets.trees import FileTree
 SIZE = (120, 36)
 
 
-async def settle(app, pilot, rounds: int = 20) -> None:
-    """Wait until no worker runs and the messages they posted are handled."""
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app shows worker errors itself; tests assert on what it shows
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
-    await pilot.pause()
-
-
 def demo_app(tmp_path, **kw) -> SyncApp:
     src, dst = build_demo(tmp_path)
     return create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "", demo=True,
                       clock=lambda: DEMO_NOW, src_label="demo/source", dst_label="demo/destination", **kw)
-
-
-async def wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
 
 
 def text_of(widget) -> str:
@@ -64,7 +44,7 @@ def text_of(widget) -> str:
 
 # -- 1. Tab and shift+Tab on pushed screens ------------------------------------------------------------
 
-async def test_tab_and_shift_tab_move_focus_on_pushed_screens(tmp_path):
+async def test_tab_and_shift_tab_move_focus_on_pushed_screens(tmp_path, settle, wait_for):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -91,7 +71,7 @@ async def test_tab_and_shift_tab_move_focus_on_pushed_screens(tmp_path):
 
 # -- 2. The command palette lists the app's actions -------------------------------------------------------
 
-async def _palette_hits(app, pilot, query: str) -> list[str]:
+async def _palette_hits(wait_for, app, pilot, query: str) -> list[str]:
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
     for ch in query:
@@ -105,13 +85,13 @@ async def _palette_hits(app, pilot, query: str) -> list[str]:
     return hits
 
 
-async def test_palette_finds_the_apps_actions_by_name(tmp_path):
+async def test_palette_finds_the_apps_actions_by_name(tmp_path, settle, wait_for):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert any("Run the sync" in h for h in await _palette_hits(app, pilot, "sync"))
-        assert any("Refresh listings" in h for h in await _palette_hits(app, pilot, "refresh"))
-        assert any("Choose partitions" in h for h in await _palette_hits(app, pilot, "parti"))
+        assert any("Run the sync" in h for h in await _palette_hits(wait_for, app, pilot, "sync"))
+        assert any("Refresh listings" in h for h in await _palette_hits(wait_for, app, pilot, "refresh"))
+        assert any("Choose partitions" in h for h in await _palette_hits(wait_for, app, pilot, "parti"))
         # On a pushed screen the palette offers that screen's own keys.
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
@@ -121,8 +101,8 @@ async def test_palette_finds_the_apps_actions_by_name(tmp_path):
 
 # -- 3. 80x24 --------------------------------------------------------------------------------------------------
 
-async def test_small_terminal_keeps_options_line_and_whole_partition_paths(tmp_path):
-    app = demo_app(tmp_path)
+async def test_small_terminal_keeps_options_line_and_whole_partition_paths(tmp_path, settle):
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         totals = text_of(app.query_one(TotalsBar)).split("\n")
@@ -139,7 +119,7 @@ async def test_small_terminal_keeps_options_line_and_whole_partition_paths(tmp_p
         assert "Strategy source wins [t]" in text_of(app.query_one(TotalsBar))
 
 
-async def test_page_hint_keeps_its_brackets(tmp_path):
+async def test_page_hint_keeps_its_brackets(tmp_path, settle):
     src = tmp_path / "src"
     for i in range(620):
         (src / f"d{i % 7}").mkdir(parents=True, exist_ok=True)
@@ -159,7 +139,7 @@ async def test_page_hint_keeps_its_brackets(tmp_path):
 
 # -- 4. No tracebacks in the log panel ----------------------------------------------------------------------
 
-async def test_opening_a_file_that_is_not_a_plan_logs_one_sentence(tmp_path):
+async def test_opening_a_file_that_is_not_a_plan_logs_one_sentence(tmp_path, settle, wait_for):
     not_a_plan = tmp_path / "notes.txt"
     not_a_plan.write_text("hello")
     app = demo_app(tmp_path)
@@ -208,17 +188,17 @@ async def test_eta_uses_the_recent_rate_not_a_burst_at_the_start(local_tree):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         t0 = time.monotonic()
-        # 500 MB counted in the first second, then 10 MB/s: the ETA follows 10 MB/s.
+        # 500 MB counted in the first second, then 10 MB/s (9.5 MiB/s): the ETA follows 10 MB/s.
         for started, done in ((t0 - 1, 500_000_000), (t0 - 7, 520_000_000), (t0 - 9, 540_000_000)):
             screen.on_run_screen_progress_update(RunScreen.ProgressUpdate(
                 Progress(files_total=2, bytes_total=1_000_000_000, bytes_done=done, started=started)))
         stats = text_of(screen.query_one("#stats", Static))
-        assert "10.0 MB/s" in stats and "ETA" in stats
+        assert "9.5 MiB/s" in stats and "ETA" in stats  # 10 MB/s in IEC units
 
 
 # -- 6. Counts move while listing and planning ---------------------------------------------------------------
 
-async def test_checksum_planning_shows_files_hashed(tmp_path, monkeypatch):
+async def test_checksum_planning_shows_files_hashed(tmp_path, monkeypatch, settle):
     seen: list[str] = []
     real = TotalsBar.show
 
@@ -242,7 +222,7 @@ async def test_checksum_planning_shows_files_hashed(tmp_path, monkeypatch):
         assert app.view.by_path["README.md"].reason == "same size and modification time"
 
 
-async def test_listing_shows_files_found_so_far(tmp_path):
+async def test_listing_shows_files_found_so_far(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -266,7 +246,7 @@ def _slow_app(tmp_path, monkeypatch) -> SyncApp:
     return create_app(DirFileSystem(path=root, fs=backend), "", fsspeckit.filesystem(str(dst)), "")
 
 
-async def test_esc_and_q_during_a_run_ask_first(tmp_path, monkeypatch):
+async def test_esc_and_q_during_a_run_ask_first(tmp_path, monkeypatch, settle, wait_for):
     app = _slow_app(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -290,7 +270,7 @@ async def test_esc_and_q_during_a_run_ask_first(tmp_path, monkeypatch):
         await app.workers.wait_for_complete()
 
 
-async def test_quit_during_a_run_asks_then_waits_for_the_run_to_stop(tmp_path, monkeypatch):
+async def test_quit_during_a_run_asks_then_waits_for_the_run_to_stop(tmp_path, monkeypatch, settle, wait_for):
     app = _slow_app(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -316,7 +296,7 @@ async def test_quit_during_a_run_asks_then_waits_for_the_run_to_stop(tmp_path, m
 
 # -- 8. The partition picker keeps what the user chose ---------------------------------------------------------
 
-async def test_reopening_the_picker_and_ticking_a_year_changes_only_the_year(tmp_path):
+async def test_reopening_the_picker_and_ticking_a_year_changes_only_the_year(tmp_path, settle, wait_for):
     app = demo_app(tmp_path, partitions="year=2024")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -334,7 +314,7 @@ async def test_reopening_the_picker_and_ticking_a_year_changes_only_the_year(tmp
         assert app.options.partitions == "year!=2023"
 
 
-async def test_picker_keeps_other_keys_clauses_as_typed(tmp_path):
+async def test_picker_keeps_other_keys_clauses_as_typed(tmp_path, settle, wait_for):
     app = demo_app(tmp_path, partitions="year=2024 and month>=06")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -349,8 +329,8 @@ async def test_picker_keeps_other_keys_clauses_as_typed(tmp_path):
 
 # -- 9. The confirmation says what will really happen ------------------------------------------------------------
 
-async def test_confirmation_warns_that_a_conflict_is_overwritten(tmp_path):
-    app = demo_app(tmp_path)
+async def test_confirmation_warns_that_a_conflict_is_overwritten(tmp_path, settle, wait_for):
+    app = demo_app(tmp_path, delete=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("s")
@@ -361,8 +341,8 @@ async def test_confirmation_warns_that_a_conflict_is_overwritten(tmp_path):
         assert "69 files as they are" in leave and "identical" in leave and "only in the destination" in leave
 
 
-async def test_opening_a_plan_that_is_already_done_counts_it_as_done(tmp_path):
-    app = demo_app(tmp_path)
+async def test_opening_a_plan_that_is_already_done_counts_it_as_done(tmp_path, settle, wait_for):
+    app = demo_app(tmp_path, delete=False)
     plan_file = tmp_path / "plan.json"
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -391,7 +371,7 @@ async def test_opening_a_plan_that_is_already_done_counts_it_as_done(tmp_path):
         assert app.screen.query_one("#start").disabled  # nothing left to do
 
 
-async def test_missing_source_is_refused_on_screen_and_can_be_forced_in_the_app(tmp_path):
+async def test_missing_source_is_refused_on_screen_and_can_be_forced_in_the_app(tmp_path, settle, wait_for):
     dst = tmp_path / "dst"
     dst.mkdir()
     for name in ("a.txt", "b.txt"):
@@ -423,7 +403,7 @@ async def test_missing_source_is_refused_on_screen_and_can_be_forced_in_the_app(
 
 # -- 11. Focus, undo, options, columns ---------------------------------------------------------------------------
 
-async def test_detail_bar_follows_the_panel_in_focus(tmp_path):
+async def test_detail_bar_follows_the_panel_in_focus(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -441,7 +421,7 @@ async def test_detail_bar_follows_the_panel_in_focus(tmp_path):
         assert text_of(detail).startswith("sales"), text_of(detail)
 
 
-async def test_z_undoes_one_change_at_a_time(tmp_path):
+async def test_z_undoes_one_change_at_a_time(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -461,7 +441,7 @@ async def test_z_undoes_one_change_at_a_time(tmp_path):
         assert app.view.overridden == 0
 
 
-async def test_location_dialog_changes_storage_options(tmp_path, s3):
+async def test_location_dialog_changes_storage_options(tmp_path, s3, settle, wait_for):
     s3.fs.pipe_file(s3.path("data/one.txt"), b"1")
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -492,7 +472,7 @@ def _flat(options, prefix=""):
             yield f"{prefix}{k}", v
 
 
-async def test_keep_both_does_not_widen_the_path_column(tmp_path):
+async def test_keep_both_does_not_widen_the_path_column(tmp_path, settle):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -507,7 +487,7 @@ async def test_keep_both_does_not_widen_the_path_column(tmp_path):
 
 # -- 12. Words ------------------------------------------------------------------------------------------------------
 
-async def test_singular_rows_and_filter_labels(tmp_path):
+async def test_singular_rows_and_filter_labels(tmp_path, settle, wait_for):
     src = tmp_path / "src"
     src.mkdir()
     (src / "one.txt").write_bytes(b"1")
@@ -538,7 +518,7 @@ def test_leave_line_says_it_is_for_one_file(local_tree):
 
 # -- 13. Function keys ---------------------------------------------------------------------------------------------
 
-async def test_function_keys_run_help_and_quit(tmp_path):
+async def test_function_keys_run_help_and_quit(tmp_path, settle, wait_for):
     app = demo_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -556,7 +536,7 @@ async def test_function_keys_run_help_and_quit(tmp_path):
 
 
 
-async def test_a_listing_error_is_one_sentence_not_two(tmp_path, monkeypatch):
+async def test_a_listing_error_is_one_sentence_not_two(tmp_path, monkeypatch, settle):
     from fsspeckit.exceptions import SourceError
     from tui import app as app_module
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+
 import fsspeckit
 from fsspeckit.listing import Entry, Listing
-from tui.app import SyncApp, create_app
+from tui import planning
+from tui.app import SyncApp
+from tui.launch import create_app
 from tui.widgets.diff_table import PAGE_SIZE, DiffTable
 from tui.widgets.index import TreeIndex
 from tui.widgets.trees import FileTree
 
-from textual.worker import WorkerFailed
-
 SIZE = (120, 36)
 
 N = 100_000
-
-
-async def settle(app, pilot, rounds: int = 60) -> None:
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
 
 
 def synthetic(root: str, n: int, changed_every: int) -> Listing:
@@ -36,13 +27,23 @@ def synthetic(root: str, n: int, changed_every: int) -> Listing:
     return Listing(root=root, protocol="file", entries=entries)
 
 
-async def test_hundred_thousand_actions_stay_responsive(tmp_path):
+async def test_hundred_thousand_actions_stay_responsive(tmp_path, settle, monkeypatch):
+    # The plan is held back until the key below was handled (at most 5 s): on the UI
+    # thread that wait would block the key, so the key would arrive after the plan.
+    key_handled = threading.Event()
+    real = planning.plan_sides
+
+    def plan_after_the_key(*args, **kwargs):
+        key_handled.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("tui.app.plan_sides", plan_after_the_key)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     src_fs, dst_fs = fsspeckit.filesystem(str(tmp_path / "a")), fsspeckit.filesystem(str(tmp_path / "b"))
     app = create_app(src_fs, "", dst_fs, "")
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(app, pilot, rounds=60)
         src = synthetic(str(tmp_path / "a"), N, 3)
         dst = synthetic(str(tmp_path / "b"), N, 7)
         app.post_message(SyncApp.SideListed("source", src_fs, src, TreeIndex.build(src)))
@@ -51,6 +52,8 @@ async def test_hundred_thousand_actions_stay_responsive(tmp_path):
         # While the plan is computed in its worker, the app still handles keys.
         await pilot.press("g")
         assert app.query_one("#log").display
+        assert app.busy is not None and (app.view is None or len(app.view.plan) < N), "the key waited for the plan"
+        key_handled.set()
         await settle(app, pilot, rounds=60)
         assert len(app.view.plan) == N
         table = app.query_one(DiffTable)

@@ -8,7 +8,7 @@ from textual.worker import WorkerFailed
 
 import fsspeckit
 from fsspeckit.exceptions import FilterError
-from tui.app import create_app
+from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.screens.filters import FilterScreen, filters_from_fields
 from tui.screens.location import LocationScreen, split_s3_write_options

@@ -182,7 +182,7 @@ async def test_without_a_filesystem_files_and_bytes_only(local_tree):
 
 
 async def test_app_opens_the_layout_of_both_sides(local_tree):
-    from tui.app import create_app
+    from tui.launch import create_app
 
     src = local_tree(sample_files(("gap",)), "src")
     dst = local_tree(sample_files(()), "dst")

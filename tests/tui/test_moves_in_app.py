@@ -6,7 +6,7 @@ import os
 
 import fsspeckit
 from fsspeckit import sync_dir
-from tui.app import create_app
+from tui.launch import create_app
 from tui.widgets.diff_table import DiffTable
 
 SIZE = (120, 36)

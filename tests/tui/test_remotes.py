@@ -8,25 +8,16 @@ from textual.worker import WorkerFailed
 
 import fsspeckit
 from fsspeckit.profiles import add_remote, get_remote, list_remotes
-from tui.app import Side, SyncApp, create_app
+from tui.app import Side, SyncApp
+from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.screens.location import LocationScreen
 from tui.screens.remotes import AddRemoteScreen, ConfirmScreen, RemotesScreen, format_options
 from tui.screens.run import RunScreen
 
+pytestmark = pytest.mark.usefixtures("config")
+
 SIZE = (120, 36)
-
-
-async def settle(app, pilot, rounds: int = 20) -> None:
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # shown by the app
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
-    await pilot.pause()
 
 
 def demo_app(tmp_path, **kw) -> SyncApp:
@@ -35,22 +26,7 @@ def demo_app(tmp_path, **kw) -> SyncApp:
                       clock=lambda: DEMO_NOW, src_label="demo/source", dst_label="demo/destination", **kw)
 
 
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch):
-    path = tmp_path / "remotes.toml"
-    monkeypatch.setenv("FSKIT_CONFIG", str(path))
-    return path
-
-
-async def wait_for(pilot, cond, rounds: int = 100) -> None:
-    for _ in range(rounds):
-        if cond():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not reached")
-
-
-async def fill_add_dialog(app, pilot, name: str, url: str, options: str = "") -> None:
+async def fill_add_dialog(wait_for, app, pilot, name: str, url: str, options: str = "") -> None:
     await pilot.press("plus_sign")
     await wait_for(pilot, lambda: isinstance(app.screen, AddRemoteScreen))
     app.screen.query_one("#name-input", Input).value = name
@@ -59,7 +35,7 @@ async def fill_add_dialog(app, pilot, name: str, url: str, options: str = "") ->
     await pilot.press("ctrl+s")
 
 
-async def test_launch_on_remote_paths(tmp_path, local_tree):
+async def test_launch_on_remote_paths(tmp_path, local_tree, settle):
     data = local_tree({"2024/a.csv": b"1", "2024/b.csv": b"2", "2023/old.csv": b"3"}, name="data")
     add_remote("store", str(data))
     app = SyncApp(Side("source", "store:2024"), Side("destination", str(tmp_path / "out")))
@@ -70,7 +46,7 @@ async def test_launch_on_remote_paths(tmp_path, local_tree):
         assert app.sides["source"].title.startswith("store:2024 (")
 
 
-async def test_unknown_remote_is_a_message(tmp_path):
+async def test_unknown_remote_is_a_message(tmp_path, settle):
     add_remote("known", str(tmp_path))
     app = SyncApp(Side("source", "nosuchremote:data"), Side("destination", str(tmp_path / "out")))
     async with app.run_test(size=SIZE) as pilot:
@@ -79,7 +55,7 @@ async def test_unknown_remote_is_a_message(tmp_path):
         assert "'nosuchremote' is not a saved remote" in text and "known" in text
 
 
-async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree):
+async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree, settle, wait_for):
     other = local_tree({"fresh.txt": b"new"}, name="other")
     add_remote("aaa", "s3://bucket/prefix", {"region": "eu-west-1", "secret": "env:AAA_SECRET"})
     app = demo_app(tmp_path)
@@ -92,12 +68,12 @@ async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree):
         assert table.row_count == 1
         assert "secret=env:AAA_SECRET" in str(table.get_row("aaa")[3])
         # a plain-text secret is refused with the library's message, and the dialog stays open
-        await fill_add_dialog(app, pilot, "bad", "s3://bucket", "secret=hunter2")
+        await fill_add_dialog(wait_for, app, pilot, "bad", "s3://bucket", "secret=hunter2")
         await wait_for(pilot, lambda: "env:VARIABLE_NAME" in str(app.screen.query_one("#add-error").render()))
         assert isinstance(app.screen, AddRemoteScreen)
         assert [r.name for r in list_remotes()] == ["aaa"]
         await pilot.press("escape")
-        await fill_add_dialog(app, pilot, "mine", str(other), "auto_mkdir=true")
+        await fill_add_dialog(wait_for, app, pilot, "mine", str(other), "auto_mkdir=true")
         await wait_for(pilot, lambda: app.screen is screen and table.row_count == 2)
         assert get_remote("mine").options == {"auto_mkdir": True}
         assert screen.selected_name() == "mine"
@@ -118,7 +94,7 @@ async def test_remotes_screen_add_refuse_pick_remove(tmp_path, local_tree):
         assert "Remotes" in commands
 
 
-async def test_location_dialog_offers_remotes(tmp_path, local_tree):
+async def test_location_dialog_offers_remotes(tmp_path, local_tree, settle, wait_for):
     other = local_tree({"x/one.txt": b"1"}, name="other")
     add_remote("here", str(other))
     app = demo_app(tmp_path)
@@ -144,7 +120,7 @@ def test_secrets_show_only_their_reference():
     assert text == "key=env:K  secret=(hidden: stored in plain text)  client_kwargs.region_name=x"
 
 
-async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch):
+async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch, settle, wait_for):
     monkeypatch.setenv("TEST_KEY", s3.options["key"])
     monkeypatch.setenv("TEST_SECRET", s3.options["secret"])
     opts = f"endpoint_url={s3.options['endpoint_url']}\nkey=env:TEST_KEY\nsecret=env:TEST_SECRET\n"
@@ -153,14 +129,14 @@ async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch):
         await settle(app, pilot)
         await pilot.press("m")
         screen = app.screen
-        await fill_add_dialog(app, pilot, "moto", f"s3://{s3.bucket}", opts)
+        await fill_add_dialog(wait_for, app, pilot, "moto", f"s3://{s3.bucket}", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "moto")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "moto" in screen.results)
         ok, text = screen.results["moto"]
         assert ok, text
         assert "connected" in str(screen.query_one("#remote-status").render())
-        await fill_add_dialog(app, pilot, "nobucket", "s3://no-such-bucket-xyz", opts)
+        await fill_add_dialog(wait_for, app, pilot, "nobucket", "s3://no-such-bucket-xyz", opts)
         await wait_for(pilot, lambda: app.screen is screen and screen.selected_name() == "nobucket")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "nobucket" in screen.results)
@@ -170,7 +146,7 @@ async def test_test_remotes_against_s3(s3, tmp_path, monkeypatch):
         assert "✗" in status and "no-such-bucket-xyz" in status
 
 
-async def test_scheduler_is_passed_to_the_run(tmp_path):
+async def test_scheduler_is_passed_to_the_run(tmp_path, settle, wait_for):
     app = demo_app(tmp_path, scheduler="tcp://127.0.0.1:8786")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

@@ -104,7 +104,8 @@ async def test_retry_runs_only_the_failed_paths(local_tree):
     (src / "away").rename(src / "flaky.txt")
     os.utime(src / "flaky.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    screen = ReportScreen(first, plan=plan, src_fs=src_fs, dst_fs=dst_fs, apply_kwargs={"retries": 0})
+    screen = ReportScreen(first, plan=plan, src_fs=src_fs, dst_fs=dst_fs, apply_kwargs={"retries": 0},
+                          rerun=lambda p: RunScreen(p, src_fs, dst_fs, {"retries": 0}, show_report=False))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -36,14 +36,6 @@ def _slow_source(name: str, files: int, size: int):
     return DirFileSystem(path=root, fs=backend)
 
 
-async def _wait_for(pilot, condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
-
-
 async def _finish(app, pilot):
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -88,7 +80,7 @@ async def test_back_from_confirmation_runs_nothing(local_tree):
     assert not (dst / "a.txt").exists()
 
 
-async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
+async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path, wait_for):
     # 6 files of 2 MiB read 64 KiB at a time with a delay: a few seconds in all.
     src_fs = _slow_source("pause", files=6, size=2 * 2**20)
     dst = tmp_path / "dst"
@@ -99,9 +91,9 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
+        await wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
         # Files in flight have their own bars.
-        await _wait_for(pilot, lambda: any(r.display for r in screen.query(FileRow)))
+        await wait_for(pilot, lambda: any(r.display for r in screen.query(FileRow)))
         await pilot.press("space")
         assert screen.pause_event.is_set()
         assert "Paused" in str(screen.query_one("#status", Static).render())
@@ -112,7 +104,7 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path):
         assert screen.last_progress.bytes_done == before, "no bytes move while paused"
         await pilot.press("space")
         assert not screen.pause_event.is_set()
-        await _wait_for(pilot, lambda: screen.last_progress.bytes_done > before)
+        await wait_for(pilot, lambda: screen.last_progress.bytes_done > before)
         await pilot.press("escape")  # esc asks before stopping: the run goes on until answered
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and not screen.cancel_event.is_set()
@@ -240,7 +232,7 @@ class _StallingMemoryFileSystem(ThrottledMemoryFileSystem):
         return f
 
 
-async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, monkeypatch):
+async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, monkeypatch, wait_for):
     # Halfway through, no byte moves for 4 s: the rate must fall and the ETA give way to a sentence,
     # not stay frozen at the last burst ("67.8 MB/s · ETA 0.3 s" while a store assembles an upload).
     backend = _StallingMemoryFileSystem(skip_instance_cache=True)
@@ -258,15 +250,15 @@ async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, monkeyp
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
+        await wait_for(pilot, lambda: screen.last_progress is not None and screen.last_progress.bytes_done > 0)
         stats = lambda: str(screen.query_one("#stats", Static).render())  # noqa: E731
-        await _wait_for(pilot, lambda: "no bytes for" in stats(), timeout=8.0)
+        await wait_for(pilot, lambda: "no bytes for" in stats(), timeout=8.0)
         assert "ETA" not in stats() and "waiting for the destination" in stats()
         await _finish(app, pilot)
         assert screen.result.counts["copied"] == 1
 
 
-async def test_the_run_screen_draws_throughput_while_it_runs(tmp_path):
+async def test_the_run_screen_draws_throughput_while_it_runs(tmp_path, wait_for):
     src_fs = _slow_source("chart", files=6, size=512 * 1024)  # 48 throttled reads of 64 KiB
     dst_fs = fsspeckit.filesystem(str(tmp_path / "dst"))
     plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions())
@@ -277,7 +269,7 @@ async def test_the_run_screen_draws_throughput_while_it_runs(tmp_path):
         chart = screen.query_one(ThroughputChart)
         assert not chart.display or not screen.query_one("#running").display, "no chart before the run"
         await pilot.press("enter")
-        await _wait_for(pilot, lambda: chart.history.seconds > 0 and chart.history.peak > 0, timeout=30)
+        await wait_for(pilot, lambda: chart.history.seconds > 0 and chart.history.peak > 0, timeout=30)
         assert screen.query_one("#running").display and chart.region.height >= 4, "the chart is on screen"
         label = str(screen.query_one("#throughput-label", Static).render())
         assert label.startswith("Throughput: now ") and "peak" in label and "/s" in label

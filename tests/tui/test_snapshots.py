@@ -5,7 +5,7 @@ from __future__ import annotations
 import fsspeckit
 from textual.worker import WorkerFailed
 
-from tui.app import create_app
+from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.widgets.diff_table import DiffTable
 

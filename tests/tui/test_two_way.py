@@ -15,7 +15,7 @@ import fsspeckit
 from textual.widgets import Button
 
 from fsspeckit.bisync import bisync, plan_bisync, state_path
-from tui.app import create_app
+from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.launch import build_parser
 from tui.screens.two_way import TwoWayRunScreen, TwoWayScreen

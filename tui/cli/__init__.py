@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
+    parser.set_defaults(root_parser=parser)  # the completion scripts are drawn from it
     return parser
 
 

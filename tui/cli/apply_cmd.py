@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_CODES,
     EXIT_FAILED,
@@ -45,8 +46,8 @@ def add_parser(sub) -> None:
         epilog=EXIT_CODES,
     )
     p.add_argument("plan", metavar="PLAN.json", help="the plan file")
-    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=4, metavar="N",
-                   help="files copied at once (default 4; rclone: --transfers)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files copied at once (default {DEFAULT_WORKERS}; rclone: --transfers)")
     add_run_options(p)
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
@@ -113,6 +114,7 @@ def _size(text, flag: str, parse, error) -> int | None:
 
 def cmd_apply(args) -> int:
     from fsspeckit.apply import apply_plan
+    from fsspeckit.options import RunOptions
     from fsspeckit.exceptions import DeleteLimitError, SourceError
     from fsspeckit.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
@@ -134,10 +136,10 @@ def cmd_apply(args) -> int:
 
     live = RunOutput(args)
     try:
-        result = apply_plan(todo, src_fs, dst_fs, max_workers=args.workers, progress_hook=progress_hook(args, live),
-                            retries=args.retries, verify=args.verify, max_delete=max_delete,
-                            backup_dir=backup, partials=dst_listing.partials, dry_run=args.dry_run,
-                            executor=args.scheduler, **limits)
+        options = RunOptions(max_workers=args.workers, retries=args.retries, verify=args.verify,
+                             max_delete=max_delete, backup_dir=backup, dry_run=args.dry_run, **limits)
+        result = apply_plan(todo, src_fs, dst_fs, options=options, progress_hook=progress_hook(args, live),
+                            partials=dst_listing.partials, executor=args.scheduler)
     except (DeleteLimitError, SourceError) as exc:
         return fail(args, EXIT_FAILED, str(exc))
     finally:
@@ -297,17 +299,16 @@ def parse_max_delete(text: str | None):
         return None
     t = text.strip()
     try:
-        if t.endswith("%"):
-            share = float(t[:-1])
-            if not 0 <= share <= 100:
-                raise UsageError(f"--max-delete {text}: a percentage is from 0% to 100%.")
-            return t
-        n = int(t)
-        if n < 0:
-            raise ValueError
-        return n
+        value = float(t[:-1]) if t.endswith("%") else int(t)
     except ValueError:
-        raise UsageError(f"--max-delete takes a number of files or a percentage (e.g. 100 or 10%), not {text!r}.") from None
+        value = -1
+    if value < 0:
+        raise UsageError(f"--max-delete takes a number of files or a percentage (e.g. 100 or 10%), not {text!r}.")
+    if t.endswith("%"):
+        if value > 100:
+            raise UsageError(f"--max-delete {text}: a percentage is from 0% to 100%.")
+        return t
+    return value
 
 
 def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str, src=None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -56,8 +57,8 @@ def add_parser(sub) -> None:
     add_glob_options(p)
     p.add_argument("--partitions", metavar="PREDICATE", help="only partitions matching, e.g. 'year>=2024'")
     add_filter_options(p, deletes=False)
-    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=4, metavar="N",
-                   help="files copied at once (default 4; rclone: --transfers)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files copied at once (default {DEFAULT_WORKERS}; rclone: --transfers)")
     p.add_argument("--list", action="store_true", help="print every action with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     p.add_argument("--a-option", "--src-option", dest="a_option", action="append", default=[], metavar="K=V",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -52,8 +53,8 @@ def add_parser(sub) -> None:
     add_glob_options(p)
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
     add_filter_options(p, deletes=False)
-    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=4, metavar="N",
-                   help="files hashed at once (default 4; rclone: --checkers)")
+    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files hashed at once (default {DEFAULT_WORKERS}; rclone: --checkers)")
     add_live_options(p)
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
     add_sync_options(p)

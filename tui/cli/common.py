@@ -1,6 +1,7 @@
 """What every headless command shares: exit codes, help layout and option types,
 ``K=V`` storage options and locations, output, and the mapping of errors to one
-sentence and an exit code. The library is imported only inside functions.
+sentence and an exit code. Only the exceptions are imported at start; the rest of the
+library inside functions, so `--help` stays quick.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import sys
 from datetime import datetime, timezone
 from typing import Any, Callable
+
+from fsspeckit.exceptions import FsspeckitError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -46,11 +49,11 @@ NETWORK_MODULES = ("botocore", "aiobotocore", "aiohttp", "google", "s3fs", "gcsf
 log = logging.getLogger("fsspeckit.cli")
 
 
-class UsageError(Exception):
+class UsageError(FsspeckitError, ValueError):
     """Bad input on the command line: exit code 2."""
 
 
-class ConnectError(Exception):
+class ConnectError(FsspeckitError, OSError):
     """A location could not be reached or listed: exit code 4."""
 
 
@@ -133,7 +136,8 @@ def add_command(sub, name: str, *, logging_options: bool = True, **kwargs) -> ar
 def add_sync_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--src-option", action="append", default=[], metavar="K=V",
                    help="storage option for the source (repeatable), e.g. endpoint_url=http://host:9000, "
-                        "profile=prod, region=eu-west-1, anon=true, key=env:MY_KEY")
+                        "profile=prod, region=eu-west-1, anon=true, key=env:MY_KEY, "
+                        "s3_additional_kwargs='{\"ACL\":\"private\"}' (JSON when it starts with { [ or \")")
     p.add_argument("--dst-option", action="append", default=[], metavar="K=V",
                    help="storage option for the destination (repeatable)")
 
@@ -159,14 +163,10 @@ non_negative_int = int_at_least(0)
 # --- input -------------------------------------------------------------------
 
 def parse_options(items: list[str]) -> dict[str, Any]:
-    """``["K=V", ...]`` from the command line as storage options."""
-    from fsspeckit.profiles import parse_option
+    """``["K=V", ...]`` from the command line as storage options (the rules of ``tui.service``)."""
+    from ..service import parse_options as parse
 
-    out: dict[str, Any] = {}
-    for item in items:
-        key, value = parse_option(item)
-        out[key] = value
-    return out
+    return parse(items)
 
 
 def location(text: str, options: dict) -> tuple[Any, str, str | None]:
@@ -181,8 +181,7 @@ def location(text: str, options: dict) -> tuple[Any, str, str | None]:
 
 def connect(what: str, fn: Callable[[], Any], url: str = "") -> Any:
     """Run a listing call; turn network and permission errors into ``ConnectError``."""
-    from fsspeckit.exceptions import FsspeckitError
-    from fsspeckit.profiles import explain_error
+    from fsspeckit.exceptions import FsspeckitError, describe_error
 
     try:
         return fn()
@@ -190,7 +189,7 @@ def connect(what: str, fn: Callable[[], Any], url: str = "") -> Any:
         raise
     except Exception as exc:  # noqa: BLE001 - only network errors are translated
         if is_network_error(exc):
-            raise ConnectError(f"could not list the {what}: {explain_error(exc, url or what)}") from exc
+            raise ConnectError(f"could not list the {what}: {describe_error(exc, url or what)}") from exc
         raise
 
 
@@ -226,7 +225,7 @@ def print_json(data: Any) -> None:
 
 def human(n: float) -> str:
     """A byte count in binary units: ``512 B``, ``1.2 MiB``."""
-    from fsspeckit.progress import human_bytes
+    from fsspeckit.units import human_bytes
 
     return human_bytes(n)
 
@@ -294,9 +293,9 @@ def classify(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, (ConnectError, SourceError, DestinationError)):
         return EXIT_CONNECT, str(exc)
     if is_network_error(exc):
-        from fsspeckit.profiles import explain_error
+        from fsspeckit.exceptions import describe_error
 
-        return EXIT_CONNECT, explain_error(exc, "the location")
+        return EXIT_CONNECT, describe_error(exc, "the location")
     if isinstance(exc, ValueError):
         return EXIT_USAGE, str(exc)
     if isinstance(exc, FsspeckitError):  # the library's own sentence, e.g. an unreachable Dask scheduler

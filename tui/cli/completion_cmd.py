@@ -41,9 +41,7 @@ def command_options(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
 
 
 def cmd_completion(args) -> int:
-    from . import build_parser
-
-    table = command_options(build_parser())
+    table = command_options(args.root_parser)
     out({"bash": bash, "zsh": zsh, "fish": fish}[args.shell](table))
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -90,8 +91,8 @@ def add_parser(sub) -> None:
                    help="a partition with N or more small files is reported (default 32)")
     p.add_argument("--skew-factor", type=factor_type, default=None, metavar="F",
                    help="a partition above F times the median bytes or rows is skewed (default 5)")
-    p.add_argument("--workers", type=positive_int, default=8, metavar="N",
-                   help="footers read at once (default 8)")
+    p.add_argument("--workers", type=positive_int, default=DEFAULT_WORKERS, metavar="N",
+                   help=f"footers read at once (default {DEFAULT_WORKERS})")
     p.add_argument("--json", action="store_true", help="print the layout (and comparison, findings) as JSON")
     p.set_defaults(func=cmd_partitions)
 

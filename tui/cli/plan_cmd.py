@@ -30,6 +30,7 @@ from .common import (
 
 from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 from .logs import RunOutput
+from ..service import COMPARE_MODES, DEFAULT_WORKERS, STRATEGIES, delete_default
 
 KINDS = ("copy", "update", "move", "delete", "skip")
 
@@ -47,8 +48,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", metavar="PLAN.json", help="write the plan here ('-' for stdout)")
     add_plan_options(p)
     add_rename_option(p)
-    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=8, metavar="N",
-                   help="files hashed at once (default 8; rclone: --checkers)")
+    p.add_argument("--workers", "--checkers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files hashed at once (default {DEFAULT_WORKERS}; rclone: --checkers)")
     add_live_options(p)
     p.add_argument("--list", action="store_true", help="also print every planned write with its reason")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -56,13 +57,14 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_plan)
 
 
-def add_plan_options(p: argparse.ArgumentParser) -> None:
-    """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``)."""
-    p.add_argument("--strategy", default="source_wins",
-                   choices=["source_wins", "newer", "larger", "skip", "keep_both"],
-                   help="what to do when a file differs (default: source_wins)")
-    p.add_argument("--compare", default="size_mtime", choices=["size_mtime", "size", "checksum", "always"],
-                   help="how files are compared (default: size_mtime)")
+def add_plan_options(p: argparse.ArgumentParser, verb: str = "plan") -> None:
+    """What decides the actions: strategy, comparison, filters, deletion (shared with ``sync``).
+
+    The deletion default is the verb's documented one (``tui.service.DELETE_DEFAULTS``)."""
+    p.add_argument("--strategy", default=STRATEGIES[0], choices=STRATEGIES,
+                   help=f"what to do when a file differs (default: {STRATEGIES[0]})")
+    p.add_argument("--compare", default=COMPARE_MODES[0], choices=COMPARE_MODES,
+                   help=f"how files are compared (default: {COMPARE_MODES[0]})")
     p.add_argument("-c", "--checksum", dest="compare", action="store_const", const="checksum",
                    help="compare by content hash (rclone's --checksum; --compare checksum)")
     p.add_argument("--size-only", dest="compare", action="store_const", const="size",
@@ -77,9 +79,20 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--partitions", metavar="PREDICATE", help="only hive partitions matching, e.g. \"year>=2023\"")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when --partitions selects no file of the source (else a warning)")
-    p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=True,
-                   help="delete destination files missing from the source (default: --delete)")
+    on = delete_default(verb)
+    p.add_argument("--delete", action=argparse.BooleanOptionalAction, default=on,
+                   help="delete destination files missing from the source "
+                        f"(default: {'--delete' if on else '--no-delete'})")
     add_filter_options(p)
+
+
+def plan_options(args, filters=None):
+    """The plan stage's one settings object (``SyncOptions``) from the options of ``add_plan_options``."""
+    from fsspeckit.plan import SyncOptions
+
+    return SyncOptions(compare=args.compare, strategy=args.strategy, delete=args.delete, include=tuple(args.include),
+                       exclude=tuple(args.exclude), partitions=args.partitions, filters=filters,
+                       track_renames=getattr(args, "track_renames", False))
 
 
 def add_rename_option(p: argparse.ArgumentParser) -> None:
@@ -109,9 +122,8 @@ def cmd_plan(args) -> int:
     live = RunOutput(args, args.src, args.dst)
     try:
         plan = connect("source and destination", lambda: plan_sync(
-            src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare, strategy=args.strategy,
-            include=args.include, exclude=args.exclude, partitions=args.partitions, max_workers=args.workers,
-            track_renames=args.track_renames, on_stage=live.watch.on_stage, filters=filters))
+            src_fs, dst_fs, src_path, dst_path, options=plan_options(args, filters), max_workers=args.workers,
+            on_stage=live.watch.on_stage))
     finally:
         live.close()
     took = time.monotonic() - t0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .apply_cmd import (add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook,
                         run_limits)
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
@@ -36,10 +37,10 @@ def add_parser(sub) -> None:
     )
     p.add_argument("src", metavar="SRC", help="source location")
     p.add_argument("dst", metavar="DST", help="destination location")
-    add_plan_options(p)
+    add_plan_options(p, "sync")
     add_rename_option(p)
-    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
-                   help="files copied at once (default 8; rclone: --transfers)")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files copied at once (default {DEFAULT_WORKERS}; rclone: --transfers)")
     p.add_argument("--checkers", type=positive_int, default=None, metavar="N",
                    help="files hashed at once while planning (default: as many as --transfers)")
     add_run_options(p)

@@ -7,6 +7,7 @@ then deletes the source file (rclone's ``move``).
 
 from __future__ import annotations
 
+from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
     EXIT_MAX_TRANSFER,
@@ -41,9 +42,9 @@ def add_parser(sub) -> None:
     _locations(p)
     from .apply_cmd import add_run_options
 
-    add_plan_options(p)
-    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
-                   help="files copied at once (default 8; rclone: --transfers)")
+    add_plan_options(p, "copy")
+    p.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files copied at once (default {DEFAULT_WORKERS}; rclone: --transfers)")
     p.add_argument("--checkers", type=positive_int, default=None, metavar="N",
                    help="files hashed at once while planning (default: as many as --transfers)")
     add_run_options(p)
@@ -51,7 +52,7 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(p)
     add_s3_options(p)
-    p.set_defaults(delete=False, func=_guard_copy(cmd_sync))
+    p.set_defaults(func=_guard_copy(cmd_sync))
 
     m = add_command(
         sub, "move",
@@ -62,9 +63,9 @@ def add_parser(sub) -> None:
         epilog=LOCATIONS_AND_EXIT_CODES,
     )
     _locations(m)
-    add_plan_options(m)
-    m.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=8, metavar="N",
-                   help="files copied at once (default 8; rclone: --transfers)")
+    add_plan_options(m, "move")
+    m.add_argument("--workers", "--transfers", dest="workers", type=positive_int, default=DEFAULT_WORKERS,
+                   metavar="N", help=f"files copied at once (default {DEFAULT_WORKERS}; rclone: --transfers)")
     m.add_argument("--retries", type=positive_int, default=3, metavar="N", help="attempts after a transient failure")
     m.add_argument("-n", "--dry-run", "--dryrun", dest="dry_run", action="store_true",
                    help="show what would be copied; move nothing (aws: --dryrun)")
@@ -74,7 +75,7 @@ def add_parser(sub) -> None:
     m.add_argument("--json", action="store_true", help="print a machine-readable summary")
     add_sync_options(m)
     add_s3_options(m)
-    m.set_defaults(delete=False, func=cmd_move)
+    m.set_defaults(func=cmd_move)
 
 
 def argparse_suppress():

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-import humanize
+from fsspeckit.units import human_bytes, human_duration, human_rate  # one unit system (IEC) everywhere
 
 __all__ = ["human_bytes", "human_duration", "human_rate", "human_date"]
-
-
-def human_bytes(n: float | int | None) -> str:
-    """``123456789`` -> ``"123.5 MB"``."""
-    return humanize.naturalsize(max(0, n or 0))
-
-
-def human_rate(bytes_per_second: float) -> str:
-    return f"{human_bytes(bytes_per_second)}/s"
-
-
-def human_duration(seconds: float | None) -> str:
-    """``75.3`` -> ``"1 minute and 15 seconds"``; short times keep a decimal."""
-    if seconds is None:
-        return "unknown"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    return humanize.precisedelta(timedelta(seconds=round(seconds)), minimum_unit="seconds")
 
 
 def human_date(epoch: float | None) -> str:

@@ -27,7 +27,7 @@ KEYS = [
     ("Plan", [
         ("t", "cycle the strategy: source wins, newer, larger, skip conflicts, keep both"),
         ("c", "cycle the compare mode: size + mtime, size only, checksum"),
-        ("d", "deletions on/off (off by default: files only in the destination are kept)"),
+        ("d", "deletions on/off (on by default, as for sync: files only in the destination are deleted)"),
         ("R", "track renames on/off: a file moved on the source is moved on the destination (with deletions on)"),
         ("f", "cycle the table filter: all, changes, new, changed, conflict, only in dst, …"),
         ("r", "list both sides again and re-plan"),

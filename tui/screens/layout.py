@@ -9,11 +9,17 @@ count of what is done; ``b`` cycles the sides shown and their comparison.
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from fsspec.callbacks import Callback
+from fsspec.implementations.memory import MemoryFileSystem
+from fsspeckit.layout import LayoutSummary, summarize_layout
+from fsspeckit.layout_check import check_layout, findings_by_partition
+from fsspeckit.layout_diff import compare_layouts
+from fsspeckit.listing import Listing
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,14 +29,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from fsspeckit.layout import LayoutSummary, summarize_layout
-from fsspeckit.layout_check import check_layout, findings_by_partition
-from fsspeckit.layout_diff import compare_layouts
-from fsspeckit.listing import Listing
-
-from ..layout_view import METRICS, MAX_FILE_ROWS, chart_series, compare_rows, file_count, rows_for, value_label
 from ..widgets.bars import Bars
 from . import human_bytes
+from ..layout_view import METRICS, MAX_FILE_ROWS, chart_series, compare_rows, file_count, rows_for, value_label
 
 __all__ = ["LayoutScreen", "LayoutSide"]
 
@@ -430,14 +431,10 @@ class LayoutScreen(Screen[None]):
 
 
 def _have_pyarrow() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("pyarrow") is not None
 
 
 def _summary_without_fs(listing: Listing) -> LayoutSummary:
     """Files and bytes only, when the screen was given no filesystem to read footers with."""
-    from fsspec.implementations.memory import MemoryFileSystem
-
     # Folders are walked only on a local disk; a throwaway memory store makes this pure.
     return summarize_layout(MemoryFileSystem(skip_instance_cache=True), listing, parquet=False, keep_files=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from fsspeckit.profiles import ProfileError, list_remotes, mask_secrets, parse_option
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,8 +19,9 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from fsspeckit.exceptions import BackendError
-from fsspeckit.profiles import ProfileError, list_remotes, mask_secrets, parse_option
 from fsspeckit.s3_options import s3_write_options, with_s3_write_options
+
+from .remotes import _flatten
 
 __all__ = ["LocationScreen", "PathScreen"]
 
@@ -45,8 +47,6 @@ def split_s3_write_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], 
 
 def options_text(options: Mapping[str, Any]) -> str:
     """``key=value`` pairs separated by spaces (nested keys dotted); a secret shows as ``***``."""
-    from .remotes import _flatten
-
     parts = []
     for key, value in _flatten(mask_secrets(options)):
         if isinstance(value, bool):
@@ -60,8 +60,6 @@ def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises ``ProfileError`` with one sentence on a pair that is not ``key=value``.
     """
-    from .remotes import _flatten
-
     old = dict(_flatten(current))
     options: dict[str, Any] = {}
     for pair in text.split():

@@ -11,14 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, SelectionList, Static
-
 from fsspeckit.listing import Listing
 from fsspeckit.partitions import (
     PartitionStats,
@@ -26,6 +18,15 @@ from fsspeckit.partitions import (
     diff_partitions,
     partition_index,
 )
+from fsspeckit.partitions import value_sort_key
+from fsspeckit.predicates import Predicate, parse_predicate
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from . import human_bytes
 
@@ -80,7 +81,6 @@ def partition_values(src: Listing, dst: Listing, compare: str = "size_mtime"):
             row.new += change.new
             row.changed += change.changed
             row.dst_only += change.dst_only
-    from fsspeckit.partitions import value_sort_key
 
     ordered = {}
     for key in [*src_index.keys, *(k for k in dst_index.keys if k not in src_index.keys)]:
@@ -157,8 +157,6 @@ def split_clauses(text: str) -> tuple[dict[str, list[str]], list[str]]:
 
     Raises ``ValueError`` when the text does not parse.
     """
-    from fsspeckit.predicates import Predicate, parse_predicate
-
     per_key: dict[str, list[str]] = {}
     mixed: list[str] = []
     stack = [parse_predicate(text)]

@@ -1,8 +1,9 @@
 """The run report: what a sync really did, the failures and why, export and retry.
 
-``ReportScreen(result)`` summarises a ``SyncResult``; given the plan and both
-filesystems it can also retry the failed paths (a plan restricted to them runs
-in a ``RunScreen``) and merges the retry's outcomes into the report. It
+``ReportScreen(result)`` summarises a ``SyncResult``; given the plan, both
+filesystems and ``rerun`` (what makes the screen a retry runs in: the run
+screen passes its own) it can also retry the failed paths and merges the
+retry's outcomes into the report. It
 dismisses with the (possibly merged) result.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,7 +26,7 @@ from fsspeckit.result import SyncResult
 
 from . import human_bytes, human_duration, human_rate
 
-__all__ = ["ReportScreen", "default_report_name", "retry_paths", "restrict_plan", "merge_results"]
+__all__ = ["ReportScreen", "default_report_name", "merge_results", "restrict_plan", "retry_paths", "skip_reasons"]
 
 #: Outcomes a retry runs again: failures, cancellations, and deletions held back because of them.
 RETRY_OUTCOMES = ("failed", "cancelled", "not_deleted")
@@ -62,6 +64,23 @@ def merge_results(first: SyncResult, retry: SyncResult) -> SyncResult:
     )
 
 
+def skip_reasons(plan: Plan) -> str:
+    """Why the plan leaves files alone, most common first: '67 identical, 2 only in the destination'."""
+    why: dict[str, int] = {}
+    for a in plan.actions:
+        if a.kind != "skip":
+            continue
+        if a.reason.startswith("already "):
+            label = "already done"
+        elif a.overridden:
+            label = "changed by hand"
+        else:
+            label = {"identical": "identical", "dst_only": "only in the destination", "excluded": "excluded",
+                     "conflict": "conflicts kept", "changed": "kept by the strategy"}.get(a.category, a.category)
+        why[label] = why.get(label, 0) + 1
+    return ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
+
+
 class ReportScreen(Screen[SyncResult]):
     """Summary, failures, export and retry of one run."""
 
@@ -90,8 +109,11 @@ class ReportScreen(Screen[SyncResult]):
     ]
 
     def __init__(self, result: SyncResult, plan: Plan | None = None, src_fs=None, dst_fs=None,
-                 apply_kwargs: dict | None = None, *, name: str | None = None, id: str | None = None) -> None:
+                 apply_kwargs: dict | None = None, *, rerun: Callable[[Plan], Screen] | None = None,
+                 name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
+        #: Makes the screen that confirms and runs a retry (a ``RunScreen`` without a report of its own).
+        self.rerun = rerun
         self.result = result
         self.plan = plan
         self.src_fs = src_fs
@@ -177,15 +199,13 @@ class ReportScreen(Screen[SyncResult]):
         failed.display = bool(bad)
         retry = self.query_one("#retry", Button)
         paths = retry_paths(r)
-        retry.disabled = not (paths and self.plan is not None and self.src_fs is not None and self.dst_fs is not None)
+        retry.disabled = not (paths and self._can_retry())
         retry.label = f"Retry {len(paths):,} (F5)" if paths else "Retry (F5)"
 
     def _skip_detail(self, c) -> str:
         """Why files were left alone: from the plan's reasons, and the deletions held back."""
         parts = []
         if self.plan is not None and c["skipped"]:
-            from .run import skip_reasons
-
             parts.append(skip_reasons(self.plan))
         if c["not_deleted"]:
             parts.append(f"{c['not_deleted']:,} deletions held back")
@@ -246,14 +266,14 @@ class ReportScreen(Screen[SyncResult]):
     @on(Button.Pressed, "#retry")
     def action_retry(self) -> None:
         paths = retry_paths(self.result)
-        if not paths or self.plan is None or self.src_fs is None or self.dst_fs is None:
+        if not paths or not self._can_retry():
             self._say("Nothing to retry here.", ok=False)
             return
-        from .run import RunScreen
+        self.app.push_screen(self.rerun(restrict_plan(self.plan, paths)), self._retry_done)
 
-        plan = restrict_plan(self.plan, paths)
-        self.app.push_screen(RunScreen(plan, self.src_fs, self.dst_fs, self.apply_kwargs, show_report=False),
-                             self._retry_done)
+    def _can_retry(self) -> bool:
+        return (self.rerun is not None and self.plan is not None and self.src_fs is not None
+                and self.dst_fs is not None)
 
     def _retry_done(self, result: SyncResult | None) -> None:
         if result is None:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import threading
 import time
 
+from fsspeckit.apply import Progress, apply_plan
+from fsspeckit.exceptions import describe_error
+from fsspeckit.plan import Plan
+from fsspeckit.result import SyncResult
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,13 +26,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Label, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.apply import Progress, apply_plan
-from fsspeckit.exceptions import FsspeckitError
-from fsspeckit.plan import Plan
-from fsspeckit.result import SyncResult
-
 from ..widgets.throughput import ThroughputChart
 from . import human_bytes, human_duration, human_rate
+from .remotes import ConfirmScreen
+from .report import ReportScreen, skip_reasons
 
 __all__ = ["RunScreen", "FileRow", "MAX_FILE_ROWS", "skip_reasons"]
 
@@ -67,34 +68,11 @@ def _conflicts(plan: Plan) -> tuple[int, int]:
     return overwritten, kept
 
 
-def skip_reasons(plan: Plan) -> str:
-    """Why the plan leaves files alone, most common first: '67 identical, 2 only in the destination'."""
-    why: dict[str, int] = {}
-    for a in plan.actions:
-        if a.kind != "skip":
-            continue
-        if a.reason.startswith("already "):
-            label = "already done"
-        elif a.overridden:
-            label = "changed by hand"
-        else:
-            label = {"identical": "identical", "dst_only": "only in the destination", "excluded": "excluded",
-                     "conflict": "conflicts kept", "changed": "kept by the strategy"}.get(a.category, a.category)
-        why[label] = why.get(label, 0) + 1
-    return ", ".join(f"{n:,} {label}" for label, n in sorted(why.items(), key=lambda kv: -kv[1]))
-
-
 def _leave(plan: Plan, n_skip: int) -> str:
     """'3 files as they are (2 identical, 1 already done)'."""
     if not n_skip:
         return "nothing else"
     return f"{_count(n_skip, 'file')} as {'it is' if n_skip == 1 else 'they are'}  ({skip_reasons(plan)})"
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, (FsspeckitError, ValueError, OSError)) and str(exc):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 class FileRow(Horizontal):
@@ -364,7 +342,6 @@ class RunScreen(Screen[SyncResult | None]):
             if then_quit:
                 self.quit_when_stopped = True
             return
-        from .remotes import ConfirmScreen
 
         question = ("A sync is running. Stop it and quit? Files in flight stop at their next chunk; "
                     "what was copied stays." if then_quit else
@@ -422,7 +399,7 @@ class RunScreen(Screen[SyncResult | None]):
                 self.dismiss(self.result)
         elif event.state == WorkerState.ERROR:
             self.phase = "failed"
-            self.error = _describe(event.worker.error)
+            self.error = describe_error(event.worker.error)
             self._show_status()
             self.refresh_bindings()
 
@@ -431,12 +408,14 @@ class RunScreen(Screen[SyncResult | None]):
         self.cancel_event.set()
         self.pause_event.clear()
 
-    def _open_report(self) -> None:
-        from .report import ReportScreen
+    def _retry_screen(self, plan: Plan) -> "RunScreen":
+        """The screen a retry from the report runs in: the same settings, no report of its own."""
+        return RunScreen(plan, self.src_fs, self.dst_fs, self.apply_kwargs, show_report=False)
 
+    def _open_report(self) -> None:
         self.app.push_screen(
             ReportScreen(self.result, plan=self.plan, src_fs=self.src_fs, dst_fs=self.dst_fs,
-                         apply_kwargs=self.apply_kwargs),
+                         apply_kwargs=self.apply_kwargs, rerun=self._retry_screen),
             self._report_closed,
         )
 

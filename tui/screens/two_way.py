@@ -27,14 +27,16 @@ from textual.widgets import Button, DataTable, Footer, Header, ProgressBar, Stat
 from textual.worker import Worker, WorkerState
 
 from fsspeckit.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
-from fsspeckit.exceptions import DeleteLimitError
+from fsspeckit.exceptions import DeleteLimitError, describe_error
 from fsspeckit.profiles import resolve_location
 
-from ..planning import Side, describe
+from ..planning import Side
 from ..two_way import DECISION_WORDS, TwoWayView, arrow_of, replay, report_text, run_plan
 from ..widgets.trees import human_size
 from ..widgets.two_way_table import TwoWayTable, row_reason
 from . import human_bytes, human_duration
+from .location import PathScreen
+from .remotes import ConfirmScreen
 
 __all__ = ["TwoWayScreen", "TwoWayRunScreen"]
 
@@ -182,7 +184,7 @@ class TwoWayScreen(Screen[bool]):
         exc = event.worker.error
         self.guarded = isinstance(exc, DeleteLimitError)
         hint = "  Press ! to plan past the guard, or esc to go back." if self.guarded else "  (esc: back)"
-        self._status(describe(exc) + hint, error=True)
+        self._status(describe_error(exc) + hint, error=True)
 
     # -- drawing ----------------------------------------------------------------
     def _status(self, text: str, error: bool = False) -> None:
@@ -412,8 +414,6 @@ class TwoWayRunScreen(Screen[BisyncResult]):
 
     def action_export(self) -> None:
         """Ask for a file name, then write the report there (.csv: CSV, else JSON)."""
-        from .location import PathScreen
-
         def chosen(path: str | None) -> None:
             if path:
                 self.export(path)
@@ -464,8 +464,6 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         if self.cancel_event.is_set():
             self.quit_when_stopped = self.quit_when_stopped or then_quit
             return
-        from .remotes import ConfirmScreen
-
         def answer(yes: bool | None) -> None:
             if yes and self.phase == "running":
                 self.quit_when_stopped = then_quit
@@ -521,7 +519,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             self._report()
         elif event.state == WorkerState.ERROR:
             self.phase = "failed"
-            self.error = describe(event.worker.error)
+            self.error = describe_error(event.worker.error)
             status = self.query_one("#status", Static)
             status.add_class("bad")
             status.update(f"The run could not finish: {self.error}  (esc: back)")

@@ -20,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from fsspeckit.plan import Action
+from fsspeckit.units import human_bytes
 
 from .index import CATEGORY_LABELS, PlanView, TreeIndex
 
@@ -44,7 +45,7 @@ KIND_LABELS = {"copy": "copy →", "update": "update →", "delete": "DELETE", "
 
 
 def human_size(n: int | None) -> str:
-    return "" if n is None else humanize.naturalsize(n)
+    return "" if n is None else human_bytes(n)
 
 
 def human_time(mtime: float | None, now: datetime | None) -> str:
