@@ -106,6 +106,9 @@ class _Tracker:
         self.interval = interval
         self._lock = threading.Lock()
         self._last = 0.0
+        self._trailing: threading.Timer | None = None
+        self._send_lock = threading.RLock()
+        self._final_sent = False
 
     def start(self, files: int, nbytes: int, deletes: int) -> None:
         self.p.files_total, self.p.bytes_total, self.p.deletes_total = files, nbytes, deletes
@@ -156,18 +159,47 @@ class _Tracker:
             return
         now = time.monotonic()
         if not force and now - self._last < self.interval:
+            self._schedule_trailing(self.interval - (now - self._last))
             return
         self._last = now
+        with self._send_lock:  # one hook call at a time, and none after the final one
+            if self._final_sent:
+                return
+            with self._lock:
+                self.p.paused = bool(self.pause is not None and self.pause.is_set())
+                snap = self.p.snapshot()
+            self._final_sent = snap.finished
+            try:
+                self.hook(snap)
+            except Exception:  # noqa: BLE001 - a drawing error must not stop the sync
+                logger.exception("progress hook failed")
+
+    def _schedule_trailing(self, delay: float) -> None:
+        """A skipped notification is sent at the end of its interval, so a stall shows the last bytes.
+
+        Without it, the bytes moved just before a store stops answering would
+        never be drawn: the next event that would carry them never comes.
+        """
         with self._lock:
-            self.p.paused = bool(self.pause is not None and self.pause.is_set())
-            snap = self.p.snapshot()
-        try:
-            self.hook(snap)
-        except Exception:  # noqa: BLE001 - a drawing error must not stop the sync
-            logger.exception("progress hook failed")
+            if self._trailing is not None or self.p.finished:
+                return
+            self._trailing = threading.Timer(max(delay, 0.0), self._send_trailing)
+            self._trailing.daemon = True
+            self._trailing.start()
+
+    def _send_trailing(self) -> None:
+        with self._lock:
+            self._trailing = None
+            if self.p.finished:
+                return
+        self.notify(force=True)
 
     def finish(self) -> None:
-        self.p.finished = True
+        with self._lock:
+            self.p.finished = True
+            trailing, self._trailing = self._trailing, None
+        if trailing is not None:
+            trailing.cancel()
         self.notify(force=True)
 
 

@@ -244,3 +244,39 @@ def test_local_mixed_sizes_copy_large_files_alongside_small_ones(local_tree, tmp
         if rel not in failed:
             assert (dst / rel).read_bytes() == data, rel
     assert not any(".fsspeckit-partial-" in p.name for p in dst.rglob("*"))
+
+
+def test_progress_shows_the_last_bytes_before_a_stall(tmp_path):
+    # A store that stops answering after 4 reads of 64 KiB: the progress hook
+    # must still be told about those 256 KiB (a throttled update is sent at the
+    # end of its interval), not stay at what the first read reported.
+    import threading
+    import time
+
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    from tui.testing import ReadValve, ThrottledMemoryFileSystem
+
+    backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
+    root = f"/stall-{time.monotonic_ns()}"
+    backend.pipe_file(f"{root}/big.bin", b"s" * 2**20)
+    valve = ReadValve(is_open=False)
+    valve.allow(4)
+    ThrottledMemoryFileSystem.valve = valve
+    seen = []
+    try:
+        worker = threading.Thread(target=sync_dir, args=(DirFileSystem(path=root, fs=backend),
+                                                         filesystem(str(tmp_path)), "", "out"),
+                                  kwargs={"progress_hook": seen.append}, daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not (seen and seen[-1].bytes_done == 4 * 64 * 1024) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen and seen[-1].bytes_done == 4 * 64 * 1024 and not seen[-1].finished
+    finally:
+        valve.open()
+        ThrottledMemoryFileSystem.valve = None
+    worker.join(30)
+    assert seen[-1].finished and seen[-1].bytes_done == 2**20
+    assert [p.finished for p in seen].index(True) == len(seen) - 1, "nothing is sent after the final update"
+    assert (tmp_path / "out/big.bin").stat().st_size == 2**20

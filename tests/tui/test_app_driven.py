@@ -23,7 +23,7 @@ from tui.screens.partitions import PartitionScreen
 from tui.screens.remotes import ConfirmScreen
 from tui.screens.report import ReportScreen
 from tui.screens.run import RunScreen
-from tui.testing import ScreenHost, ThrottledMemoryFileSystem
+from tui.testing import ReadValve, ScreenHost, ThrottledMemoryFileSystem
 from tui.widgets.diff_table import DiffTable
 from tui.widgets.log_panel import LogPanel
 from tui.widgets.totals import DetailBar, TotalsBar
@@ -235,19 +235,23 @@ async def test_listing_shows_files_found_so_far(tmp_path, settle):
 
 # -- 7. A run asks before it stops, and quitting waits for it -----------------------------------------------
 
-def _slow_app(tmp_path, monkeypatch) -> SyncApp:
-    monkeypatch.setattr(ThrottledMemoryFileSystem, "delay", 0.15)  # 32 reads of 64 KiB a file: 4.8 s each (a busy machine is slow too)
+def _slow_app(tmp_path, monkeypatch) -> tuple[SyncApp, ReadValve]:
+    # 6 files of 32 reads of 64 KiB; the valve lets 8 reads through, then holds
+    # the run until the test opens it (a busy machine cannot end it early).
+    valve = ReadValve(is_open=False)
+    valve.allow(8)
+    monkeypatch.setattr(ThrottledMemoryFileSystem, "valve", valve)
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
     root = f"/driven-{os.getpid()}-{time.monotonic_ns()}"
     for i in range(6):
         backend.pipe_file(f"{root}/big/blob{i}.bin", os.urandom(1024) * 2048)
     dst = tmp_path / "dst"
     dst.mkdir()
-    return create_app(DirFileSystem(path=root, fs=backend), "", fsspeckit.filesystem(str(dst)), "")
+    return create_app(DirFileSystem(path=root, fs=backend), "", fsspeckit.filesystem(str(dst)), ""), valve
 
 
 async def test_esc_and_q_during_a_run_ask_first(tmp_path, monkeypatch, settle, wait_for):
-    app = _slow_app(tmp_path, monkeypatch)
+    app, valve = _slow_app(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("s")
@@ -266,12 +270,12 @@ async def test_esc_and_q_during_a_run_ask_first(tmp_path, monkeypatch, settle, w
             await pilot.press(key)
         await pilot.pause()
         assert not run.cancel_event.is_set() and not run.pause_event.is_set()
-        ThrottledMemoryFileSystem.delay = 0.0
+        valve.open()
         await app.workers.wait_for_complete()
 
 
 async def test_quit_during_a_run_asks_then_waits_for_the_run_to_stop(tmp_path, monkeypatch, settle, wait_for):
-    app = _slow_app(tmp_path, monkeypatch)
+    app, valve = _slow_app(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("s")
@@ -288,6 +292,8 @@ async def test_quit_during_a_run_asks_then_waits_for_the_run_to_stop(tmp_path, m
         real_exit = app.exit
         app.exit = lambda *a, **k: (exits.append(worker.is_finished), real_exit(*a, **k))
         await pilot.press("y")
+        await wait_for(pilot, lambda: run.cancel_event.is_set())
+        valve.open()  # the reads held in flight end, see the cancel and stop
         await wait_for(pilot, lambda: exits)
     # The app left only once the run had stopped: no thread is left to log into the shell.
     assert exits == [True] and run.cancel_event.is_set()

@@ -318,7 +318,7 @@ def test_two_way_screen_snapshot_80x24(snap_compare, tmp_path):
 async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
     from fsspec.implementations.dirfs import DirFileSystem
 
-    from tui.testing import ThrottledMemoryFileSystem
+    from tui.testing import ReadValve, ThrottledMemoryFileSystem
 
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
     root = f"/two-way-stop-{os.getpid()}-{time.monotonic_ns()}"
@@ -332,7 +332,9 @@ async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
     backend.rm_file(f"{root}/old.txt")  # deleted on the right: to be deleted on the left
     for i in range(24):
         backend.pipe_file(f"{root}/big/{i:02d}.bin", bytes([i]) * (1024 * 1024))
-    old_delay, ThrottledMemoryFileSystem.delay = ThrottledMemoryFileSystem.delay, 0.02
+    valve = ReadValve(is_open=False)
+    valve.allow(72)  # 4 workers, files of 16 reads: at least one file done, then the run is held
+    ThrottledMemoryFileSystem.valve = valve
     try:
         app = create_app(fsspeckit.filesystem(str(local)), "", slow, "", two_way=True, state_dir=str(state))
         async with app.run_test(size=SIZE) as pilot:
@@ -347,6 +349,8 @@ async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
             await pilot.press("escape")  # asks first
             await wait_for(pilot, lambda: app.screen is not run)
             await pilot.press("y")
+            await wait_for(pilot, lambda: run.cancel_event.is_set())
+            valve.open()
             await wait_for(pilot, lambda: run.phase == "done", timeout=60)
             r = run.result
             assert r.cancelled and not r.ok
@@ -358,7 +362,8 @@ async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
             for rel in done:
                 assert (local / rel).read_bytes() == backend.cat_file(f"{root}/{rel}")
     finally:
-        ThrottledMemoryFileSystem.delay = old_delay
+        valve.open()
+        ThrottledMemoryFileSystem.valve = None
     rest = plan_bisync(fsspeckit.filesystem(str(local)), slow, state_dir=state)
     planned = {a.path for a in rest.actions if a.kind != "record"}
     assert planned == {f"big/{i:02d}.bin" for i in range(24)} - done | {"old.txt"}
@@ -399,10 +404,10 @@ def test_a_conflict_decided_for_the_deleting_side_is_a_deletion_shown_as_one(tmp
     assert view.deletions("right") == ["gone-left.txt"]
 
 
-async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
+def _held_two_way_app(tmp_path, valve):
+    """A two-way app pulling 16 files of 1 MiB (16 reads each) through ``valve``."""
     from fsspec.implementations.dirfs import DirFileSystem
 
-    from tui.screens.remotes import ConfirmScreen
     from tui.testing import ThrottledMemoryFileSystem
 
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
@@ -411,10 +416,20 @@ async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
         backend.pipe_file(f"{root}/{i:02d}.bin", bytes([i]) * (1024 * 1024))
     local = tmp_path / "empty"
     local.mkdir()
-    old_delay, ThrottledMemoryFileSystem.delay = ThrottledMemoryFileSystem.delay, 0.02
+    ThrottledMemoryFileSystem.valve = valve
+    app = create_app(fsspeckit.filesystem(str(local)), "", DirFileSystem(path=root, fs=backend), "",
+                     two_way=True, state_dir=str(tmp_path / "state"))
+    return app, local
+
+
+async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
+    from tui.screens.remotes import ConfirmScreen
+    from tui.testing import ReadValve, ThrottledMemoryFileSystem
+
+    valve = ReadValve(is_open=False)
+    valve.allow(20)  # one file and a bit: the run is held until the answer
     try:
-        app = create_app(fsspeckit.filesystem(str(local)), "", DirFileSystem(path=root, fs=backend), "",
-                         two_way=True, state_dir=str(tmp_path / "state"))
+        app, local = _held_two_way_app(tmp_path, valve)
         async with app.run_test(size=SIZE) as pilot:
             await open_two_way(app, pilot)
             await pilot.press("s")
@@ -426,10 +441,43 @@ async def test_quitting_during_a_two_way_run_asks_first(tmp_path):
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             assert "and quit?" in app.screen.question
             await pilot.press("y")
+            await wait_for(pilot, lambda: run.cancel_event.is_set())
+            valve.open()
             await wait_for(pilot, lambda: not app.is_running, timeout=60)
     finally:
-        ThrottledMemoryFileSystem.delay = old_delay
+        valve.open()
+        ThrottledMemoryFileSystem.valve = None
     assert len(list(local.iterdir())) < 16, "stopped before the end"
+
+
+async def test_a_stop_question_left_open_goes_away_when_the_two_way_run_ends(tmp_path):
+    # The run finishes while "Stop this two-way run and quit?" is open: the question
+    # goes, the report shows, and q then quits without asking.
+    from tui.screens.remotes import ConfirmScreen
+    from tui.testing import ReadValve, ThrottledMemoryFileSystem
+
+    valve = ReadValve(is_open=False)
+    try:
+        app, local = _held_two_way_app(tmp_path, valve)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_two_way(app, pilot)
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, TwoWayRunScreen))
+            run = app.screen
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: run.phase == "running")
+            await pilot.press("q")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            valve.open()
+            await wait_for(pilot, lambda: run.phase == "done", timeout=60)
+            await wait_for(pilot, lambda: app.screen is run)
+            assert "complete" in str(run.query_one("#status").render())
+            await pilot.press("q")
+            await wait_for(pilot, lambda: not app.is_running)
+    finally:
+        valve.open()
+        ThrottledMemoryFileSystem.valve = None
+    assert len(list(local.iterdir())) == 16
 
 
 async def test_a_first_run_over_identical_trees_records_the_state(tmp_path):

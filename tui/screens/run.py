@@ -164,6 +164,7 @@ class RunScreen(Screen[SyncResult | None]):
         self.apply_kwargs = dict(apply_kwargs or {})
         self.show_report = show_report
         self.phase = "confirm"  # confirm -> running -> done | failed
+        self._stop_question: ConfirmScreen | None = None
         self.cancel_event = threading.Event()
         self.pause_event = threading.Event()
         self.result: SyncResult | None = None
@@ -348,11 +349,23 @@ class RunScreen(Screen[SyncResult | None]):
                     "Stop this run? Files in flight stop at their next chunk; what was copied stays.")
 
         def answer(yes: bool | None) -> None:
-            if yes:
-                self.quit_when_stopped = self.quit_when_stopped or then_quit
-                self.action_cancel_run()
+            if not yes:
+                return
+            if self.phase != "running":  # the run ended while the question was open
+                if then_quit:
+                    self.app.exit()
+                return
+            self.quit_when_stopped = self.quit_when_stopped or then_quit
+            self.action_cancel_run()
 
-        self.app.push_screen(ConfirmScreen(question), answer)
+        self._stop_question = ConfirmScreen(question)
+        self.app.push_screen(self._stop_question, answer)
+
+    def _drop_stop_question(self) -> None:
+        """The run ended while "Stop it?" was open: the question is moot, take it away."""
+        question, self._stop_question = self._stop_question, None
+        if question is not None and self.app.screen is question:
+            question.dismiss(None)
 
     def action_cancel_run(self) -> None:
         if self.phase != "running" or self.cancel_event.is_set():
@@ -383,8 +396,10 @@ class RunScreen(Screen[SyncResult | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is not self._worker:
             return
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self._sampler:
-            self._sampler.stop()
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            if self._sampler:
+                self._sampler.stop()
+            self._drop_stop_question()
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
             self.app.exit()
             return

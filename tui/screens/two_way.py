@@ -345,6 +345,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         self.started = 0.0
         self.cancel_event = threading.Event()
         self.quit_when_stopped = False
+        self._stop_question: ConfirmScreen | None = None
         self._worker: Worker | None = None
         t = view.totals()
         self.totals = t
@@ -472,8 +473,15 @@ class TwoWayRunScreen(Screen[BisyncResult]):
                                                          "no deletion runs.")
 
         verb = "Stop this two-way run and quit?" if then_quit else "Stop this two-way run?"
-        self.app.push_screen(ConfirmScreen(f"{verb} Files in flight finish; what was done stays and is in "
-                                           "the state."), answer)
+        self._stop_question = ConfirmScreen(f"{verb} Files in flight finish; what was done stays and is in "
+                                            "the state.")
+        self.app.push_screen(self._stop_question, answer)
+
+    def _drop_stop_question(self) -> None:
+        """The run ended while "Stop it?" was open: the question is moot, take it away."""
+        question, self._stop_question = self._stop_question, None
+        if question is not None and self.app.screen is question:
+            question.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="two-way-run", name="two-way run")
     def _run(self) -> BisyncResult:
@@ -510,6 +518,8 @@ class TwoWayRunScreen(Screen[BisyncResult]):
         if event.worker is not self._worker:
             return
         event.stop()
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._drop_stop_question()
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED) and self.quit_when_stopped:
             self.app.exit()
             return
