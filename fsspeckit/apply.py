@@ -12,7 +12,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
-import posixpath
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from .options import RunOptions
 from .plan_check import prepare_plan
 from .result import Outcome, SyncResult
 from .renames import apply_moves, check_move_paths
-from .safepath import check_rel, local_escape
+from .safepath import check_rel, local_escape, prune_emptied_folders
 from .retry import retry_call
 from . import uploads
 from .state import SyncState
@@ -669,7 +668,7 @@ def _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel
     else:
         outcomes = _run_all(do_delete, deletes, workers, None, cancel)
     if is_local(dst_b):
-        _prune_empty_dirs(plan.dst_root, [a.path for a in deletes])
+        prune_emptied_folders(plan.dst_root, [o.path for o in outcomes if o.outcome == "deleted"])
     return outcomes
 
 
@@ -721,18 +720,3 @@ def _delete_in_batches(plan, deletes, dst_b, delete_one, retries, backoff, cance
                                           time.monotonic() - t0, None)
             dst_b.invalidate_cache()
     return [by_path[a.path] for a in deletes]
-
-
-def _prune_empty_dirs(root: str, deleted: list[str]) -> None:
-    """Remove local folders emptied by deletions, up to (not including) the root."""
-    folders = set()
-    for rel in deleted:
-        parent = posixpath.dirname(rel)
-        while parent:
-            folders.add(parent)
-            parent = posixpath.dirname(parent)
-    for rel in sorted(folders, key=lambda p: p.count("/"), reverse=True):
-        try:
-            os.rmdir(os.path.join(root, rel))
-        except OSError:
-            pass

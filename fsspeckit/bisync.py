@@ -401,6 +401,22 @@ def conflict_name(path: str, side: str, when: float | None = None) -> str:
     return posixpath.join(folder, f"{stem}.conflict-{side}-{stamp}{ext}")
 
 
+def _run_reporting(run, actions: list, max_workers: int, progress) -> list:
+    """``run`` each action on a pool; ``progress`` hears of each as it ends, the result keeps plan order.
+
+    Reporting in plan order would hide every finished file behind the first slow one.
+    """
+    done: dict[int, list] = {}
+    with cf.ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+        futures = {pool.submit(run, a): i for i, a in enumerate(actions)}
+        for future in cf.as_completed(futures):
+            outs = future.result()
+            done[futures[future]] = outs
+            if progress is not None:
+                progress(outs)
+    return [o for i in range(len(actions)) for o in done[i]]
+
+
 def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan: BisyncPlan | None = None,
            dry_run: bool = False, max_workers: int = 4, retries: int = 3, backoff: float = 0.5, state_dir=None,
            include=(), exclude=(), partitions: str | None = None, resync: bool = False, conflict: str = "skip",
@@ -532,11 +548,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
     try:
         writes = [a for a in plan.actions if a.kind != "delete"]
         deletes = [a for a in plan.actions if a.kind == "delete"]
-        with cf.ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-            for outs in pool.map(run, writes):
-                result.outcomes.extend(outs)
-                if progress is not None:
-                    progress(outs)
+        result.outcomes.extend(_run_reporting(run, writes, max_workers, progress))
         stopped = cancel is not None and cancel.is_set()
         if result.failed or stopped:
             # as in one-way syncs: no deletions after a failed copy (or a stopped run)
@@ -546,11 +558,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
             if progress is not None and held:
                 progress(held)
         else:
-            with cf.ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-                for outs in pool.map(run, deletes):
-                    result.outcomes.extend(outs)
-                    if progress is not None:
-                        progress(outs)
+            result.outcomes.extend(_run_reporting(run, deletes, max_workers, progress))
         stopped = cancel is not None and cancel.is_set()
         result.cancelled = stopped
         if not result.failed and not stopped:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
-from .apply import _prune_empty_dirs
+from .safepath import prune_emptied_folders
 from .exceptions import OptionError, OptionTypeError
 from .filesystem import unwrap
 from .listing import join_path, rel_key
@@ -160,5 +160,5 @@ def cleanup_old_partitions(
     backend.rm([join_path(root, rel) for rel in doomed], recursive=True)
     if isinstance(backend, LocalFileSystem):
         # Object stores have no folders; on a disk, ``year=2022/`` emptied of its months goes too.
-        _prune_empty_dirs(root, doomed)
+        prune_emptied_folders(root, doomed)
     return shown

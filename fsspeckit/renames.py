@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
-import posixpath
 import threading
 import time
 from dataclasses import replace
@@ -23,7 +22,7 @@ from .listing import Entry, Listing, entry_from_info, join_path
 from .plan import Action
 from .result import Outcome
 from .retry import describe_error, is_transient, retry_call
-from .safepath import check_rel, local_escape
+from .safepath import check_rel, local_escape, prune_emptied_folders
 from .stored_times import stored_mtime_ns
 from .exceptions import MoveRefused
 from .transfer import _is_s3, _store_copy, file_md5, is_local
@@ -120,23 +119,8 @@ def apply_moves(plan, moves: list[Action], dst_fs, *, dry_run: bool = False, ret
             continue
         out.append(Outcome(a.path, "move", "moved", 0, attempts, None, time.monotonic() - t0))
     if is_local(dst_b):
-        _prune_emptied(plan.dst_root, [a.move_from for a, o in zip(moves, out) if o.outcome == "moved"])
+        prune_emptied_folders(plan.dst_root, [a.move_from for a, o in zip(moves, out) if o.outcome == "moved"])
     return out
-
-
-def _prune_emptied(root: str, moved_away: list[str]) -> None:
-    """Remove the local folders a move left empty, up to (not including) the root."""
-    folders = set()
-    for rel in moved_away:
-        parent = posixpath.dirname(rel)
-        while parent:
-            folders.add(parent)
-            parent = posixpath.dirname(parent)
-    for rel in sorted(folders, key=lambda p: p.count("/"), reverse=True):
-        try:
-            os.rmdir(os.path.join(root, rel))
-        except OSError:
-            pass  # not empty, or already gone
 
 
 def _transient(exc: BaseException) -> bool:

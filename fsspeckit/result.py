@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator, Literal
 
 from .exceptions import SyncError
+from .units import human_bytes, human_rates
 
 __all__ = ["Outcome", "SyncResult", "OUTCOMES"]
 
@@ -122,8 +123,8 @@ class SyncResult:
         return max(0.0, self.finished - self.started)
 
     def summary(self) -> str:
+        """The outcome in one line: counts, size moved, time and both rates, then skipped deletions and warnings."""
         c = self.counts
-        rate = self.bytes_transferred / self.duration if self.duration > 0 else 0.0
         text = (
             f"copied {c['copied']}, updated {c['updated']}, deleted {c['deleted']}, "
             f"skipped {c['skipped'] + c['not_deleted']}, failed {c['failed']}"
@@ -132,7 +133,9 @@ class SyncResult:
             text += f", cancelled {c['cancelled']}"
         if c["moved"]:
             text += f", moved {c['moved']} (on the destination, no bytes copied)"
-        text += f"; {self.bytes_transferred} bytes in {self.duration:.2f} s ({rate / 2**20:.1f} MiB/s)"
+        moved = self.bytes_transferred
+        text += (f"; {human_bytes(moved)} in {self.duration:.2f} s "
+                 f"({human_rates(moved, c['copied'] + c['updated'], self.duration)})")
         if self.deletes_skipped:
             text += f"; deletions skipped: {self.deletes_skipped}"
         if self.aborted_uploads:

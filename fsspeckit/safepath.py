@@ -11,14 +11,11 @@ silently sync one key onto another).
 from __future__ import annotations
 
 import os
+import posixpath
 
 from .exceptions import PlanError, UnsafePathError
 
-__all__ = ["UnsafePathError", "unsafe_reason", "check_rel", "local_escape"]
-
-
-
-
+__all__ = ["UnsafePathError", "unsafe_reason", "check_rel", "local_escape", "prune_emptied_folders"]
 
 def unsafe_reason(rel: str) -> str | None:
     """Why ``rel`` may not be joined under a root, or None when it is a plain relative path."""
@@ -58,3 +55,27 @@ def local_escape(root: str, path: str) -> str | None:
     if parent == real_root or parent.startswith(real_root.rstrip(os.sep) + os.sep):
         return None
     return f"{path} lies behind a symbolic link that leads outside {root} (to {parent})"
+
+
+def prune_emptied_folders(root: str, gone: list[str]) -> None:
+    """Remove the local folders that ``gone`` (paths deleted or moved away) left empty, below ``root``.
+
+    Only folders that lie inside ``root`` once links are resolved: a folder reached
+    through a symbolic link that leads elsewhere is never removed, even if empty.
+    """
+    folders = set()
+    for rel in gone:
+        if unsafe_reason(rel):
+            continue
+        parent = posixpath.dirname(rel)
+        while parent:
+            folders.add(parent)
+            parent = posixpath.dirname(parent)
+    for rel in sorted(folders, key=lambda p: p.count("/"), reverse=True):
+        path = os.path.join(root, rel)
+        if os.path.islink(path) or local_escape(root, path):
+            continue
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass  # not empty, or already gone

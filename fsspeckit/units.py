@@ -6,7 +6,7 @@ rclone and the plan summaries print them. Nothing here imports the rest of fsspe
 
 from __future__ import annotations
 
-__all__ = ["human_bytes", "human_duration", "human_rate"]
+__all__ = ["human_bytes", "human_duration", "human_rate", "human_rates"]
 
 _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
@@ -24,6 +24,15 @@ def human_bytes(n: float | int | None) -> str:
 def human_rate(bytes_per_second: float | None) -> str:
     """``10 * 2**20`` -> ``"10.0 MiB/s"``."""
     return f"{human_bytes(bytes_per_second)}/s"
+
+
+def human_rates(nbytes: float, nfiles: int, seconds: float) -> str:
+    """Both rates of a run: ``"12.5 MiB/s, 340.0 files/s"`` (a run of small files reads by the second one)."""
+    if seconds <= 0:
+        return f"{human_rate(0)}, 0 files/s"
+    per_s = nfiles / seconds
+    files = f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.1f}"
+    return f"{human_rate(nbytes / seconds)}, {files} files/s"
 
 
 def human_duration(seconds: float | None) -> str:

@@ -257,3 +257,42 @@ def test_cli_bisync(sides, capsys, monkeypatch):
     assert main(["bisync", str(a), str(b), "--conflict", "larger"]) == 0
     assert (a / "a.txt").read_bytes() == b"edit b!"
     assert main(["bisync", str(a), str(b), "--max-delete", "150"]) == 2
+
+
+def test_progress_hears_of_each_path_as_it_ends_not_in_plan_order(tmp_path):
+    # The first path in plan order is held: the others, done, must be reported meanwhile
+    # (reported in plan order, a slow first file hid every finished one behind it).
+    import threading
+
+    from fsspec.implementations.dirfs import DirFileSystem
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    release = threading.Event()
+
+    class HeldFirst(MemoryFileSystem):
+        protocol = ("heldfirst",)
+
+        def _open(self, path, mode="rb", **kwargs):
+            if "r" in mode and path.endswith("00.bin"):
+                release.wait(30)
+            return super()._open(path, mode, **kwargs)
+
+    backend = HeldFirst(skip_instance_cache=True)
+    root = f"/held-{os.getpid()}-{time.monotonic_ns()}"
+    for i in range(6):
+        backend.pipe_file(f"{root}/{i:02d}.bin", bytes([i]) * 1000)
+    local = tmp_path / "left"
+    local.mkdir()
+    heard: list[str] = []
+
+    def progress(outs):
+        heard.extend(o[0] for o in outs)
+        if len(heard) == 5:
+            release.set()
+
+    result = bisync(filesystem(str(local)), DirFileSystem(path=root, fs=backend), state_dir=tmp_path / "state",
+                    max_workers=2, progress=progress)
+    release.set()
+    assert result.ok and heard[-1] == "00.bin" and sorted(heard) == [f"{i:02d}.bin" for i in range(6)]
+    assert [o[0] for o in result.outcomes] == sorted(heard), "the result keeps plan order"
+    assert sorted(p.name for p in local.iterdir()) == sorted(heard)

@@ -73,6 +73,44 @@ def test_symlink_in_destination_is_not_followed_for_deletes(tmp_path):
     assert (dst / "keep.txt").read_text() == "k"
 
 
+def test_no_empty_folder_outside_the_destination_is_removed_after_a_refused_delete(tmp_path):
+    # A hand-edited plan deletes link/sub/gone.txt, link leading out of the destination:
+    # the delete is refused, and the clean-up of emptied folders must not then remove
+    # the (empty) folder sub/ it would have emptied outside.
+    from fsspeckit.listing import Entry
+    from fsspeckit.plan import Action, SyncOptions
+
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "empty-too").mkdir()
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "a.txt").write_text("a")
+    (dst / "a.txt").write_text("a")
+    (dst / "link").symlink_to(outside)
+    actions = tuple(Action(rel, "delete", "dst_only", "edited", None, Entry(rel, 1, 0.0))
+                    for rel in ("link/sub/gone.txt", "link/empty-too/x"))
+    plan = Plan(actions, SyncOptions(delete=True), src_root=str(src), dst_root=str(dst), src_files=1)
+    result = apply_plan(plan, filesystem("/"), filesystem("/"))
+    assert [o.outcome for o in result.outcomes] == ["failed", "failed"]
+    assert (outside / "sub").is_dir() and (outside / "empty-too").is_dir()
+    assert (dst / "link").is_symlink()
+
+
+def test_emptied_folders_inside_the_destination_still_go(tmp_path):
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "keep.txt").write_text("k")
+    (dst / "year=2022/month=01").mkdir(parents=True)
+    (dst / "year=2022/month=01/old.txt").write_text("old")
+    (dst / "kept-empty").mkdir()
+    result = sync_dir(filesystem(str(src)), filesystem(str(dst)), "", "")
+    assert result.counts["deleted"] == 1
+    assert not (dst / "year=2022").exists(), "folders the deletion emptied go"
+    assert (dst / "kept-empty").is_dir(), "a folder that was empty before is left alone"
+
+
 def test_symlink_in_destination_is_not_followed_for_writes(tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()

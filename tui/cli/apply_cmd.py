@@ -25,7 +25,6 @@ from .common import (
     parse_options,
     positive_int,
     print_json,
-    summary_line,
 )
 from .logs import RunOutput
 from .store_opts import add_s3_options, check_s3_destination, dst_options
@@ -227,7 +226,7 @@ def _print_result(result, src_url: str, dst_url: str, args, already: int) -> Non
         out(f"  stopped: the --max-transfer limit was reached; {left} file{'s' if left != 1 else ''} not started, "
             "nothing deleted")
     if not quiet or failed:
-        out(summary_line(result))
+        out(result.summary())
     if args.report and not quiet:
         out(f"Report written to {args.report}")
 

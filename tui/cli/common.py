@@ -232,33 +232,9 @@ def human(n: float) -> str:
 
 def rates(nbytes: float, nfiles: int, seconds: float) -> str:
     """Both rates of a run: ``12.5 MiB/s, 340.0 files/s``."""
-    if seconds <= 0:
-        return f"{human(0)}/s, 0 files/s"
-    per_s = nfiles / seconds
-    files = f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.1f}"
-    return f"{human(nbytes / seconds)}/s, {files} files/s"
+    from fsspeckit.units import human_rates
 
-
-def summary_line(result) -> str:
-    """A run's outcome in one line: counts, size moved, time and both rates."""
-    c = result.counts
-    text = (f"copied {c['copied']}, updated {c['updated']}, deleted {c['deleted']}, "
-            f"skipped {c['skipped'] + c['not_deleted']}, failed {c['failed']}")
-    if c["cancelled"]:
-        text += f", cancelled {c['cancelled']}"
-    if c.get("moved"):
-        text += f", moved {c['moved']} (on the destination, no bytes copied)"
-    seconds = result.duration
-    text += (f"; {human(result.bytes_transferred)} in {seconds:.2f} s "
-             f"({rates(result.bytes_transferred, c['copied'] + c['updated'], seconds)})")
-    if result.deletes_skipped:
-        text += f"; deletions skipped: {result.deletes_skipped}"
-    if result.aborted_uploads:
-        n = result.aborted_uploads
-        text += f"; aborted {n} unfinished upload{'' if n == 1 else 's'} of an interrupted run"
-    for w in result.warnings:
-        text += f"; warning: {w}"
-    return text
+    return human_rates(nbytes, nfiles, seconds)
 
 
 def when(ts: float | None) -> str | None:
