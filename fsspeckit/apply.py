@@ -20,7 +20,7 @@ from typing import Callable
 import fsspec
 from fsspec.callbacks import Callback
 
-from .exceptions import OptionError, OptionTypeError, SyncCancelled, describe_error
+from .exceptions import OptionError, OptionTypeError, PlanError, SyncCancelled, describe_error
 from .defaults import DEFAULT_WORKERS
 from .filesystem import unwrap
 from .gcpause import gc_paused
@@ -394,8 +394,9 @@ class _Run:
         aside = backup_path = None  # where the destination's old version was moved before the copy
         try:
             if a.keep_as and a.dst is not None:
-                aside = join_path(plan.dst_root, a.keep_as)
-                _move(self.dst_b, dst_path, aside)
+                target = join_path(plan.dst_root, a.keep_as)
+                _move_no_clobber(self.dst_b, dst_path, target)
+                aside = target
             elif self.backups is not None and a.kind == "update" and a.dst is not None:
                 aside = backup_path = self.backups.target(a.path)
                 _move(self.dst_b, dst_path, backup_path)
@@ -588,6 +589,31 @@ def _move(fs, src: str, dst: str) -> None:
         fs.mv(src, dst)
 
 
+def _move_no_clobber(fs, src: str, dst: str) -> None:
+    """Move the destination's version to its keep-both name, never over a file already there.
+
+    The name was free when planned; a file that took it since (or a plan edited to
+    name a good file) is someone's data: the copy of this path fails instead.
+    """
+    taken = FileExistsError(f"the keep-both name {dst} exists already; nothing was moved or replaced")
+    if is_local(fs):
+        os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+        try:
+            os.link(src, dst)  # fails when the name exists: the check and the move are one step
+        except FileExistsError:
+            raise taken from None
+        except OSError:
+            if os.path.lexists(dst):
+                raise taken from None
+            os.rename(src, dst)  # no hard links on this disk: a plain rename, checked just above
+            return
+        os.unlink(src)
+        return
+    if fs.exists(dst):
+        raise taken
+    fs.mv(src, dst)
+
+
 def _put_back(fs, aside: str, path: str) -> None:
     """After a failed copy, return the old version moved aside (backup or keep-both) to its place."""
     try:
@@ -599,10 +625,16 @@ def _put_back(fs, aside: str, path: str) -> None:
 
 def check_plan_paths(plan: Plan) -> None:
     """Refuse a plan any of whose paths would leave its roots (a built or edited plan alike)."""
+    paths = {a.path for a in plan.actions} | {a.move_from for a in plan.actions if a.move_from}
+    kept: set[str] = set()
     for a in plan.actions:
         check_rel(a.path, "plan path")
         if a.keep_as is not None:
             check_rel(a.keep_as, "plan keep_as")
+            if a.keep_as in paths or a.keep_as in kept:
+                raise PlanError(f"Refused the plan keep_as {a.keep_as!r} of {a.path!r}: the plan acts on that path "
+                                "too, so keeping both would overwrite a file; the plan was edited or damaged.")
+            kept.add(a.keep_as)
         check_move_paths(a)
 
 

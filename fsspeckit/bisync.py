@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
+from .compare import LOCAL_WINDOW
 from .exceptions import DeleteLimitError, FsspeckitError, OptionError, SourceNotFoundError, describe_error
 from .filesystem import unwrap
 from .filters import Filters, path_filter
@@ -401,6 +402,44 @@ def conflict_name(path: str, side: str, when: float | None = None) -> str:
     return posixpath.join(folder, f"{stem}.conflict-{side}-{stamp}{ext}")
 
 
+def _remove(backend, path: str, retries: int, backoff: float) -> None:
+    """Delete one file; one that is gone already is what was asked."""
+    try:
+        retry_call(lambda: backend.rm_file(path), retries=retries, backoff=backoff)
+    except FileNotFoundError:
+        pass
+
+
+def _moved_on(backend, path: str, planned: Entry | None) -> str | None:
+    """How the file at ``path`` differs from ``planned`` (None: the plan's version, or nothing to lose).
+
+    On a local disk by size and time; on an object store by size and content
+    hash, as a fresh stat does not carry the time a listing gave. A file gone
+    since is nothing to lose.
+    """
+    try:
+        if is_local(backend):
+            st = os.stat(path)
+            now = Entry("", st.st_size, st.st_mtime)
+        else:
+            backend.invalidate_cache(path)
+            now = entry_from_info("", backend.info(path))
+    except FileNotFoundError:
+        return None
+    if planned is None:
+        return "appeared"
+    if now.size != planned.size:
+        return f"changed ({planned.size} -> {now.size} bytes)"
+    if is_local(backend):
+        if planned.mtime is not None and abs(now.mtime - planned.mtime) > LOCAL_WINDOW:
+            return "was modified"
+    else:
+        old, new = planned.md5 or planned.etag, now.md5 or now.etag
+        if old and new and old.strip('"') != new.strip('"'):
+            return "was rewritten"
+    return None
+
+
 def _run_reporting(run, actions: list, max_workers: int, progress) -> list:
     """``run`` each action on a pool; ``progress`` hears of each as it ends, the result keeps plan order.
 
@@ -429,6 +468,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
     files: actions not started are "cancelled", no deletion runs, and the state
     keeps only what was done (it is not marked complete).
     """
+    given = plan is not None  # planned earlier (the app's confirm screen): a side may have moved on since
     if plan is None:
         plan = plan_bisync(left_fs, right_fs, left_path, right_path, include=include, exclude=exclude,
                            partitions=partitions, state_dir=state_dir, resync=resync, conflict=conflict,
@@ -454,13 +494,24 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
         backend, base = unwrap(fs, root)
         return backend, join_path(base, rel)
 
-    def target(side: str, rel: str):
-        """Where to write or delete: never through a symbolic link that leads out of the side's root."""
+    def target(side: str, rel: str, new_name: bool = False):
+        """Where to write or delete: never through a symbolic link that leads out of the side's root.
+
+        Nor over a version the plan did not see: a plan made earlier is checked
+        against what the side holds now, and a name made up for a kept version
+        (``new_name``) must be free.
+        """
         backend, path = where(side, rel)
         if is_local(backend):
             why = local_escape(unwrap(*fss[side])[1], path)
             if why:
                 raise FsspeckitError(why)
+        if new_name or given:
+            planned = None if new_name else (L if side == "left" else R).get(rel)
+            why = _moved_on(backend, path, planned)
+            if why:
+                raise FsspeckitError(f"{rel} {why} on the {side} since the plan; not replaced (run again to "
+                                     "plan it anew)")
         return backend, path
 
     def listed_after(side: str, rel: str, expect: Entry) -> Entry:
@@ -476,7 +527,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
     def copy(rel: str, frm: str, to: str, to_rel: str | None = None) -> Entry:
         e = (L if frm == "left" else R)[rel]
         src_b, src_p = where(frm, rel)
-        dst_b, dst_p = target(to, to_rel or rel)
+        dst_b, dst_p = target(to, to_rel or rel, new_name=to_rel is not None)
         retry_call(lambda: copy_file(src_b, src_p, dst_b, dst_p, size=e.size, mtime=e.mtime, etag=e.etag,
                                      md5=e.md5), retries=retries, backoff=backoff)
         return listed_after(to, to_rel or rel, e)
@@ -503,7 +554,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
                 return [(rel, f"copy {a.direction}", "done", None)]
             if a.kind == "delete":
                 backend, path = target(a.direction, rel)
-                retry_call(lambda: backend.rm_file(path), retries=retries, backoff=backoff)
+                _remove(backend, path, retries, backoff)
                 state.forget(rel)
                 return [(rel, f"delete {a.direction}", "done", None)]
             # a conflict
@@ -520,7 +571,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
             if a.resolution == "keep_both" and loser_entry is not None:
                 aside = conflict_name(rel, lose, loser_entry.mtime)
                 # the losing version is kept beside it, on both sides, before the name is overwritten
-                on_loser = target(lose, aside)
+                on_loser = target(lose, aside, new_name=True)
                 src = where(lose, rel)
                 retry_call(lambda: copy_file(src[0], src[1], on_loser[0], on_loser[1], size=loser_entry.size,
                                              mtime=loser_entry.mtime, etag=loser_entry.etag, md5=loser_entry.md5),

@@ -23,7 +23,7 @@ from .plan import LOCAL_WINDOW, Action, Plan, compare_entries
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_stale", "list_plan_side", "prepare_plan", "raise_if_stale", "refresh_plan"]
+__all__ = ["check_stale", "destination_changes", "list_plan_side", "prepare_plan", "raise_if_stale", "refresh_plan"]
 
 
 def list_plan_side(plan: Plan, fs: fsspec.AbstractFileSystem, side: str = "source") -> Listing:
@@ -154,11 +154,51 @@ def refresh_plan(
     for a in plan.actions:
         if a.kind == "delete" and a.path not in dst.entries:
             done[a.path] = "already deleted"
+    _raise_if_destination_changed(plan, dst, done)
     if not done:
         return replace(plan, loaded=False)  # refreshed: nothing more to check before applying
     logger.info("%d planned actions are already done", len(done))
     actions = tuple(_as_done(a, done[a.path]) if a.path in done else a for a in plan.actions)
     return replace(plan, actions=actions, loaded=False)
+
+
+def destination_changes(plan: Plan, dst: Listing, done: dict[str, str] | None = None) -> list[str]:
+    """What changed on the destination since ``plan`` was made, where the plan would write or delete.
+
+    A file the plan updates or deletes that changed since (size, time or MD5), or
+    a file that appeared where the plan copies a new one, unless it is already the
+    planned version (``done``). Overwriting or deleting it would lose a version
+    nobody saw in the plan. A file that vanished where the plan writes is not a
+    change that loses anything.
+    """
+    done = done or {}
+    reasons = []
+    for a in plan.actions:
+        if a.kind not in ("copy", "update", "delete") or a.path in done:
+            continue
+        now = dst.entries.get(a.path)
+        if now is None:
+            continue
+        if a.dst is None:
+            if a.kind != "delete":
+                reasons.append(f"{a.path}: appeared on the destination since planning (the plan copies it there)")
+            continue
+        why = _changed(a.dst, now)
+        if why:
+            verb = "deletes" if a.kind == "delete" else "overwrites"
+            reasons.append(f"{a.path}: {why} on the destination (the plan {verb} it)")
+    return reasons
+
+
+def _raise_if_destination_changed(plan: Plan, dst: Listing, done: dict[str, str]) -> None:
+    reasons = destination_changes(plan, dst, done)
+    if reasons:
+        shown = "; ".join(reasons[:5])
+        more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
+        raise StalePlanError(
+            f"The plan is stale: the destination changed since it was made ({shown}{more}). "
+            "Nothing was written; make a new plan."
+        )
 
 
 def _as_done(a: Action, reason: str) -> Action:

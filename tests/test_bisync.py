@@ -204,6 +204,29 @@ def test_two_way_between_disk_and_s3(s3, tmp_path):
     assert not s3.fs.exists(s3.path("b/year=2023/old.csv"))
 
 
+def test_a_plan_applied_later_on_s3_checks_the_bucket_side_first(s3, tmp_path):
+    # Same attack with the right side a bucket: the plan uploads a.txt over the bucket's
+    # version; the bucket's a.txt is rewritten after the plan (same size, new bytes).
+    a = tmp_path / "a"
+    _write(a, "a.txt", b"v1", age=100)
+    _write(a, "same.txt", b"same", age=100)
+    s3.fs.pipe_file(s3.path("two/a.txt"), b"v1")
+    s3.fs.pipe_file(s3.path("two/same.txt"), b"same")
+    right = filesystem(f"s3://{s3.bucket}/two", storage_options=s3.options)
+    state = tmp_path / "state"
+    left = filesystem(str(a))
+    assert bisync(left, right, state_dir=state).ok
+    _write(a, "a.txt", b"v2", age=10)
+    _write(a, "new.txt", b"new on the left", age=10)
+    plan = plan_bisync(left, right, state_dir=state)
+    s3.fs.pipe_file(s3.path("two/a.txt"), b"v3")  # same size, other bytes: only the hash tells
+    result = bisync(left, right, plan=plan, state_dir=state)
+    s3.fs.invalidate_cache()
+    assert [o[0] for o in result.failed] == ["a.txt"]
+    assert s3.fs.cat(s3.path("two/a.txt")) == b"v3"
+    assert s3.fs.cat(s3.path("two/new.txt")) == b"new on the left", "what nobody touched is still done"
+
+
 KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     import fsspeckit.transfer as t
@@ -296,3 +319,71 @@ def test_progress_hears_of_each_path_as_it_ends_not_in_plan_order(tmp_path):
     assert result.ok and heard[-1] == "00.bin" and sorted(heard) == [f"{i:02d}.bin" for i in range(6)]
     assert [o[0] for o in result.outcomes] == sorted(heard), "the result keeps plan order"
     assert sorted(p.name for p in local.iterdir()) == sorted(heard)
+
+
+def _planned_then_edited(tmp_path, edit):
+    """A synced pair, a change on the left, a plan; then ``edit(L, R)`` before the plan is applied."""
+    L, R = tmp_path / "L", tmp_path / "R"
+    for root in (L, R):
+        _write(root, "a.txt", b"v1", age=100)
+        _write(root, "b.txt", b"b1", age=100)
+    state = tmp_path / "state"
+    lf, rf = filesystem(str(L)), filesystem(str(R))
+    assert bisync(lf, rf, state_dir=state).ok
+    _write(L, "a.txt", b"left edit v2", age=50)
+    os.remove(L / "b.txt")
+    plan = plan_bisync(lf, rf, state_dir=state)
+    assert {(a.kind, a.direction, a.path) for a in plan.actions if a.kind != "record"} == {
+        ("copy", "left->right", "a.txt"), ("delete", "right", "b.txt")}
+    edit(L, R)
+    return L, R, bisync(lf, rf, plan=plan, state_dir=state), (lf, rf, state)
+
+
+def test_a_plan_applied_later_never_overwrites_an_edit_made_since(tmp_path):
+    # The app's confirm screen stayed open; meanwhile a.txt and b.txt were edited on the
+    # right. Copying over a.txt and deleting b.txt would lose those edits: both fail,
+    # nothing is recorded for them, and the next run plans them as the conflicts they are.
+    def edit(L, R):
+        _write(R, "a.txt", b"right edit after the plan, precious")
+        _write(R, "b.txt", b"b2, edited on the right after the plan")
+
+    L, R, result, (lf, rf, state) = _planned_then_edited(tmp_path, edit)
+    assert not result.ok and {o[0] for o in result.failed} == {"a.txt"}
+    assert (R / "a.txt").read_bytes() == b"right edit after the plan, precious"
+    assert (R / "b.txt").read_bytes() == b"b2, edited on the right after the plan"
+    assert "since the plan" in dict((o[0], o[3]) for o in result.outcomes)["a.txt"]
+    again = plan_bisync(lf, rf, state_dir=state)
+    assert {a.path for a in again.conflicts} == {"a.txt", "b.txt"}
+
+
+def test_a_plan_applied_later_still_does_what_nobody_touched(tmp_path):
+    def edit(L, R):
+        os.remove(R / "b.txt")  # deleted meanwhile: what the plan would do anyway
+
+    L, R, result, _ = _planned_then_edited(tmp_path, edit)
+    assert result.ok, result.outcomes
+    assert (R / "a.txt").read_bytes() == b"left edit v2" and not (R / "b.txt").exists()
+
+
+def test_keep_both_never_writes_over_a_file_with_the_kept_name(tmp_path):
+    from fsspeckit.bisync import conflict_name
+
+    L, R = tmp_path / "L", tmp_path / "R"
+    for root in (L, R):
+        _write(root, "c.txt", b"base", age=100)
+    state = tmp_path / "state"
+    lf, rf = filesystem(str(L)), filesystem(str(R))
+    assert bisync(lf, rf, state_dir=state).ok
+    _write(L, "c.txt", b"left wins, newer", age=10)
+    _write(R, "c.txt", b"right loses", age=50)
+    loser_time = (R / "c.txt").stat().st_mtime
+    kept = conflict_name("c.txt", "right", loser_time)
+    _write(L, kept, b"a file of the user that happens to have that name")
+    os.utime(L / kept, (time.time() - 200, time.time() - 200))
+    _write(R, kept, b"a file of the user that happens to have that name")
+    os.utime(R / kept, (time.time() - 200, time.time() - 200))
+    bisync(lf, rf, state_dir=state, conflict="skip")  # records the look-alike files, leaves the conflict
+    result = bisync(lf, rf, state_dir=state, conflict="keep_both")
+    assert (L / kept).read_bytes() == (R / kept).read_bytes() == b"a file of the user that happens to have that name"
+    assert not result.ok and "appeared" in " ".join(o[3] or "" for o in result.failed)
+    assert (R / "c.txt").read_bytes() == b"right loses", "the losing version is not overwritten unkept"

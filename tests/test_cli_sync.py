@@ -93,6 +93,22 @@ def test_stale_plan_exits_3_and_writes_nothing(capsys, trees, tmp_path, run):
     assert sorted(p.name for p in dst.rglob("*")) == before
 
 
+def test_a_plan_whose_destination_changed_exits_3_and_writes_nothing(capsys, trees, tmp_path, run):
+    # plan -o today, apply tomorrow: a file the plan updates was edited on the destination
+    # meanwhile. Overwriting it would lose that edit: stale, nothing written.
+    src, dst = trees
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", src, dst, "-o", plan_file)[0] == 0
+    updated = [a["path"] for a in json.loads(plan_file.read_text())["actions"] if a["kind"] == "update"]
+    assert updated
+    (dst / updated[0]).write_bytes(b"an edit on the destination after the plan")
+    before = {p: p.read_bytes() for p in dst.rglob("*") if p.is_file()}
+    code, out, err = run("apply", plan_file)
+    assert code == 3
+    assert "destination changed" in err and updated[0] in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in dst.rglob("*") if p.is_file()} == before
+
+
 def test_failed_paths_exit_1_and_guards(capsys, local_tree, tmp_path, run):
     src = local_tree({"d/x.txt": b"x", "ok.txt": b"ok"}, "src")
     dst = local_tree({"d": b"a file where the source has a folder"}, "dst")

@@ -91,3 +91,35 @@ def test_refresh_against_s3_uses_native_md5(s3, local_tree):
     todo = refresh_plan(plan, sfs, dfs)
     assert [a.path for a in todo.transfers] == ["b.txt"]
     assert "MD5" in todo.get("a.txt").reason
+
+
+def test_changes_on_the_destination_since_planning_make_it_stale(trees):
+    # The plan was shown (the app's confirm screen, or plan -o then apply later); meanwhile
+    # someone edited files the plan overwrites or deletes. Applying it would lose those
+    # edits, which nobody saw in the plan: refused, nothing written.
+    src, dst = trees
+    sfs, dfs = filesystem(str(src)), filesystem(str(dst))
+    plan = plan_sync(sfs, dfs, exclude=["*.log"], delete=True)
+    assert {a.path: a.kind for a in plan.actions if a.kind != "skip"} == {
+        "a.txt": "copy", "b.txt": "update", "gone.txt": "delete", "keep/c.txt": "copy"}
+    (dst / "b.txt").write_bytes(b"an edit made after the plan")
+    (dst / "gone.txt").write_bytes(b"a new version, not the one the plan deletes")
+    (dst / "a.txt").write_bytes(b"someone else's a.txt")
+    with pytest.raises(StalePlanError, match="destination changed") as caught:
+        apply_plan(plan, sfs, dfs, refresh=True)
+    text = str(caught.value)
+    assert "a.txt: appeared" in text and "b.txt: size changed" in text and "gone.txt: size changed" in text
+    assert (dst / "b.txt").read_bytes() == b"an edit made after the plan"
+    assert (dst / "gone.txt").read_bytes() == b"a new version, not the one the plan deletes"
+    assert (dst / "a.txt").read_bytes() == b"someone else's a.txt"
+    assert not (dst / "keep").exists(), "nothing was written"
+
+
+def test_a_destination_file_that_already_holds_the_planned_version_is_not_a_change(trees):
+    src, dst = trees
+    sfs, dfs = filesystem(str(src)), filesystem(str(dst))
+    plan = plan_sync(sfs, dfs, exclude=["*.log"], delete=True)
+    apply_plan(plan.override(["b.txt", "gone.txt"], "exclude"), sfs, dfs)  # an interrupted run did part of it
+    assert (dst / "a.txt").exists(), "a new file where the plan copies one, but the planned version"
+    result = apply_plan(plan, sfs, dfs, refresh=True)
+    assert result.ok and result.copied == [] and result.updated == ["b.txt"] and result.deleted == ["gone.txt"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -154,6 +155,51 @@ def test_edited_plan_keep_as_outside_is_refused(capsys, tmp_path, run):
     assert "'..'" in err
     assert (victim / "important.txt").read_text() == "important"
     assert (tmp_path / "dst" / "a.txt").read_text() == "old and longer"
+
+
+@pytest.mark.parametrize("target", ["good.txt", "sub/good.txt", "a.txt"])
+def test_edited_plan_keep_as_onto_a_file_that_exists_is_refused(capsys, tmp_path, run, target):
+    # keep_as naming a good file of the destination (or the path itself): moving the
+    # conflicting version there would overwrite that file. Nothing is written.
+    path, _ = _saved_plan(tmp_path)
+    dst = tmp_path / "dst"
+    (dst / "sub").mkdir()
+    (dst / "good.txt").write_text("good")
+    (dst / "sub/good.txt").write_text("good too")
+    capsys.readouterr()
+    data = json.loads(path.read_text())
+    for a in data["actions"]:
+        if a["path"] == "a.txt":
+            a["keep_as"] = target
+    path.write_text(json.dumps(data))
+    code, out, err = run("apply", path)
+    assert code != 0, err
+    assert (dst / "good.txt").read_text() == "good" and (dst / "sub/good.txt").read_text() == "good too"
+    assert (dst / "a.txt").read_text() == "old and longer"
+
+
+def test_keep_as_that_appeared_since_the_plan_is_never_overwritten(tmp_path):
+    # The keep-both name was free when planned; a file of that name arrived before the
+    # apply. The copy fails for that path and both files stay as they were.
+    from fsspeckit.listing import list_tree
+    from fsspeckit.plan import SyncOptions, make_plan
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "c.txt").write_text("source version")
+    (dst / "c.txt").write_text("destination version, newer")
+    os.utime(dst / "c.txt", (time.time() + 100, time.time() + 100))
+    src_fs, dst_fs = filesystem(str(src)), filesystem(str(dst))
+    plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions(strategy="keep_both"))
+    keep = plan.get("c.txt").keep_as
+    assert keep
+    (dst / keep).write_text("someone else's file")
+    result = apply_plan(plan, src_fs, dst_fs)
+    assert [o.outcome for o in result.outcomes if o.path == "c.txt"] == ["failed"]
+    assert "exists" in result.outcomes[0].error
+    assert (dst / keep).read_text() == "someone else's file"
+    assert (dst / "c.txt").read_text() == "destination version, newer"
 
 
 def test_edited_plan_dst_root_that_disagrees_with_its_url_is_refused(capsys, tmp_path, run):
