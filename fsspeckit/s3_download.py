@@ -7,8 +7,9 @@ rewritten mid-download the next range answers 412 and the copy fails as "the
 source changed" instead of mixing two versions. A connection that drops is
 resumed with a ranged GET of what is missing (same pin). A body that ends
 short is a transient error (retried by the caller), never "the source
-changed". Where the ETag is the object's MD5 (a single-part upload), the bytes
-are hashed as they arrive and compared before the caller may rename the file:
+changed". Where the ETag is the object's MD5 (a single-part upload), or the
+object's metadata holds the whole file's MD5 (``md5chksum``, as rclone and our
+multipart uploads write it), the bytes are hashed as they arrive and compared before the caller may rename the file:
 a damaged byte fails the attempt and the old version stays. No read of the
 body waits longer than ``stall_timeout`` seconds for a byte.
 """
@@ -16,6 +17,8 @@ body waits longer than ``stall_timeout`` seconds for a byte.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import errno
 import hashlib
 
@@ -26,7 +29,7 @@ from .exceptions import FsspeckitError, SourceChangedError, VerificationError
 from .retry import is_transient
 from .timeouts import StallError
 
-__all__ = ["download", "ShortBodyError", "StallError", "RESUMES", "STALL_TIMEOUT"]
+__all__ = ["download", "whole_file_md5", "ShortBodyError", "StallError", "RESUMES", "STALL_TIMEOUT"]
 
 #: how many times one attempt resumes a dropped body before it gives up (the caller retries the attempt)
 RESUMES = 3
@@ -38,6 +41,23 @@ _CHUNK = 1 << 20
 
 class ShortBodyError(OSError):
     """The body ended before the announced or listed length: transient, try again."""
+
+
+def whole_file_md5(metadata: dict) -> str | None:
+    """The whole file's MD5 (hex) that rclone's ``md5chksum`` user metadata holds (base64), if any.
+
+    A multipart upload's ETag is no MD5 of the content, so rclone stores one in
+    the object's metadata; our multipart uploads do too. A value that is not a
+    base64 MD5 is ignored (the bytes are then checked by size only).
+    """
+    value = next((v for k, v in metadata.items() if k.lower() == "md5chksum"), None)
+    if not value:
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == 16 else None
 
 
 def download(fs, path: str, local_path: str, *, size: int | None, etag: str | None, md5: str | None,
@@ -94,8 +114,14 @@ async def _fetch(fs, bucket, key, version, local_path, size, etag, md5, on_bytes
         while True:
             resp = await _get(fs, bucket, key, version, etag, got, stall)
             body = resp["Body"]
-            if on_metadata is not None and not got:
-                on_metadata(resp.get("Metadata") or {})
+            if not got:
+                meta = resp.get("Metadata") or {}
+                if on_metadata is not None:
+                    on_metadata(meta)
+                if md5 is None:
+                    # a multipart object's ETag is no MD5; rclone (and we) keep the whole file's in md5chksum
+                    md5 = whole_file_md5(meta)
+                    h = hashlib.md5() if md5 else None
             try:
                 announced = resp.get("ContentLength")
                 if announced is not None:

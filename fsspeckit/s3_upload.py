@@ -312,6 +312,11 @@ async def _landed(fs, bucket: str, key: str, md5: str) -> bool:
 
 
 async def _send_multipart(fs, source: _Source, bucket: str, key: str, size: int, on_bytes, extra: dict) -> None:
+    # A multipart ETag is no MD5 of the file: keep the whole file's, as rclone does (md5chksum,
+    # base64), so a later download or `rclone check` can verify the bytes. One more read of the file.
+    whole = await _hash(source, 0, size)
+    source.unchanged("while it was hashed")
+    extra = dict(extra, Metadata={**extra.get("Metadata", {}), "md5chksum": _content_md5(whole)})
     upload_id = (await fs._call_s3("create_multipart_upload", Bucket=bucket, Key=key, **extra))["UploadId"]
     uploads.opened(fs, bucket, key, upload_id)  # so a run killed from here on has it aborted by the next
     try:

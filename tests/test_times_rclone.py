@@ -44,7 +44,30 @@ def test_multipart_uploads_store_the_file_time_too(s3, tmp_path, monkeypatch):
     os.utime(f, (1_500_000_000.5, 1_500_000_000.5))
     assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/t", storage_options=s3.options),
                     str(tmp_path), "", include=["big.bin"]).ok
-    assert s3.fs.call_s3("head_object", Bucket=s3.bucket, Key="t/big.bin")["Metadata"] == {"mtime": "1500000000.500000000"}
+    meta = s3.fs.call_s3("head_object", Bucket=s3.bucket, Key="t/big.bin")["Metadata"]
+    assert meta["mtime"] == "1500000000.500000000" and set(meta) == {"mtime", "md5chksum"}
+
+
+@pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")
+def test_rclone_reads_the_md5_of_our_multipart_uploads(s3, tmp_path, monkeypatch):
+    # rclone keeps a multipart object's MD5 in md5chksum; so do we: `rclone md5sum` and
+    # `rclone check` see a hash for our big uploads instead of none.
+    import hashlib
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    src = tmp_path / "src"
+    src.mkdir()
+    body = os.urandom(11 * 2**20)
+    (src / "big.bin").write_bytes(body)
+    assert sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}/mp", storage_options=s3.options),
+                    str(src), "").ok
+    out = _rclone(s3, "md5sum", f"moto:{s3.bucket}/mp")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [hashlib.md5(body).hexdigest(), "big.bin"]
+    check = _rclone(s3, "check", str(src), f"moto:{s3.bucket}/mp")
+    assert check.returncode == 0 and "1 matching files" in check.stderr, check.stderr
+    assert "could not be checked" not in check.stderr and "hashes" not in check.stderr.replace("0 hashes", ""), check.stderr
 
 
 @pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")

@@ -138,3 +138,48 @@ def test_a_stalled_download_ends_with_a_clear_error_within_the_timeout(s3, fault
     assert o.outcome == "failed" and "no byte for 1 s" in o.error
     assert not out.joinpath("stuck.bin").exists()
     assert not [p for p in out.rglob("*") if PARTIAL_MARK in p.name] if out.exists() else True
+
+
+def test_multipart_objects_are_verified_by_the_md5_their_upload_kept(s3, fault_proxy, tmp_path, fast_retries,
+                                                                     monkeypatch):
+    # A multipart object's ETag is no MD5 (it ends in -N): before, its download was checked
+    # by size only, and a flipped byte was called copied. Our multipart uploads keep the
+    # whole file's MD5 as rclone does (md5chksum); a download checks the bytes against it.
+    import base64
+
+    from fsspeckit import s3_upload
+
+    monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
+    monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
+    src = tmp_path / "src"
+    src.mkdir()
+    data = {f"big{i}.bin": hashlib.sha256(str(i).encode()).digest() * (12 * 2**20 // 32) for i in range(3)}
+    for rel, body in data.items():
+        (src / rel).write_bytes(body)
+    up = sync_dir(filesystem("/"), filesystem(f"s3://{s3.bucket}", storage_options=s3.options), str(src), "mp")
+    assert up.ok
+    for rel, body in data.items():
+        head = s3.fs.call_s3("head_object", Bucket=s3.bucket, Key=f"mp/{rel}")
+        assert head["ETag"].strip('"').endswith("-3"), "uploaded in parts"
+        assert head["Metadata"]["md5chksum"] == base64.b64encode(hashlib.md5(body).digest()).decode()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "big0.bin").write_bytes(b"the old, good version")
+    proxy = fault_proxy(flip_rate=1.0, seed=3, predicate=_object_gets)
+    down = sync_dir(_through(s3, proxy), filesystem("/"), "/mp", str(out), n_jobs=2, retries=0, delete=False,
+                    raise_on_error=False)
+    assert proxy.failed >= 3
+    assert not down.copied and not down.updated and len(down.failed) == 3
+    assert all("MD5" in o.error for o in down.failed)
+    assert sorted(p.name for p in out.iterdir()) == ["big0.bin"] and (out / "big0.bin").read_bytes() == b"the old, good version"
+    proxy.flip_rate = 0
+    again = sync_dir(_through(s3, proxy), filesystem("/"), "/mp", str(out), n_jobs=2, delete=False)
+    assert again.ok and _md5s(out) == {k: hashlib.md5(v).hexdigest() for k, v in data.items()}
+
+
+@pytest.mark.parametrize("value", ["not base64!", "c2hvcnQ=", ""])
+def test_a_bad_md5chksum_is_not_taken_for_a_hash(value):
+    from fsspeckit.s3_download import whole_file_md5
+
+    assert whole_file_md5({"md5chksum": value}) is None
+    assert whole_file_md5({"Md5chksum": "1B2M2Y8AsgTpgAmY7PhCfg=="}) == "d41d8cd98f00b204e9800998ecf8427e"
