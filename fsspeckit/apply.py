@@ -459,7 +459,8 @@ class _Copy:
                                    run.cancel, run.pause, o.chunk_size, md5)
         written = copy_file(run.src_b, self.src_path, run.dst_b, self.dst_path, size=size,
                             mtime=a.src.mtime if a.src else None, on_bytes=self.on_bytes, cancel=run.cancel,
-                            pause=run.pause, chunk_size=o.chunk_size, etag=a.src.etag if a.src else None, md5=md5)
+                            pause=run.pause, chunk_size=o.chunk_size, etag=a.src.etag if a.src else None, md5=md5,
+                            crc32c=a.src.crc32c if a.src and o.verify != "none" else None)
         if o.verify == "checksum" and not run.dst_local:
             _verify_checksum(run.src_b, self.src_path, run.dst_b, self.dst_path, a, run.cancel)
         return written

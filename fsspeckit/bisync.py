@@ -529,7 +529,7 @@ def bisync(left_fs, right_fs, left_path: str = "", right_path: str = "", *, plan
         src_b, src_p = where(frm, rel)
         dst_b, dst_p = target(to, to_rel or rel, new_name=to_rel is not None)
         retry_call(lambda: copy_file(src_b, src_p, dst_b, dst_p, size=e.size, mtime=e.mtime, etag=e.etag,
-                                     md5=e.md5), retries=retries, backoff=backoff)
+                                     md5=e.md5, crc32c=e.crc32c), retries=retries, backoff=backoff)
         return listed_after(to, to_rel or rel, e)
 
     def record(rel: str, left: Entry | None, right: Entry | None) -> None:

@@ -10,6 +10,7 @@ store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import logging
@@ -115,6 +116,7 @@ def copy_file(
     check_source: bool = True,
     etag: str | None = None,
     md5: str | None = None,
+    crc32c: str | None = None,
 ) -> int:
     """Copy one file; return the bytes written.
 
@@ -125,12 +127,15 @@ def copy_file(
     the listed version; ``md5`` (hex, the source's content hash when the store
     gave one) is compared with the bytes before the copy replaces anything:
     a mismatch raises ``VerificationError`` and the old version stays.
+    ``crc32c`` (base64, as GCS lists it) checks a download the same way where
+    no MD5 is known (a composite GCS object has none).
     """
     guard = _Guard(on_bytes, cancel, pause)
     guard.check()
     guard.size = size
     if is_local(dst_fs):
-        written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag, md5)
+        written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag, md5,
+                                 crc32c)
     elif same_store(src_fs, dst_fs):
         _store_copy(dst_fs, src_path, dst_path, size)
         written = size if size is not None else dst_fs.size(dst_path)
@@ -307,7 +312,8 @@ def _check_stat(st, path: str, size: int, mtime: float | None, when: str) -> Non
         )
 
 
-def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag=None, md5=None) -> int:
+def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag=None, md5=None,
+                   crc32c=None) -> int:
     tmp = partial_name(dst_path)
     kept: list[int] = []  # the file time (ns) the object's metadata holds, when its GET answer said
 
@@ -338,6 +344,8 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
             guard.relative_update(n)
         if md5 is not None:
             _check_md5(tmp, md5, src_path)  # the store gave a hash: the bytes must match it before the rename
+        elif crc32c is not None:
+            _check_crc32c(tmp, crc32c, src_path)
         return n
 
     try:
@@ -474,6 +482,20 @@ def _check_md5(path: str, expected: str, src_path: str) -> None:
     got = file_md5(LocalFileSystem(), path)
     if got != expected:
         raise VerificationError(f"{src_path}: the copied bytes hash to MD5 {got}, the source's is {expected}; "
+                                "the copy was damaged and was not kept.")
+
+
+def _check_crc32c(path: str, expected: str, src_path: str) -> None:
+    """The local file ``path`` must have the CRC32C ``expected`` (base64, big-endian), or ``VerificationError``."""
+    import google_crc32c  # gcsfs's own dependency: present wherever GCS objects are listed
+
+    c = google_crc32c.Checksum()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            c.update(block)
+    got = base64.b64encode(c.digest()).decode("ascii")
+    if got != expected:
+        raise VerificationError(f"{src_path}: the copied bytes have CRC32C {got}, the source's is {expected}; "
                                 "the copy was damaged and was not kept.")
 
 

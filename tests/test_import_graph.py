@@ -17,7 +17,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PACKAGES = ("fsspeckit", "tui")
 #: Imported when used, as fsspec loads its backends: optional extras and storage clients.
-LAZY_OK = {"dask", "distributed", "pyarrow", "s3fs", "gcsfs", "botocore", "aiobotocore", "google"}
+LAZY_OK = {"dask", "distributed", "pyarrow", "s3fs", "gcsfs", "botocore", "aiobotocore", "google", "google_crc32c"}
 #: Modules whose functions may import lazily, and why.
 LAZY_MODULES = {
     # The entry point imports only the front end it runs: a headless command never loads Textual.

@@ -183,3 +183,62 @@ def test_a_bad_md5chksum_is_not_taken_for_a_hash(value):
 
     assert whole_file_md5({"md5chksum": value}) is None
     assert whole_file_md5({"Md5chksum": "1B2M2Y8AsgTpgAmY7PhCfg=="}) == "d41d8cd98f00b204e9800998ecf8427e"
+
+
+def test_downloads_without_an_md5_are_checked_by_the_crc32c_the_store_lists(tmp_path):
+    # A store that lists a CRC32C and no MD5 (a composite GCS object): a download whose
+    # bytes do not match it fails and the old version stays; intact bytes are copied.
+    import base64
+
+    import google_crc32c
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class CrcOnly(MemoryFileSystem):
+        protocol = ("crconly",)
+        flip = True
+
+        def _crc(self, path):
+            return base64.b64encode(google_crc32c.Checksum(self.store[self._strip_protocol(path)].getvalue()).digest()).decode()
+
+        def find(self, path, maxdepth=None, withdirs=False, detail=False, **kwargs):
+            out = super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)
+            if detail:
+                for name, d in out.items():
+                    if d["type"] == "file":
+                        d["crc32c"] = self._crc(name)
+            return out
+
+        def info(self, path, **kwargs):
+            d = super().info(path, **kwargs)
+            if d["type"] == "file":
+                d["crc32c"] = self._crc(path)
+            return d
+
+        def _open(self, path, mode="rb", **kwargs):
+            f = super()._open(path, mode, **kwargs)
+            if "r" in mode and self.flip:
+                read = f.read
+
+                def flipped(n=-1):  # memory files may be reused: ask the class at each read
+                    data = read(n)
+                    return bytes([data[0] ^ 1]) + data[1:] if data and CrcOnly.flip else data
+
+                f.read = flipped
+            return f
+
+    from fsspec.implementations.dirfs import DirFileSystem
+
+    backend = CrcOnly(skip_instance_cache=True)
+    root = f"/crc-{os.getpid()}-{time.monotonic_ns()}"
+    backend.pipe_file(f"{root}/a.bin", b"the new version " * 100)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.bin").write_bytes(b"old good")
+    src = DirFileSystem(path=root, fs=backend)
+    result = sync_dir(src, filesystem(str(out)), "", "", retries=0, raise_on_error=False)
+    assert [o.outcome for o in result.outcomes] == ["failed"] and "CRC32C" in result.outcomes[0].error
+    assert (out / "a.bin").read_bytes() == b"old good"
+    assert not [p for p in out.rglob("*") if PARTIAL_MARK in p.name]
+    CrcOnly.flip = False
+    assert sync_dir(src, filesystem(str(out)), "", "").ok
+    assert (out / "a.bin").read_bytes() == b"the new version " * 100
