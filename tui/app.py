@@ -648,12 +648,16 @@ class SyncApp(App[None]):
             if result is not None:
                 self.overrides.clear()
                 self.load_sides()
+            elif run.stale:  # a side changed since the plan: show the new state, decisions kept
+                self.load_sides()
+                self.notify("A side changed since the plan: both were listed again. Check the new plan, then s.",
+                            severity="warning")
 
-        # ``loaded``: the source is listed again before anything is written, and the run is refused
-        # when it changed since this plan was made (the confirmation can stay open for long).
+        # ``loaded``: both sides are checked again before anything is written, and the run is refused
+        # when they changed since this plan was made (the confirmation can stay open for long).
         plan = replace(self.view.plan, loaded=True)
-        self.push_screen(RunScreen(plan, src.fs, dst.fs, self.apply_kwargs(),
-                                   where=f"{src.title}  →  {dst.title}"), done)
+        run = RunScreen(plan, src.fs, dst.fs, self.apply_kwargs(), where=f"{src.title}  →  {dst.title}")
+        self.push_screen(run, done)
 
     def action_two_way(self) -> None:
         """Two-way mode: both sides' changes since the last sync, conflicts first, decisions by hand."""

@@ -557,3 +557,31 @@ async def test_a_listing_error_is_one_sentence_not_two(tmp_path, monkeypatch, se
         await settle(app, pilot)
         text = app.errors["list source"]
         assert text.startswith("Could not list the source s3://b/x") and "Could not open" not in text
+
+
+async def test_a_destination_edited_while_the_plan_is_shown_is_not_overwritten(tmp_path, settle, wait_for):
+    # The plan on screen updates a.txt; someone edits the destination's a.txt before s,
+    # enter. The run refuses (stale), nothing is written, and back on the main screen
+    # both sides are listed again: the edit now shows as the conflict it is.
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "a.txt").write_text("new")
+    (dst / "a.txt").write_text("old")
+    os.utime(dst / "a.txt", (time.time() - 10**6, time.time() - 10**6))
+    app = create_app(fsspeckit.filesystem(str(src)), "", fsspeckit.filesystem(str(dst)), "")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.view.plan.get("a.txt").kind == "update"
+        (dst / "a.txt").write_text("an edit made while the plan was on screen")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
+        run = app.screen
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: run.phase == "failed")
+        assert run.stale and "destination changed" in text_of(run.query_one("#status"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RunScreen))
+        await wait_for(pilot, lambda: app.view is not None and app.busy is None
+                       and app.view.plan.get("a.txt").category == "conflict")
+    assert (dst / "a.txt").read_text() == "an edit made while the plan was on screen"

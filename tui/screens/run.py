@@ -14,7 +14,7 @@ import threading
 import time
 
 from fsspeckit.apply import Progress, apply_plan
-from fsspeckit.exceptions import describe_error
+from fsspeckit.exceptions import StalePlanError, describe_error
 from fsspeckit.plan import Plan
 from fsspeckit.result import SyncResult
 from textual import on, work
@@ -169,6 +169,7 @@ class RunScreen(Screen[SyncResult | None]):
         self.pause_event = threading.Event()
         self.result: SyncResult | None = None
         self.error: str | None = None
+        self.stale = False  # refused because a side changed since the plan: the app lists both again
         #: Progress messages this screen handled (the rest were coalesced away).
         self.progress_updates = 0
         self.last_progress: Progress | None = None
@@ -415,6 +416,7 @@ class RunScreen(Screen[SyncResult | None]):
         elif event.state == WorkerState.ERROR:
             self.phase = "failed"
             self.error = describe_error(event.worker.error)
+            self.stale = isinstance(event.worker.error, StalePlanError)
             self._show_status()
             self.refresh_bindings()
 
