@@ -95,12 +95,16 @@ def _filter(plan: Plan):
 
 def raise_if_stale(plan: Plan, src_fs: fsspec.AbstractFileSystem, src_listing: Listing | None = None) -> None:
     """Raise ``StalePlanError`` naming the changes, when ``check_stale`` finds any."""
-    reasons = check_stale(plan, src_fs, src_listing)
+    _raise_stale(check_stale(plan, src_fs, src_listing), "source")
+
+
+def _raise_stale(reasons: list[str], side: str) -> None:
+    """``StalePlanError`` naming the first five changes on ``side``, when there are any."""
     if reasons:
         shown = "; ".join(reasons[:5])
         more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
         raise StalePlanError(
-            f"The plan is stale: the source changed since it was made ({shown}{more}). "
+            f"The plan is stale: the {side} changed since it was made ({shown}{more}). "
             "Nothing was written; make a new plan."
         )
 
@@ -154,7 +158,7 @@ def refresh_plan(
     for a in plan.actions:
         if a.kind == "delete" and a.path not in dst.entries:
             done[a.path] = "already deleted"
-    _raise_if_destination_changed(plan, dst, done)
+    _raise_stale(destination_changes(plan, dst, done), "destination")
     if not done:
         return replace(plan, loaded=False)  # refreshed: nothing more to check before applying
     logger.info("%d planned actions are already done", len(done))
@@ -188,17 +192,6 @@ def destination_changes(plan: Plan, dst: Listing, done: dict[str, str] | None = 
             verb = "deletes" if a.kind == "delete" else "overwrites"
             reasons.append(f"{a.path}: {why} on the destination (the plan {verb} it)")
     return reasons
-
-
-def _raise_if_destination_changed(plan: Plan, dst: Listing, done: dict[str, str]) -> None:
-    reasons = destination_changes(plan, dst, done)
-    if reasons:
-        shown = "; ".join(reasons[:5])
-        more = f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else ""
-        raise StalePlanError(
-            f"The plan is stale: the destination changed since it was made ({shown}{more}). "
-            "Nothing was written; make a new plan."
-        )
 
 
 def _as_done(a: Action, reason: str) -> Action:
