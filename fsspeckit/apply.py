@@ -32,7 +32,7 @@ from .options import RunOptions
 from .plan_check import prepare_plan
 from .result import Outcome, SyncResult
 from .renames import apply_moves, check_move_paths
-from .safepath import check_rel, local_escape, prune_emptied_folders
+from .safepath import check_rel, local_escape, prune_emptied_folders, rename_no_clobber
 from .retry import retry_call
 from . import uploads
 from .state import SyncState
@@ -598,17 +598,10 @@ def _move_no_clobber(fs, src: str, dst: str) -> None:
     """
     taken = FileExistsError(f"the keep-both name {dst} exists already; nothing was moved or replaced")
     if is_local(fs):
-        os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
         try:
-            os.link(src, dst)  # fails when the name exists: the check and the move are one step
+            rename_no_clobber(src, dst)
         except FileExistsError:
             raise taken from None
-        except OSError:
-            if os.path.lexists(dst):
-                raise taken from None
-            os.rename(src, dst)  # no hard links on this disk: a plain rename, checked just above
-            return
-        os.unlink(src)
         return
     if fs.exists(dst):
         raise taken

@@ -22,7 +22,7 @@ from .listing import Entry, Listing, entry_from_info, join_path
 from .plan import Action
 from .result import Outcome
 from .retry import describe_error, is_transient, retry_call
-from .safepath import check_rel, local_escape, prune_emptied_folders
+from .safepath import check_rel, local_escape, prune_emptied_folders, rename_no_clobber
 from .stored_times import stored_mtime_ns
 from .exceptions import MoveRefused
 from .transfer import _is_s3, _store_copy, file_md5, is_local
@@ -147,19 +147,10 @@ def _rename_local(old: str, new: str, expect: Entry) -> None:
     st = os.stat(old)
     if st.st_size != expect.size:
         raise MoveRefused(f"{old} changed since it was listed ({expect.size} -> {st.st_size} bytes); not moved")
-    os.makedirs(os.path.dirname(new) or ".", exist_ok=True)
     try:
-        os.link(old, new)  # fails when the new name exists: nothing is replaced
-    except FileExistsError:
-        raise MoveRefused(f"{new} exists already; the move would replace it") from None
-    except OSError:
-        if os.path.lexists(new):
-            raise MoveRefused(f"{new} exists already; the move would replace it") from None
-        os.rename(old, new)  # no hard links on this disk: a plain rename, checked just above
-        return
-    if os.stat(new).st_ino != st.st_ino:
-        raise MoveRefused(f"{new} is not the moved file after the link; {old} was kept")
-    os.unlink(old)
+        rename_no_clobber(old, new)
+    except FileExistsError as exc:
+        raise MoveRefused(f"{exc}; the move would replace it, {old} was kept") from None
 
 
 def _copy_verify_delete(fs, old: str, new: str, expect: Entry) -> None:

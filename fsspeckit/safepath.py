@@ -15,7 +15,8 @@ import posixpath
 
 from .exceptions import PlanError, UnsafePathError
 
-__all__ = ["UnsafePathError", "unsafe_reason", "check_rel", "local_escape", "prune_emptied_folders"]
+__all__ = ["UnsafePathError", "unsafe_reason", "check_rel", "local_escape", "prune_emptied_folders",
+           "rename_no_clobber"]
 
 def unsafe_reason(rel: str) -> str | None:
     """Why ``rel`` may not be joined under a root, or None when it is a plain relative path."""
@@ -79,3 +80,24 @@ def prune_emptied_folders(root: str, gone: list[str]) -> None:
             os.rmdir(path)
         except OSError:
             pass  # not empty, or already gone
+
+
+def rename_no_clobber(src: str, dst: str) -> None:
+    """Rename a local file to ``dst`` without replacing anything there: ``FileExistsError`` if taken.
+
+    A hard link, then the old name removed, so the check and the move are one
+    step; on a disk without hard links, a plain rename checked just before.
+    """
+    os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+    try:
+        os.link(src, dst)  # fails when the name exists: nothing is replaced
+    except FileExistsError:
+        raise
+    except OSError:
+        if os.path.lexists(dst):
+            raise FileExistsError(f"{dst} exists already") from None
+        os.rename(src, dst)
+        return
+    if os.stat(dst).st_ino != os.stat(src).st_ino:
+        raise FileExistsError(f"{dst} is not the moved file after the link; {src} was kept")
+    os.unlink(src)
