@@ -4,7 +4,7 @@
 starts moto's server in its own process, seeded with N copies of one small
 Parquet file under ``year=/month=/day=`` folders, then, in a child process of
 its own (so its peak RSS is its own), lists the tree with s3fs, reads every
-footer with ``fsspeckit.layout.summarize_layout`` on W threads (at most a few
+footer with ``fsspeckit.partitions.layout.summarize_layout`` on W threads (at most a few
 footers per thread in flight) and runs ``check_layout``. It checks the answer
 (every file, every row, one schema, no error), prints JSON and writes a short
 table to ``benchmarks/results/layout-scale.md`` (``layout-scale-quick.md``).
@@ -97,9 +97,9 @@ class SeededServer(BenchServer):
 def measure(endpoint: str, files: int, workers: int) -> dict:
     """In the child: list, read every footer, check; timings, peak RSS and the answer checked."""
     import fsspeckit
-    from fsspeckit.layout import summarize_layout
-    from fsspeckit.layout_check import check_layout
-    from fsspeckit.listing import list_tree
+    from fsspeckit.partitions.layout import summarize_layout
+    from fsspeckit.partitions.layout_check import check_layout
+    from fsspeckit.listing.tree import list_tree
 
     options = {"endpoint_url": endpoint, "key": "testing", "secret": "testing"}
     fs = fsspeckit.filesystem(f"s3://{BUCKET}/{ROOT}", storage_options=options)

@@ -15,8 +15,8 @@ from benchmarks.rss import peak_rss_mb
 
 
 def main(n: int) -> dict:
-    from fsspeckit.listing import Entry, Listing
-    from fsspeckit.plan import SyncOptions, make_plan
+    from fsspeckit.model.entries import Entry, Listing
+    from fsspeckit.planning.plan import SyncOptions, make_plan
 
     t0 = time.perf_counter()
     src = Listing(root="src", protocol="file")

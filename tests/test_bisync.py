@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from fsspeckit import filesystem
-from fsspeckit.bisync import bisync, plan_bisync
+from fsspeckit.verbs.bisync import bisync, plan_bisync
 from fsspeckit.exceptions import DeleteLimitError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,14 +229,14 @@ def test_a_plan_applied_later_on_s3_checks_the_bucket_side_first(s3, tmp_path):
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys, time
-    import fsspeckit.transfer as t
+    import fsspeckit.backends.transfer as t
     from fsspeckit import filesystem
-    from fsspeckit.bisync import bisync
+    from fsspeckit.verbs.bisync import bisync
     real = t.copy_file
     def slow(*a, **k):
         time.sleep(0.05)
         return real(*a, **k)
-    import fsspeckit.bisync as b
+    import fsspeckit.verbs.bisync as b
     b.copy_file = slow
     bisync(filesystem(sys.argv[1]), filesystem(sys.argv[2]), state_dir=sys.argv[3], max_workers=1)
 """)
@@ -366,7 +366,7 @@ def test_a_plan_applied_later_still_does_what_nobody_touched(tmp_path):
 
 
 def test_keep_both_never_writes_over_a_file_with_the_kept_name(tmp_path):
-    from fsspeckit.bisync import conflict_name
+    from fsspeckit.verbs.bisync import conflict_name
 
     L, R = tmp_path / "L", tmp_path / "R"
     for root in (L, R):

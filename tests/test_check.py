@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fsspeckit import filesystem
-from fsspeckit.check import check_trees
+from fsspeckit.verbs.check import check_trees
 from fsspeckit.exceptions import SourceNotFoundError
 
 SRC = {"same.txt": b"same", "sub/deep.bin": b"\x00" * 100, "only_src.txt": b"s",

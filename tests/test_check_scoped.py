@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from fsspeckit import Filters, filesystem
-from fsspeckit.check import check_trees
+from fsspeckit.verbs.check import check_trees
 from tui import cli
 
 

@@ -60,7 +60,7 @@ def test_console_script_runs_as_a_subprocess():
 
 
 def test_cli_does_not_import_textual():
-    code = ("import sys, tui.cli, fsspeckit.profiles, fsspeckit.check, fsspeckit.plan_check; "
+    code = ("import sys, tui.cli, fsspeckit.remotes.profiles, fsspeckit.verbs.check, fsspeckit.planning.plan_check; "
             "tui.cli.build_parser(); "
             "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
             "print(','.join(bad)); sys.exit(1 if bad else 0)")

@@ -166,16 +166,16 @@ def test_plan_made_in_the_library_applies_from_the_cli(capsys, trees, tmp_path, 
 
 def test_scheduler_address_reaches_apply_plan(capsys, trees, tmp_path, monkeypatch, run):
     """--scheduler ADDRESS is handed to apply_plan as its executor; without it, the default (threads)."""
-    import fsspeckit.apply
+    import fsspeckit.execution.apply
 
-    real = fsspeckit.apply.apply_plan
+    real = fsspeckit.execution.apply.apply_plan
     executors = []
 
     def spy(plan, src_fs, dst_fs, **kwargs):
         executors.append(kwargs.pop("executor"))
         return real(plan, src_fs, dst_fs, **kwargs)
 
-    monkeypatch.setattr(fsspeckit.apply, "apply_plan", spy)
+    monkeypatch.setattr(fsspeckit.execution.apply, "apply_plan", spy)
     src, dst = trees
     plan_file = tmp_path / "plan.json"
     assert run("plan", src, dst, "-o", plan_file)[0] == 0

@@ -18,8 +18,8 @@ from fsspeckit import (
     filesystem,
     sync_dir,
 )
-from fsspeckit.plan import Plan, SyncOptions, make_plan
-from fsspeckit.listing import list_tree
+from fsspeckit.planning.plan import Plan, SyncOptions, make_plan
+from fsspeckit.listing.tree import list_tree
 
 
 def test_import_does_not_load_textual():
@@ -226,7 +226,7 @@ def test_overlapping_source_and_destination_are_refused(local_tree):
 def test_local_mixed_sizes_copy_large_files_alongside_small_ones(local_tree, tmp_path):
     """Local to local, files above the small-file limit go to threads while small ones
     are copied in the calling thread; the report keeps plan order and names a failure."""
-    from fsspeckit.apply import SMALL_LOCAL_FILE, apply_plan
+    from fsspeckit.execution.apply import SMALL_LOCAL_FILE, apply_plan
 
     files = {f"small/s{i:03d}.txt": os.urandom(100 + i) for i in range(60)}
     files.update({f"large/l{i:02d}.bin": os.urandom(SMALL_LOCAL_FILE + 1 + i) for i in range(12)})

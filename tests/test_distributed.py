@@ -24,9 +24,9 @@ distributed = pytest.importorskip("distributed")
 
 import fsspeckit  # noqa: E402
 from fsspec.callbacks import Callback  # noqa: E402
-from fsspeckit.distributed import _connect, _Relay, is_dask_executor, plan_shards  # noqa: E402
-from fsspeckit.listing import Entry  # noqa: E402
-from fsspeckit.plan import Action  # noqa: E402
+from fsspeckit.execution.distributed import _connect, _Relay, is_dask_executor, plan_shards  # noqa: E402
+from fsspeckit.model.entries import Entry  # noqa: E402
+from fsspeckit.planning.plan import Action  # noqa: E402
 
 N_FILES = 300
 
@@ -108,7 +108,7 @@ def _action(path: str, size: int, kind: str = "copy") -> Action:
     return Action(path, kind, "new" if kind == "copy" else "changed", "test", entry, None if kind == "copy" else entry)
 
 
-def _weight(shard, overhead=fsspeckit.distributed.FILE_OVERHEAD) -> int:
+def _weight(shard, overhead=fsspeckit.execution.distributed.FILE_OVERHEAD) -> int:
     return sum(a.size + overhead for a in shard)
 
 
@@ -135,7 +135,7 @@ def test_shards_are_balanced_by_bytes_and_count():
     actions = [_action(f"f{i:05d}", rng.randint(0, 20 * 2**20)) for i in range(1000)]
     shards = plan_shards(actions, 12)
     weights = [_weight(s) for s in shards]
-    heaviest_file = max(a.size for a in actions) + fsspeckit.distributed.FILE_OVERHEAD
+    heaviest_file = max(a.size for a in actions) + fsspeckit.execution.distributed.FILE_OVERHEAD
     assert max(weights) - min(weights) <= heaviest_file  # greedy heaviest-first bound
     assert max(weights) <= 1.1 * sum(weights) / len(weights)
     # Equal files: counts differ by at most one.
@@ -204,7 +204,7 @@ def test_memory_filesystems_are_refused_before_connecting():
 
 
 def test_importing_the_library_does_not_import_distributed():
-    code = "import sys, fsspeckit, fsspeckit.distributed; print('distributed' in sys.modules)"
+    code = "import sys, fsspeckit, fsspeckit.execution.distributed; print('distributed' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

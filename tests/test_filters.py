@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from fsspeckit.exceptions import FilterError
-from fsspeckit.filters import Filters, RuleSet, parse_age, parse_size, read_rules, rules_from_text
-from fsspeckit.listing import Entry
+from fsspeckit.planning.filters import Filters, RuleSet, parse_age, parse_size, read_rules, rules_from_text
+from fsspeckit.model.entries import Entry
 
 GLOB_CASES = [
     # (rule list, path, kept)

@@ -9,9 +9,9 @@ import threading
 import pytest
 
 from fsspeckit import filesystem
-from fsspeckit.gcpause import gc_paused
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import make_plan
+from fsspeckit.model.gcpause import gc_paused
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import make_plan
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +98,7 @@ def test_the_collector_is_paused_while_a_local_tree_and_a_plan_are_built(local_t
     listing = list_tree(filesystem(str(src)))
     assert seen and not any(seen)  # every folder was read with the collector off
 
-    import fsspeckit.plan as plan_module
+    import fsspeckit.planning.plan as plan_module
 
     real_decide = plan_module._decide
 

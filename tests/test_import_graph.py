@@ -1,10 +1,12 @@
-"""Import hygiene, drawn from the code: no cycles, and no import hidden inside a function.
+"""Import hygiene, drawn from the code: layers, no cycles, no import hidden inside a function.
 
 The graph is read with ``ast`` over every module of ``fsspeckit/`` and ``tui/``
 (imports at module level and inside functions alike; ``if TYPE_CHECKING:``
 blocks are for type checkers and are left out). A cycle fails, naming its
 modules. An import inside a function fails too, unless it loads an optional
-dependency or a storage client that only some filesystems need.
+dependency or a storage client that only some filesystems need. The library's
+subpackages are layers, listed from the bottom up in ``LAYERS``: a module
+imports only from its own layer or a lower one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,23 @@ LAZY_MODULES = {
     # A development tool run by `make screenshots`, never imported by the package.
     "tui.screenshots": "tool",
 }
+
+
+#: The library's layers from the bottom up: the pipeline list -> plan -> apply, read upwards.
+#: The package root and its compatibility namespaces (``common``, ``utils``) sit on top.
+LAYERS = ("exceptions", "model", "backends", "remotes", "listing", "partitions", "planning", "execution", "verbs")
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    if parts[0] == "fsspeckit" and len(parts) > 1 and parts[1] in LAYERS:
+        return LAYERS.index(parts[1])
+    return len(LAYERS)
+
+
+def _upward(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{m} -> {d}" for m, deps in graph.items() if m.startswith("fsspeckit.")
+                  for d in deps if d.startswith("fsspeckit.") and _layer(d) > _layer(m))
 
 
 def _modules() -> dict[str, pathlib.Path]:
@@ -141,8 +160,20 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_graph_sees_both_packages():
     graph, _ = _graph()
-    assert {"fsspeckit.apply", "fsspeckit.plan", "tui.app", "tui.screens.run"} <= graph.keys()
-    assert "fsspeckit.plan" in graph["fsspeckit.apply"]
+    assert {"fsspeckit.execution.apply", "fsspeckit.planning.plan", "tui.app", "tui.screens.run"} <= graph.keys()
+    assert "fsspeckit.planning.plan" in graph["fsspeckit.execution.apply"]
+
+
+def test_every_library_module_lives_in_a_layer():
+    flat = [m for m in MODULES if m.startswith("fsspeckit.") and _layer(m) == len(LAYERS)
+            and m.split(".")[1] not in ("common", "utils")]
+    assert flat == []
+    assert {_layer(m) for m in MODULES if m.startswith("fsspeckit.")} == set(range(len(LAYERS) + 1))
+
+
+def test_no_layer_imports_from_a_layer_above_it():
+    graph, _ = _graph()
+    assert _upward(graph) == []
 
 
 def test_no_import_cycles():
@@ -170,3 +201,16 @@ def test_the_checks_catch_what_they_are_for(tmp_path, monkeypatch, source, cycli
     graph, lazy = _graph()
     assert bool(_cycles(graph)) is cyclic
     assert bool(lazy) is cyclic  # the cyclic example hides its import in a function
+
+
+def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
+    for package, text in {"model": "from ..planning.plan import Plan", "planning": ""}.items():
+        (tmp_path / "fsspeckit" / package).mkdir(parents=True)
+        (tmp_path / "fsspeckit" / package / "__init__.py").write_text("")
+    (tmp_path / "fsspeckit" / "__init__.py").write_text("")
+    (tmp_path / "fsspeckit" / "model" / "entries.py").write_text("from ..planning.plan import Plan\n")
+    (tmp_path / "fsspeckit" / "planning" / "plan.py").write_text("from ..model.entries import Entry\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    monkeypatch.setattr(__import__(__name__), "MODULES", {m: p for m, p in _modules().items()})
+    graph, _ = _graph()
+    assert _upward(graph) == ["fsspeckit.model.entries -> fsspeckit.planning.plan"]

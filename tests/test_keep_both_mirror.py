@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import fsspeckit
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import SyncOptions, kept_conflict_of, make_plan
-from fsspeckit.apply import apply_plan
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import SyncOptions, kept_conflict_of, make_plan
+from fsspeckit.execution.apply import apply_plan
 
 
 def test_keep_both_then_mirror_keeps_the_conflict_copy(local_tree):

@@ -16,10 +16,10 @@ import pytest
 import fsspeckit
 from fsspeckit import list_tree
 from fsspeckit.exceptions import SyncCancelled
-from fsspeckit.layout import file_format, summarize_layout
-from fsspeckit.layout_check import HealthOptions, check_layout
-from fsspeckit.layout_diff import compare_layouts
-from fsspeckit.parquet import FOOTER_PROBE, read_footer
+from fsspeckit.partitions.layout import file_format, summarize_layout
+from fsspeckit.partitions.layout_check import HealthOptions, check_layout
+from fsspeckit.partitions.layout_diff import compare_layouts
+from fsspeckit.partitions.parquet import FOOTER_PROBE, read_footer
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

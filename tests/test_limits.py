@@ -9,7 +9,7 @@ import time
 import pytest
 
 from fsspeckit import filesystem, sync_dir
-from fsspeckit.limits import Backups, TokenBucket, TransferBudget, backup_name
+from fsspeckit.execution.limits import Backups, TokenBucket, TransferBudget, backup_name
 from tui import cli
 
 

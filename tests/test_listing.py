@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from fsspeckit import filesystem
-from fsspeckit.listing import entry_from_info, list_tree
+from fsspeckit.listing.tree import entry_from_info, list_tree
 
 
 def test_s3_single_part_etag_is_md5_and_multipart_is_not():
@@ -83,7 +83,7 @@ def test_keys_that_map_to_no_file_are_reported_by_the_sync(s3, tmp_path):
 def test_fast_listing_timestamps_agree_with_botocore(s3):
     from botocore.utils import parse_timestamp
 
-    from fsspeckit.listing import _iso_utc
+    from fsspeckit.backends.s3.listing import _iso_utc
 
     for text in ("2026-11-29T10:20:01.123Z", "2026-11-29T10:20:01Z", "2026-11-29T10:20:01.123456Z",
                  "Sun, 29 Nov 2026 10:20:01 GMT", "2026-11-29T10:20:01+01:00"):
@@ -132,8 +132,8 @@ LAYOUTS = {
 def test_split_s3_listing_equals_the_plain_listing(s3, layout, first_page, monkeypatch):
     """The S3 listing (first page, then split by folder) must see exactly what one plain find sees,
     wherever the first page stops."""
-    from fsspeckit import listing
-    from fsspeckit.listing import _find_files
+    from fsspeckit.backends.s3 import listing
+    from fsspeckit.backends.s3.listing import find_files
 
     monkeypatch.setattr(listing, "FIRST_PAGE", first_page)
     for key in LAYOUTS[layout]:
@@ -142,7 +142,7 @@ def test_split_s3_listing_equals_the_plain_listing(s3, layout, first_page, monke
     s3.fs.invalidate_cache()
     plain = s3.fs.find(s3.path("root"), withdirs=False, detail=True)
     s3.fs.invalidate_cache()
-    split = _find_files(s3.fs, s3.path("root"))
+    split = find_files(s3.fs, s3.path("root"))
     assert sorted(split) == sorted(plain)
     assert {k: v["size"] for k, v in split.items()} == {k: v["size"] for k, v in plain.items()}
 
@@ -158,8 +158,8 @@ def test_s3_listing_of_a_hive_tree_lists_the_folders_past_the_first_page_at_once
                                                                                   expected):
     """The split happens: after the first page, one listing per top-level folder it did not
     finish (from where it stopped), not one chain of pages for all."""
-    from fsspeckit import listing
-    from fsspeckit.listing import _find_files
+    from fsspeckit.backends.s3 import listing
+    from fsspeckit.backends.s3.listing import find_files
 
     monkeypatch.setattr(listing, "FIRST_PAGE", first_page)
     for key in LAYOUTS["hive"]:
@@ -174,7 +174,7 @@ def test_s3_listing_of_a_hive_tree_lists_the_folders_past_the_first_page_at_once
 
     monkeypatch.setattr(type(s3.fs), "_call_s3", recording)
     s3.fs.invalidate_cache()
-    found = _find_files(s3.fs, s3.path("root"))
+    found = find_files(s3.fs, s3.path("root"))
     assert s3.path("root") == f"{s3.bucket}/root"
     assert sorted(calls, key=str) == sorted(expected, key=str)
     assert len(found) == len(LAYOUTS["hive"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fsspeckit import listing
-from fsspeckit.filesystem import filesystem
-from fsspeckit.listing import list_tree
+from fsspeckit.backends.s3 import listing as s3_listing
+from fsspeckit.listing import tree as listing
+from fsspeckit.backends.filesystem import filesystem
+from fsspeckit.listing.tree import list_tree
 
 
 def test_local_listing_reports_files_found_as_it_goes(tmp_path, monkeypatch):
@@ -33,7 +34,7 @@ def test_a_failing_progress_callback_does_not_stop_the_listing(tmp_path):
 @pytest.mark.parametrize("first_page", [1, 1000])
 def test_s3_listing_reports_pages_as_they_come(s3, monkeypatch, first_page):
     monkeypatch.setattr(listing, "PROGRESS_INTERVAL", 0.0)
-    monkeypatch.setattr(listing, "FIRST_PAGE", first_page)
+    monkeypatch.setattr(s3_listing, "FIRST_PAGE", first_page)
     for year in (2023, 2024, 2025):
         for i in range(3):
             s3.fs.pipe_file(s3.path(f"root/year={year}/{i}.bin"), b"x")
@@ -57,7 +58,7 @@ def test_whole_bucket_listing_is_counted_and_equals_a_plain_find(s3, monkeypatch
     s3.fs.invalidate_cache()
     plain = s3.fs.find(s3.bucket, withdirs=False, detail=True)
     s3.fs.invalidate_cache()
-    assert sorted(listing._find_files(s3.fs, s3.bucket)) == sorted(plain)
+    assert sorted(s3_listing.find_files(s3.fs, s3.bucket)) == sorted(plain)
     assert sorted(result.entries) == ["a.txt", "sub/b.txt", "sub/deeper/c.txt"]
     assert seen and seen[-1] == 5
 
@@ -68,7 +69,7 @@ def test_hashing_reports_each_file_and_starts_at_once(tmp_path):
     import os
     import threading
 
-    from fsspeckit.sync import _bounded_map, fill_hashes
+    from fsspeckit.verbs.sync import _bounded_map, fill_hashes
 
     for side in ("src", "dst"):
         (tmp_path / side).mkdir()

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from fsspeckit import filesystem
-from fsspeckit.move import move_dir
+from fsspeckit.verbs.move import move_dir
 
 
 def _tree(root) -> dict[str, bytes]:
@@ -50,7 +50,7 @@ def test_move_removes_only_verified_sources(trees, capsys, run):
 
 
 def test_move_keeps_the_source_when_the_copy_fails(trees, monkeypatch):
-    import fsspeckit.transfer as transfer
+    import fsspeckit.backends.transfer as transfer
 
     src, dst = trees
     real = transfer._local_to_local

@@ -19,7 +19,7 @@ from fsspeckit import (
     sync_dir,
     sync_partitions,
 )
-from fsspeckit.partition_ops import partition_scope, retention_plan
+from fsspeckit.verbs.partition_ops import partition_scope, retention_plan
 
 YEARS = (2022, 2023, 2024)
 MONTHS = range(1, 13)

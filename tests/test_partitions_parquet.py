@@ -10,7 +10,7 @@ import pytest
 
 import fsspeckit
 from fsspeckit import list_tree
-from fsspeckit.parquet import compare_parquet_schemas, parquet_footer, parquet_summary
+from fsspeckit.partitions.parquet import compare_parquet_schemas, parquet_footer, parquet_summary
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

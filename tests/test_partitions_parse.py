@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fsspeckit.common.misc import get_partitions_from_path
-from fsspeckit.partitions import _FILE_EXTENSION, as_date, partition_path, value_sort_key
+from fsspeckit.partitions.hive import _FILE_EXTENSION, as_date, partition_path, value_sort_key
 
 pa = pytest.importorskip("pyarrow")
 pds = pytest.importorskip("pyarrow.dataset")

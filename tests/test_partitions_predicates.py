@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fsspeckit import FsspeckitError, PredicateError, compile_predicate
-from fsspeckit.partitions import compile_predicate as lazy_compile
-from fsspeckit.predicates import Predicate
+from fsspeckit.partitions.hive import compile_predicate as lazy_compile
+from fsspeckit.partitions.predicates import Predicate
 
 P = {"year": "2023", "month": "09", "day": "1", "region": "us-east", "dt": "2023-06-15", "nul": None}
 

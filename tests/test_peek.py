@@ -10,7 +10,7 @@ import os
 import fsspec
 import pytest
 
-from fsspeckit.peek import MAX_CELL, Peek, peek_file
+from fsspeckit.partitions.peek import MAX_CELL, Peek, peek_file
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

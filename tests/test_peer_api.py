@@ -122,7 +122,7 @@ class _Chunks(Callback):
 
 @pytest.mark.parametrize("func", ["sync_dir", "sync_files"])
 def test_server_side_and_chunk_size_are_honoured(func, monkeypatch):
-    import fsspeckit.transfer as transfer
+    import fsspeckit.backends.transfer as transfer
 
     store_copies: list[str] = []
     real = transfer._store_copy
@@ -149,7 +149,7 @@ def test_server_side_and_chunk_size_are_honoured(func, monkeypatch):
 
 
 def test_n_jobs_reads_as_joblib(monkeypatch):
-    from fsspeckit.sync import _workers
+    from fsspeckit.verbs.sync import _workers
 
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert _workers(True, -1, None) == 8 and _workers(True, -2, None) == 3 and _workers(True, 3, None) == 3

@@ -8,7 +8,7 @@ import pytest
 
 from fsspeckit import apply_plan, filesystem, plan_sync
 from fsspeckit.exceptions import StalePlanError
-from fsspeckit.plan_check import check_stale, raise_if_stale, refresh_plan
+from fsspeckit.planning.plan_check import check_stale, raise_if_stale, refresh_plan
 
 
 def _age(path, seconds=100):

@@ -9,8 +9,8 @@ import pytest
 
 import fsspeckit
 
-from fsspeckit import profiles
-from fsspeckit.profiles import (
+from fsspeckit.remotes import profiles
+from fsspeckit.remotes.profiles import (
     ProfileError,
     add_remote,
     config_path,
@@ -21,7 +21,7 @@ from fsspeckit.profiles import (
     remove_remote,
     resolve_location,
 )
-from fsspeckit.toml_writer import dumps_toml
+from fsspeckit.remotes.toml_writer import dumps_toml
 
 
 @pytest.fixture(autouse=True)

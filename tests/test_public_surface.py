@@ -18,7 +18,7 @@ from fsspeckit import exceptions
 
 #: Internal signals that a read must be retried: they stay plain ``OSError``s on
 #: purpose, because the retry loop treats every ``FsspeckitError`` as final.
-RETRY_SIGNALS = {"fsspeckit.s3_download.ShortBodyError", "fsspeckit.timeouts.StallError"}
+RETRY_SIGNALS = {"fsspeckit.backends.s3.download.ShortBodyError", "fsspeckit.backends.timeouts.StallError"}
 OPTIONAL = ("pyarrow", "distributed", "dask")
 
 

@@ -21,7 +21,8 @@ import pytest
 
 from fsspeckit import filesystem, sync_dir, validate_file_transfer
 from fsspeckit.exceptions import DeleteLimitError, DestinationError, SourceError
-from fsspeckit.listing import PARTIAL_MARK, list_tree
+from fsspeckit.model.entries import PARTIAL_MARK
+from fsspeckit.listing.tree import list_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,7 +122,7 @@ def test_bad_credentials_are_a_clear_error_and_change_nothing(s3, fault_proxy, l
 def test_no_space_left_fails_cleanly(local_tree, tmp_path, monkeypatch):
     src = local_tree({"a.bin": b"a" * 5000, "b.bin": b"b" * 5000}, name="src")
     dst = local_tree({"b.bin": b"old version", "stale.txt": b"keep me"}, name="dst")
-    import fsspeckit.transfer as transfer
+    import fsspeckit.backends.transfer as transfer
 
     real = transfer._kernel_copy
 
@@ -204,7 +205,7 @@ def test_report_exports_json_and_csv(local_tree, tmp_path):
 
 def test_source_changing_during_copy_is_reported(local_tree, tmp_path, monkeypatch):
     src = local_tree({"grow.log": b"x" * 100, "calm.txt": b"c"}, name="src")
-    import fsspeckit.transfer as transfer
+    import fsspeckit.backends.transfer as transfer
 
     real = transfer._local_to_local
 
@@ -355,7 +356,7 @@ def test_a_saved_plan_whose_source_changed_is_refused_before_any_write(local_tre
 
 
 def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy, local_tree, monkeypatch, fast_retries):
-    import fsspeckit.s3_upload as s3_upload
+    import fsspeckit.backends.s3.upload as s3_upload
 
     # Upload in 5 MiB parts from 10 MiB on (instead of 16 MiB parts from 200 MiB).
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
@@ -375,7 +376,7 @@ def test_failed_multipart_upload_is_aborted_and_leaves_no_object(s3, fault_proxy
 
 
 def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, monkeypatch):
-    import fsspeckit.transfer as transfer
+    import fsspeckit.backends.transfer as transfer
 
     src = local_tree({"a.txt": b"new version"}, name="src")
     dst = local_tree({"a.txt": b"old"}, name="dst")
@@ -396,7 +397,7 @@ def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, mon
 
 
 def test_s3_deletes_go_out_in_batches(s3, fault_proxy, local_tree, monkeypatch):
-    import fsspeckit.apply as apply_mod
+    import fsspeckit.execution.apply as apply_mod
 
     monkeypatch.setattr(apply_mod, "S3_DELETE_BATCH", 3)
     src = local_tree({"keep.txt": b"k"})

@@ -13,10 +13,10 @@ import os
 import pytest
 
 from fsspeckit import filesystem, sync_dir
-from fsspeckit.apply import apply_plan
+from fsspeckit.execution.apply import apply_plan
 from fsspeckit.exceptions import PlanError
-from fsspeckit.plan import Plan
-from fsspeckit.sync import plan_sync
+from fsspeckit.planning.plan import Plan
+from fsspeckit.verbs.sync import plan_sync
 
 T0 = 1_700_000_000
 
@@ -195,7 +195,7 @@ def test_a_renamed_partition_moves_server_side_on_s3(s3, uploaded):
 
 
 def test_an_interrupted_move_on_s3_loses_nothing(s3, uploaded, monkeypatch):
-    from fsspeckit.filesystem import unwrap
+    from fsspeckit.backends.filesystem import unwrap
 
     src, remote = uploaded
     _rename(src, "keep.txt", "kept.txt")
@@ -216,7 +216,7 @@ def test_an_interrupted_move_on_s3_loses_nothing(s3, uploaded, monkeypatch):
 
 
 def test_a_move_whose_copy_fails_keeps_the_old_object(s3, uploaded, monkeypatch):
-    import fsspeckit.renames as renames
+    import fsspeckit.execution.renames as renames
 
     src, remote = uploaded
     _rename(src, "keep.txt", "kept.txt")
@@ -277,7 +277,7 @@ def test_a_plan_is_stale_when_the_moved_file_left_the_source(mirrored):
 
 
 def test_a_renamed_multipart_object_matches_by_size_and_stored_time(s3, tmp_path, monkeypatch):
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
     monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)

@@ -7,12 +7,12 @@ import concurrent.futures as cf
 import pytest
 
 import fsspeckit
-from fsspeckit import apply as apply_module
-from fsspeckit.apply import apply_plan, register_executor
-from fsspeckit.distributed import is_dask_executor
-from fsspeckit.listing import list_tree
-from fsspeckit.options import RunOptions
-from fsspeckit.plan import make_plan
+from fsspeckit.execution import apply as apply_module
+from fsspeckit.execution.apply import apply_plan, register_executor
+from fsspeckit.execution.distributed import is_dask_executor
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.model.options import RunOptions
+from fsspeckit.planning.plan import make_plan
 
 
 class Recorder:
@@ -81,8 +81,8 @@ def test_run_options_refuse_what_they_cannot_honour():
 
 
 def test_plan_options_are_passed_as_they_are(local_tree):
-    from fsspeckit.plan import SyncOptions
-    from fsspeckit.sync import plan_sync
+    from fsspeckit.planning.plan import SyncOptions
+    from fsspeckit.verbs.sync import plan_sync
     from tui.cli import build_parser
     from tui.cli.plan_cmd import plan_options
 

@@ -6,7 +6,7 @@ import pytest
 
 from fsspeckit import filesystem, sync_dir
 from fsspeckit.exceptions import BackendError
-from fsspeckit.s3_options import s3_write_options, with_s3_write_options
+from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
 from tui import cli
 
 
@@ -91,7 +91,7 @@ def test_merging_keeps_other_request_options():
 def test_a_multipart_upload_carries_them_too(s3, local_tree, monkeypatch):
     import os
 
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
     monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)

@@ -8,9 +8,9 @@ import pytest
 
 import fsspeckit
 from fsspeckit.exceptions import StalePlanError, describe_error
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES
-from fsspeckit.profiles import ProfileError
-from fsspeckit.units import human_bytes, human_duration, human_rate
+from fsspeckit.planning.plan import COMPARE_MODES, STRATEGIES
+from fsspeckit.remotes.profiles import ProfileError
+from fsspeckit.model.units import human_bytes, human_duration, human_rate
 from tui.cli import build_parser as build_cli_parser
 from tui.cli.common import parse_options
 from tui.launch import build_parser as build_app_parser

@@ -14,9 +14,9 @@ import subprocess
 import pytest
 
 from fsspeckit import filesystem, list_tree, sync_dir
-from fsspeckit.compare import compare_entries
-from fsspeckit.listing import Entry
-from fsspeckit.stored_times import parse_stored, rfc3339_nano, stored_mtime
+from fsspeckit.planning.compare import compare_entries
+from fsspeckit.model.entries import Entry
+from fsspeckit.backends.stored_times import parse_stored, rfc3339_nano, stored_mtime
 
 needs_rclone = pytest.mark.skipif(shutil.which("rclone") is None, reason="rclone is not installed")
 T0 = 1_650_000_000

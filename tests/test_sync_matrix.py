@@ -14,8 +14,8 @@ import time
 import pytest
 
 from fsspeckit import filesystem, sync_dir
-from fsspeckit.filesystem import unwrap
-from fsspeckit.listing import list_tree
+from fsspeckit.backends.filesystem import unwrap
+from fsspeckit.listing.tree import list_tree
 
 TREE = {
     "a.txt": b"alpha\n",
@@ -170,7 +170,7 @@ def test_local_to_s3_rerun_needs_no_hashing_when_times_are_clear(s3, local_tree,
         os.utime(src / f"f{i}.txt", (old, old))
     dst = filesystem(f"s3://{s3.bucket}", storage_options=s3.options)
     assert sync_dir(filesystem("/"), dst, str(src), "/d").ok
-    import fsspeckit.sync as sync_mod
+    import fsspeckit.verbs.sync as sync_mod
 
     calls = []
     monkeypatch.setattr(sync_mod, "file_md5", lambda *a, **k: calls.append(a) or "0" * 32)

@@ -12,7 +12,8 @@ import subprocess
 
 import pytest
 
-from fsspeckit import filesystem, s3_upload, sync_dir
+from fsspeckit import filesystem, sync_dir
+from fsspeckit.backends.s3 import upload as s3_upload
 
 
 def _rclone(s3, *args) -> subprocess.CompletedProcess:

@@ -8,9 +8,9 @@ import os
 import fsspec
 import pytest
 
-import fsspeckit.transfer as transfer
-from fsspeckit import s3_upload
-from fsspeckit.filesystem import unwrap
+import fsspeckit.backends.transfer as transfer
+from fsspeckit.backends.s3 import upload as s3_upload
+from fsspeckit.backends.filesystem import unwrap
 
 
 def _copy(tmp_path, data: bytes, chunk: int = 1 << 16) -> tuple[bytes, int, list[int]]:
@@ -89,7 +89,7 @@ def _s3_dst(s3, endpoint=None):
 
 def _small_parts(monkeypatch, from_mib: int = 10) -> None:
     """Upload in 5 MiB parts from ``from_mib`` MiB on (instead of 16 MiB parts from 200 MiB)."""
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", from_mib * 2**20)
     monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
@@ -135,7 +135,7 @@ def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monk
     (they do not: the requests in flight are stopped)."""
     import threading
 
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
     from fsspeckit.exceptions import SyncCancelled
 
     if multipart:
@@ -158,9 +158,10 @@ def test_cancelled_upload_leaves_no_object_and_no_open_upload(s3, tmp_path, monk
 _RSS_SCRIPT = """
 import json, os, resource, sys
 import fsspec
-from fsspeckit import filesystem, s3_upload
-from fsspeckit.filesystem import unwrap
-from fsspeckit.transfer import copy_file
+from fsspeckit import filesystem
+from fsspeckit.backends.s3 import upload as s3_upload
+from fsspeckit.backends.filesystem import unwrap
+from fsspeckit.backends.transfer import copy_file
 opts, src, multipart_from = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 s3_upload.MULTIPART_FROM = multipart_from
 dst = filesystem(opts.pop("url"), storage_options=opts)
@@ -177,7 +178,7 @@ def test_upload_does_not_hold_the_file_in_memory(s3, tmp_path, multipart):
     import subprocess
     import sys
 
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     size = 150 * 2**20
     multipart_from = 100 * 2**20 if multipart else s3_upload.MULTIPART_FROM  # 16 MiB parts, 4 in flight

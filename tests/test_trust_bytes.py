@@ -15,7 +15,7 @@ import time
 import pytest
 
 from fsspeckit import filesystem, sync_dir
-from fsspeckit.listing import PARTIAL_MARK
+from fsspeckit.model.entries import PARTIAL_MARK
 
 
 def _files(n: int, size: int) -> dict[str, bytes]:
@@ -124,7 +124,7 @@ def test_short_but_well_formed_bodies_are_retried(s3, fault_proxy, tmp_path, fas
 
 def test_a_stalled_download_ends_with_a_clear_error_within_the_timeout(s3, fault_proxy, tmp_path, fast_retries,
                                                                       monkeypatch):
-    from fsspeckit import s3_download
+    from fsspeckit.backends.s3 import download as s3_download
 
     s3.fs.pipe_file(s3.path("stuck.bin"), b"x" * 500_000)
     monkeypatch.setattr(s3_download, "STALL_TIMEOUT", 1.0)
@@ -147,7 +147,7 @@ def test_multipart_objects_are_verified_by_the_md5_their_upload_kept(s3, fault_p
     # whole file's MD5 as rclone does (md5chksum); a download checks the bytes against it.
     import base64
 
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     monkeypatch.setattr(s3_upload, "MULTIPART_FROM", 10 * 2**20)
     monkeypatch.setattr(s3_upload, "PART_SIZE", 5 * 2**20)
@@ -179,7 +179,7 @@ def test_multipart_objects_are_verified_by_the_md5_their_upload_kept(s3, fault_p
 
 @pytest.mark.parametrize("value", ["not base64!", "c2hvcnQ=", ""])
 def test_a_bad_md5chksum_is_not_taken_for_a_hash(value):
-    from fsspeckit.s3_download import whole_file_md5
+    from fsspeckit.backends.s3.download import whole_file_md5
 
     assert whole_file_md5({"md5chksum": value}) is None
     assert whole_file_md5({"Md5chksum": "1B2M2Y8AsgTpgAmY7PhCfg=="}) == "d41d8cd98f00b204e9800998ecf8427e"

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-from fsspeckit import filesystem, s3_download, sync_dir, timeouts
+from fsspeckit import filesystem, sync_dir
+from fsspeckit.backends.s3 import download as s3_download
+from fsspeckit.backends import timeouts
 from fsspeckit.exceptions import SourceError
 
 

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from fsspeckit import Plan, filesystem, sync_dir
-from fsspeckit.apply import apply_plan
+from fsspeckit.execution.apply import apply_plan
 from fsspeckit.exceptions import PlanError
-from fsspeckit.safepath import UnsafePathError, check_rel, unsafe_reason
+from fsspeckit.model.paths import UnsafePathError, check_rel, unsafe_reason
 from tui import cli
 
 pytestmark = pytest.mark.usefixtures("config")
@@ -78,8 +78,8 @@ def test_no_empty_folder_outside_the_destination_is_removed_after_a_refused_dele
     # A hand-edited plan deletes link/sub/gone.txt, link leading out of the destination:
     # the delete is refused, and the clean-up of emptied folders must not then remove
     # the (empty) folder sub/ it would have emptied outside.
-    from fsspeckit.listing import Entry
-    from fsspeckit.plan import Action, SyncOptions
+    from fsspeckit.model.entries import Entry
+    from fsspeckit.planning.plan import Action, SyncOptions
 
     outside = tmp_path / "outside"
     (outside / "sub").mkdir(parents=True)
@@ -181,8 +181,8 @@ def test_edited_plan_keep_as_onto_a_file_that_exists_is_refused(capsys, tmp_path
 def test_keep_as_that_appeared_since_the_plan_is_never_overwritten(tmp_path):
     # The keep-both name was free when planned; a file of that name arrived before the
     # apply. The copy fails for that path and both files stay as they were.
-    from fsspeckit.listing import list_tree
-    from fsspeckit.plan import SyncOptions, make_plan
+    from fsspeckit.listing.tree import list_tree
+    from fsspeckit.planning.plan import SyncOptions, make_plan
 
     src, dst = tmp_path / "src", tmp_path / "dst"
     src.mkdir()
@@ -284,7 +284,7 @@ def test_destination_that_is_a_symlink_into_the_source_is_refused(tmp_path, link
 
 
 def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_leftovers(capsys, tmp_path, run):
-    from fsspeckit.transfer import partial_name
+    from fsspeckit.backends.transfer import partial_name
 
     src = tmp_path / "src"
     src.mkdir()
@@ -310,7 +310,7 @@ def test_user_files_named_like_temporaries_are_synced_and_never_deleted_as_lefto
     '{"a.txt": 7}',
 ])
 def test_damaged_state_journal_is_survived(tmp_path, text):
-    from fsspeckit.state import SyncState
+    from fsspeckit.execution.state import SyncState
 
     journal = tmp_path / "state.jsonl"
     journal.write_text(text)
@@ -320,7 +320,7 @@ def test_damaged_state_journal_is_survived(tmp_path, text):
 
 
 def test_dry_run_leaves_the_state_journal_untouched(tmp_path):
-    from fsspeckit.state import SyncState
+    from fsspeckit.execution.state import SyncState
 
     src = tmp_path / "src"
     src.mkdir()
@@ -372,7 +372,7 @@ def test_strategy_newer_keeps_a_newer_destination_in_every_compare_mode(tmp_path
 
 @pytest.mark.parametrize("where", ["local", "s3"])
 def test_a_source_file_named_exactly_like_our_temporaries_is_reported_not_dropped(tmp_path, where, request):
-    from fsspeckit.transfer import partial_name
+    from fsspeckit.backends.transfer import partial_name
 
     if where == "local":
         src = tmp_path / "src"

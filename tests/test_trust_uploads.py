@@ -19,10 +19,11 @@ import time
 import fsspec
 import pytest
 
-from fsspeckit import filesystem, s3_upload, sync_dir
+from fsspeckit import filesystem, sync_dir
+from fsspeckit.backends.s3 import upload as s3_upload
 from fsspeckit.exceptions import SourceChangedError
-from fsspeckit.filesystem import unwrap
-from fsspeckit.transfer import copy_file
+from fsspeckit.backends.filesystem import unwrap
+from fsspeckit.backends.transfer import copy_file
 
 SIZES = {"memory": 300_000, "streamed": s3_upload.STREAM_FROM + 4096, "multipart": 11 * 2**20}
 

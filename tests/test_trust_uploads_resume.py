@@ -18,13 +18,15 @@ import textwrap
 import time
 from pathlib import Path
 
-from fsspeckit import filesystem, sync_dir, uploads
+from fsspeckit import filesystem, sync_dir
+from fsspeckit.backends import uploads
 
 ROOT = Path(__file__).resolve().parents[1]
 
 UPLOAD_SCRIPT = textwrap.dedent("""
     import sys, json
-    from fsspeckit import filesystem, sync_dir, s3_upload
+    from fsspeckit import filesystem, sync_dir
+    from fsspeckit.backends.s3 import upload as s3_upload
     s3_upload.MULTIPART_FROM = 10 * 2**20
     s3_upload.PART_SIZE = 5 * 2**20
     s3_upload.PARTS_IN_FLIGHT = 1
@@ -38,7 +40,7 @@ def _open_uploads(s3) -> list[dict]:
 
 
 def test_uploads_left_open_by_a_killed_run_are_aborted_by_the_next(s3, fault_proxy, tmp_path, monkeypatch):
-    from fsspeckit import s3_upload
+    from fsspeckit.backends.s3 import upload as s3_upload
 
     src = tmp_path / "src"
     src.mkdir()

@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from fsspeckit.exceptions import describe_error
-from fsspeckit.filesystem import split_url
-from fsspeckit.listing import Listing
-from fsspeckit.plan import COMPARE_MODES, Plan, SyncOptions
+from fsspeckit.backends.filesystem import split_url
+from fsspeckit.model.entries import Listing
+from fsspeckit.planning.plan import COMPARE_MODES, Plan, SyncOptions
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -656,7 +656,10 @@ class SyncApp(App[None]):
         # ``loaded``: both sides are checked again before anything is written, and the run is refused
         # when they changed since this plan was made (the confirmation can stay open for long).
         plan = replace(self.view.plan, loaded=True)
-        run = RunScreen(plan, src.fs, dst.fs, self.apply_kwargs(), where=f"{src.title}  →  {dst.title}")
+        dst_listing = dst.listing
+        run = RunScreen(plan, src.fs, dst.fs, executor=self.scheduler or None,
+                        partials=dst_listing.partials if dst_listing is not None else (),
+                        where=f"{src.title}  →  {dst.title}")
         self.push_screen(run, done)
 
     def action_two_way(self) -> None:
@@ -669,15 +672,6 @@ class SyncApp(App[None]):
         o = self.options
         self.push_screen(TwoWayScreen(self.sides["source"], self.sides["destination"], include=o.include,
                                       exclude=o.exclude, partitions=o.partitions, state_dir=self.state_dir), back)
-
-    def apply_kwargs(self) -> dict[str, Any]:
-        """Extra arguments of ``apply_plan`` for a run: the cluster to run on, if any, and the
-        temporary files an interrupted run left in the destination (removed before copying)."""
-        kwargs: dict[str, Any] = {"executor": self.scheduler} if self.scheduler else {}
-        dst = self.sides["destination"].listing
-        if dst is not None and dst.partials:
-            kwargs["partials"] = list(dst.partials)
-        return kwargs
 
     def action_toggle_link(self) -> None:
         self.linked = not self.linked

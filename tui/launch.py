@@ -5,7 +5,7 @@ instances (tests use memory and local ones). ``run_app(argv)`` parses the
 command line and opens the app on two locations (URLs, local paths or saved
 remotes as ``remote:path``), or a built-in demo without arguments. The
 filesystems are made inside the app's workers with
-``fsspeckit.profiles.resolve_location``, so a bad URL or an unknown remote is
+``fsspeckit.remotes.profiles.resolve_location``, so a bad URL or an unknown remote is
 a message in the app, not a traceback.
 """
 
@@ -21,8 +21,8 @@ import tempfile
 from datetime import datetime
 from typing import Any, Callable
 
-from fsspeckit.plan import SyncOptions
-from fsspeckit.sync import url_of
+from fsspeckit.planning.plan import SyncOptions
+from fsspeckit.verbs.sync import url_of
 
 from .app import SyncApp
 from .demo import DEMO_NOW, build_demo
@@ -122,7 +122,7 @@ def run_app(argv: list[str] | None = None) -> int:
             finally:
                 _quiet_after_exit()
         return app.return_code or 0
-    # The sides are resolved (fsspeckit.profiles.resolve_location) in the app's
+    # The sides are resolved (fsspeckit.remotes.profiles.resolve_location) in the app's
     # workers: a remote, a URL or a path that cannot be opened becomes a message.
     src_opts = {**args.src_options, **dict(args.src_option)}
     dst_opts = {**args.dst_options, **dict(args.dst_option)}

@@ -96,7 +96,7 @@ async def _two_way_shot(out: Path, src: Path, dst: Path) -> str:
 def layout_sides(tmp: str):
     """Two local copies of the sample Parquet layout (dated 2024-07-01): a source with defects, a mirror."""
     import fsspeckit
-    from fsspeckit.listing import list_tree
+    from fsspeckit.listing.tree import list_tree
 
     from .sample_layout import write_sample_layout
     from .screens.layout import LayoutSide
@@ -134,8 +134,9 @@ async def _layout_shots(out: Path) -> list[str]:
 
 
 async def _run_shots(out: Path) -> list[str]:
-    from fsspeckit.listing import list_tree
-    from fsspeckit.plan import SyncOptions, make_plan
+    from fsspeckit.listing.tree import list_tree
+    from fsspeckit.planning.plan import SyncOptions, make_plan
+    from fsspeckit.model.options import RunOptions
     from tui.screens.run import RunScreen
 
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)
@@ -153,7 +154,7 @@ async def _run_shots(out: Path) -> list[str]:
     dst_fs = fsspeckit.filesystem(dst_dir)
     plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions(),
                      src_url="memory://demo/sales", dst_url="./mirror")
-    screen = RunScreen(plan, src_fs, dst_fs, {"max_workers": 4})
+    screen = RunScreen(plan, src_fs, dst_fs, RunOptions(max_workers=4))
     app = ScreenHost(screen)
     # Slow enough that the throughput chart has a few seconds of bars when the picture is taken.
     ThrottledMemoryFileSystem.delay = 0.05

@@ -7,7 +7,7 @@ app given the same input plan the same thing and say it the same way. Only the
 library is imported; neither front end is.
 
 ``K=V`` storage options (``--src-option``, ``--dst-option``, the app's location
-and remote dialogs) follow ``fsspeckit.profiles.parse_option``: JSON when the
+and remote dialogs) follow ``fsspeckit.remotes.profiles.parse_option``: JSON when the
 value starts with ``{``, ``[`` or ``"`` (``s3_additional_kwargs={"ACL":"private"}``),
 ``true``/``yes``/``on`` and ``false``/``no``/``off`` as booleans, numbers as numbers,
 anything else as text (``env:VAR`` and ``file:PATH`` are read when the filesystem is made).
@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 from typing import Any, Iterable
 
-from fsspeckit.defaults import DEFAULT_WORKERS
+from fsspeckit.model.defaults import DEFAULT_WORKERS
 from fsspeckit.exceptions import describe_error
-from fsspeckit.plan import COMPARE_MODES, STRATEGIES
-from fsspeckit.profiles import ProfileError, parse_option
-from fsspeckit.units import human_bytes, human_duration, human_rate
+from fsspeckit.planning.plan import COMPARE_MODES, STRATEGIES
+from fsspeckit.remotes.profiles import ProfileError, parse_option
+from fsspeckit.model.units import human_bytes, human_duration, human_rate
 
 __all__ = [
     "COMPARE_MODES",

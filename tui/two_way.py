@@ -1,6 +1,6 @@
 """The app's two-way mode, without Textual: rows of a two-way plan and the decisions made by hand.
 
-``fsspeckit.bisync.plan_bisync`` says what a two-way run would do (copies both
+``fsspeckit.verbs.bisync.plan_bisync`` says what a two-way run would do (copies both
 ways, deletions on either side, conflicts with their reason). Here that plan
 becomes rows for the table (conflicts first, then every folder with its files)
 and the decisions made by hand are replayed on it, in order, so undo is "drop
@@ -17,7 +17,7 @@ import json
 import posixpath
 from dataclasses import dataclass, replace
 
-from fsspeckit.bisync import BisyncAction, BisyncPlan, BisyncResult, conflict_winner
+from fsspeckit.verbs.bisync import BisyncAction, BisyncPlan, BisyncResult, conflict_winner
 
 __all__ = ["CONFLICT_DECISIONS", "CYCLE", "DECISION_WORDS", "Row", "TwoWayView", "arrow_of", "decide", "replay",
            "report_text", "run_plan", "under"]

@@ -8,10 +8,10 @@ the same functions as the package root.
 from importlib import import_module
 
 _NAMES = {
-    "get_partitions_from_path": "..partitions",
-    "run_parallel": "..parallel",
-    "sync_dir": "..sync",
-    "sync_files": "..sync",
+    "get_partitions_from_path": "..partitions.hive",
+    "run_parallel": "..execution.parallel",
+    "sync_dir": "..verbs.sync",
+    "sync_files": "..verbs.sync",
 }
 
 __all__ = sorted(_NAMES)

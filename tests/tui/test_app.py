@@ -7,8 +7,8 @@ import pytest
 from textual.worker import WorkerFailed
 
 import fsspeckit
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import Plan, make_plan
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import Plan, make_plan
 from tui.app import Side, SyncApp
 from tui.launch import build_parser, create_app, run_app
 from tui.demo import DEMO_NOW, build_demo

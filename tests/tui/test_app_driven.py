@@ -12,9 +12,9 @@ from textual.command import CommandPalette
 from textual.widgets import Checkbox, Input, SelectionList, Static
 from textual.worker import WorkerFailed
 
-from fsspeckit.apply import Progress
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import SyncOptions, make_plan
+from fsspeckit.execution.apply import Progress
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import SyncOptions, make_plan
 from tui.app import SyncApp
 from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import fsspeckit
-from fsspeckit.listing import Entry, Listing
+from fsspeckit.model.entries import Entry, Listing
 from tui import planning
 from tui.app import SyncApp
 from tui.launch import create_app

@@ -13,7 +13,7 @@ import threading
 from textual.worker import WorkerFailed
 
 import fsspeckit
-from fsspeckit.plan import SyncOptions
+from fsspeckit.planning.plan import SyncOptions
 from tui import planning
 from tui.launch import create_app
 from tui.cli import build_parser as build_cli_parser

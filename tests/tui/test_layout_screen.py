@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 from tui.widgets.bars import Bars, draw_bars
 
 import fsspeckit
-from fsspeckit.listing import list_tree
+from fsspeckit.listing.tree import list_tree
 from tui.screens.layout import LayoutScreen, LayoutSide
 from tui.testing import ScreenHost
 

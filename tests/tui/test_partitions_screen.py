@@ -6,8 +6,9 @@ from textual.app import App
 from textual.widgets import Input, SelectionList, Static
 
 import fsspeckit
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import SyncOptions, make_plan
+from fsspeckit.model.options import RunOptions
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import SyncOptions, make_plan
 from tui.screens.partitions import PartitionScreen, partition_values, predicate_from_selection
 from tui.testing import ScreenHost
 from tui.screens.report import ReportScreen
@@ -143,7 +144,7 @@ async def test_select_partitions_then_run_then_report(local_tree):
 
         def picked(self, predicate):
             plan = make_plan(sl, dl, SyncOptions(partitions=predicate or None))
-            self.push_screen(RunScreen(plan, src_fs, dst_fs, {"max_workers": 2}), self.ran)
+            self.push_screen(RunScreen(plan, src_fs, dst_fs, RunOptions(max_workers=2)), self.ran)
 
         def ran(self, result):
             self.result = result

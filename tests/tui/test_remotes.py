@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerFailed
 
 import fsspeckit
-from fsspeckit.profiles import add_remote, get_remote, list_remotes
+from fsspeckit.remotes.profiles import add_remote, get_remote, list_remotes
 from tui.app import Side, SyncApp
 from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
@@ -153,5 +153,5 @@ async def test_scheduler_is_passed_to_the_run(tmp_path, settle, wait_for):
         assert "Runs on cluster tcp://127.0.0.1:8786" in str(app.query_one("#totals").render())
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen))
-        assert app.screen.apply_kwargs["executor"] == "tcp://127.0.0.1:8786"
+        assert app.screen.executor == "tcp://127.0.0.1:8786"
         assert "Runs on cluster tcp://127.0.0.1:8786." in str(app.screen.query_one("#run-options").render())

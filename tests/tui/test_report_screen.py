@@ -9,10 +9,11 @@ import os
 from textual.widgets import DataTable, Input, Label
 
 import fsspeckit
-from fsspeckit.apply import apply_plan
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import SyncOptions, make_plan
-from fsspeckit.result import Outcome, SyncResult
+from fsspeckit.model.options import RunOptions
+from fsspeckit.execution.apply import apply_plan
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import SyncOptions, make_plan
+from fsspeckit.model.result import Outcome, SyncResult
 from tui.screens.report import ReportScreen, merge_results
 from tui.testing import ScreenHost
 from tui.screens.run import RunScreen
@@ -104,8 +105,8 @@ async def test_retry_runs_only_the_failed_paths(local_tree):
     (src / "away").rename(src / "flaky.txt")
     os.utime(src / "flaky.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
-    screen = ReportScreen(first, plan=plan, src_fs=src_fs, dst_fs=dst_fs, apply_kwargs={"retries": 0},
-                          rerun=lambda p: RunScreen(p, src_fs, dst_fs, {"retries": 0}, show_report=False))
+    screen = ReportScreen(first, plan=plan, src_fs=src_fs, dst_fs=dst_fs,
+                          rerun=lambda p: RunScreen(p, src_fs, dst_fs, RunOptions(retries=0), show_report=False))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -10,8 +10,9 @@ from fsspec.implementations.memory import MemoryFileSystem
 from textual.widgets import Log, Sparkline, Static
 
 import fsspeckit
-from fsspeckit.listing import list_tree
-from fsspeckit.plan import SyncOptions, make_plan
+from fsspeckit.model.options import RunOptions
+from fsspeckit.listing.tree import list_tree
+from fsspeckit.planning.plan import SyncOptions, make_plan
 from tui.screens.report import ReportScreen
 from tui.testing import ReadValve, ScreenHost, ThrottledMemoryFileSystem
 from tui.screens.remotes import ConfirmScreen
@@ -46,7 +47,7 @@ async def test_confirm_then_run_then_report(local_tree, tmp_path):
     src = local_tree({"a.txt": b"aaaa", "sub/b.txt": b"b" * 5000}, name="src")
     dst = local_tree({"old.txt": b"gone soon", "a.txt": b"changed!"}, name="dst")
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=2))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -88,7 +89,7 @@ async def test_pause_resume_then_cancel_leaves_no_partial_file(tmp_path, wait_fo
     dst = tmp_path / "dst"
     dst.mkdir()
     dst_fs = fsspeckit.filesystem(str(dst))
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=2))
     app = ScreenHost(screen)
     valve = ReadValve(is_open=False)
     valve.allow(40)  # one whole file and part of another
@@ -147,7 +148,7 @@ async def test_a_stop_question_left_open_goes_away_when_the_run_ends(tmp_path, w
     dst = tmp_path / "dst"
     dst.mkdir()
     dst_fs = fsspeckit.filesystem(str(dst))
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=2))
     app = ScreenHost(screen)
     valve = ReadValve(is_open=False)
     ThrottledMemoryFileSystem.valve = valve
@@ -179,7 +180,7 @@ async def test_errors_show_live_with_their_cause(local_tree):
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
     plan = _plan(src_fs, dst_fs)
     (src / "gone.txt").unlink()  # the source changes after planning
-    screen = RunScreen(plan, src_fs, dst_fs, {"retries": 0, "max_workers": 1})
+    screen = RunScreen(plan, src_fs, dst_fs, RunOptions(retries=0, max_workers=1))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -195,7 +196,7 @@ async def test_a_refused_run_says_why(local_tree):
     src = local_tree({"a.txt": b"a"}, name="src")
     dst = local_tree({"x.txt": b"x", "y.txt": b"y"}, name="dst")
     src_fs, dst_fs = fsspeckit.filesystem(str(src)), fsspeckit.filesystem(str(dst))
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_delete": 1})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_delete=1))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -211,7 +212,7 @@ async def test_a_refused_run_says_why(local_tree):
 
 
 def test_progress_messages_replace_older_ones():
-    from fsspeckit.apply import Progress
+    from fsspeckit.execution.apply import Progress
 
     older, newer = RunScreen.ProgressUpdate(Progress()), RunScreen.ProgressUpdate(Progress())
     assert older.can_replace(newer)
@@ -226,7 +227,7 @@ async def test_ten_thousand_small_files_do_not_flood_the_ui():
 
     src_fs = DirFileSystem(path=f"{root}/src", fs=backend)
     dst_fs = DirFileSystem(path=f"{root}/dst", fs=backend)
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 4})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=4))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -242,7 +243,7 @@ async def test_run_to_s3(s3, local_tree):
     src = local_tree({"year=2024/a.parquet": b"A" * 3000, "year=2024/b.parquet": b"B" * 10}, name="src")
     src_fs = fsspeckit.filesystem(str(src))
     dst_fs = fsspeckit.filesystem(s3.url("out"), storage_options=s3.options)
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 2})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=2))
     app = ScreenHost(screen)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -265,7 +266,7 @@ async def test_a_quiet_transfer_says_so_instead_of_a_stale_eta(tmp_path, wait_fo
     dst = tmp_path / "dst"
     dst.mkdir()
     dst_fs = fsspeckit.filesystem(str(dst))
-    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, {"max_workers": 1})
+    screen = RunScreen(_plan(src_fs, dst_fs), src_fs, dst_fs, RunOptions(max_workers=1))
     app = ScreenHost(screen)
     valve = ReadValve(is_open=False)
     valve.allow(32)  # half the file, then the store goes quiet until the test has looked
@@ -291,7 +292,7 @@ async def test_the_run_screen_draws_throughput_while_it_runs(tmp_path, wait_for)
     src_fs = _slow_source("chart", files=6, size=512 * 1024)  # 48 throttled reads of 64 KiB
     dst_fs = fsspeckit.filesystem(str(tmp_path / "dst"))
     plan = make_plan(list_tree(src_fs), list_tree(dst_fs, role="destination"), SyncOptions())
-    screen = RunScreen(plan, src_fs, dst_fs, {"max_workers": 2})
+    screen = RunScreen(plan, src_fs, dst_fs, RunOptions(max_workers=2))
     app = ScreenHost(screen)
     valve = ReadValve(is_open=False)
     valve.allow(16)  # two of the six files, then the run is held while the chart is looked at

@@ -14,7 +14,7 @@ from pathlib import Path
 import fsspeckit
 from textual.widgets import Button
 
-from fsspeckit.bisync import bisync, plan_bisync, state_path
+from fsspeckit.verbs.bisync import bisync, plan_bisync, state_path
 from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.launch import build_parser

@@ -124,7 +124,7 @@ def _setup_timeouts(args) -> Callable[[], None]:
     timeout, contimeout = getattr(args, "timeout", None), getattr(args, "contimeout", None)
     if timeout is None and contimeout is None:
         return lambda: None
-    from fsspeckit import timeouts
+    from fsspeckit.backends import timeouts
 
     before = (timeouts.TIMEOUT, timeouts.CONTIMEOUT)
     timeouts.configure(timeout=timeout, contimeout=contimeout)

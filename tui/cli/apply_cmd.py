@@ -88,7 +88,7 @@ def add_run_options(p) -> None:
 def run_limits(args) -> dict:
     """--suffix, --suffix-keep-extension, --bwlimit and --max-transfer as ``apply_plan`` keywords."""
     from fsspeckit.exceptions import FilterError
-    from fsspeckit.filters import parse_size
+    from fsspeckit.planning.filters import parse_size
 
     if (args.suffix or args.suffix_keep_extension) and not args.backup_dir:
         raise UsageError("--suffix names the backups in --backup-dir: give --backup-dir too")
@@ -112,10 +112,10 @@ def _size(text, flag: str, parse, error) -> int | None:
 
 
 def cmd_apply(args) -> int:
-    from fsspeckit.apply import apply_plan
-    from fsspeckit.options import RunOptions
+    from fsspeckit.execution.apply import apply_plan
+    from fsspeckit.model.options import RunOptions
     from fsspeckit.exceptions import DeleteLimitError, SourceError
-    from fsspeckit.plan_check import list_plan_side, raise_if_stale, refresh_plan
+    from fsspeckit.planning.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
     check_report_path(args.report)
     plan = _load_plan(args.plan)
@@ -258,7 +258,7 @@ def _dry_run_counts(result) -> dict[str, int]:
 
 
 def _load_plan(path: str):
-    from fsspeckit.plan import Plan
+    from fsspeckit.planning.plan import Plan
 
     try:
         return Plan.load(path)
@@ -272,7 +272,7 @@ def _load_plan(path: str):
 
 def _plan_side(url: str, extra: dict, role: str, root: str):
     """The filesystem of one side of a saved plan; options of a saved remote holding the URL if none given."""
-    from fsspeckit.profiles import find_remote_for_url, resolve_location
+    from fsspeckit.remotes.profiles import find_remote_for_url, resolve_location
 
     if not url:
         raise UsageError(f"the plan has no {role} URL; it cannot be applied from the command line.")
@@ -283,7 +283,7 @@ def _plan_side(url: str, extra: dict, role: str, root: str):
             log.info("using the options of the saved remote %s for %s", remote.name, url)
             options = dict(remote.options)
     fs, path = resolve_location(url, options)
-    from fsspeckit.filesystem import unwrap
+    from fsspeckit.backends.filesystem import unwrap
 
     actual = unwrap(fs, path)[1]
     if actual.rstrip("/") != (root or "").rstrip("/"):
@@ -319,8 +319,8 @@ def backup_dir(text: str | None, dst_fs, dst_url: str, dst_root: str, src=None) 
     """
     if not text:
         return None
-    from fsspeckit.filesystem import unwrap
-    from fsspeckit.transfer import is_local
+    from fsspeckit.backends.filesystem import unwrap
+    from fsspeckit.backends.transfer import is_local
 
     backend, _ = unwrap(dst_fs, "")
     if "://" in text:

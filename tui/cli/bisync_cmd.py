@@ -31,7 +31,7 @@ from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 
 
 def add_parser(sub) -> None:
-    from fsspeckit.bisync import CONFLICT_CHOICES
+    from fsspeckit.verbs.bisync import CONFLICT_CHOICES
 
     p = add_command(
         sub, "bisync",
@@ -69,7 +69,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_bisync(args) -> int:
-    from fsspeckit.bisync import bisync, plan_bisync
+    from fsspeckit.verbs.bisync import bisync, plan_bisync
 
     if not 0 <= args.max_delete <= 100:
         return fail(args, EXIT_USAGE, "--max-delete is a percentage from 0 to 100")

@@ -62,8 +62,8 @@ def add_parser(sub) -> None:
 
 
 def cmd_check(args) -> int:
-    from fsspeckit.check import check_trees
-    from fsspeckit.sync import list_both
+    from fsspeckit.verbs.check import check_trees
+    from fsspeckit.verbs.sync import list_both
 
     from .plan_cmd import check_predicate
 

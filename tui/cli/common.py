@@ -116,7 +116,7 @@ def duration_or_zero(text: str) -> float | None:
 
 def duration(text: str) -> float:
     """An argparse ``type`` for durations: 90, 30s, 5m, 1h30m (seconds, above zero)."""
-    from fsspeckit.timeouts import parse_duration
+    from fsspeckit.backends.timeouts import parse_duration
 
     try:
         seconds = parse_duration(text)
@@ -171,7 +171,7 @@ def parse_options(items: list[str]) -> dict[str, Any]:
 
 def location(text: str, options: dict) -> tuple[Any, str, str | None]:
     """(fs, path, text to store in a plan): a remote stays ``NAME:path``, a URL its URL."""
-    from fsspeckit.profiles import parse_location, resolve_location
+    from fsspeckit.remotes.profiles import parse_location, resolve_location
 
     loc = parse_location(text)
     fs, path = resolve_location(text, options)
@@ -225,14 +225,14 @@ def print_json(data: Any) -> None:
 
 def human(n: float) -> str:
     """A byte count in binary units: ``512 B``, ``1.2 MiB``."""
-    from fsspeckit.units import human_bytes
+    from fsspeckit.model.units import human_bytes
 
     return human_bytes(n)
 
 
 def rates(nbytes: float, nfiles: int, seconds: float) -> str:
     """Both rates of a run: ``12.5 MiB/s, 340.0 files/s``."""
-    from fsspeckit.units import human_rates
+    from fsspeckit.model.units import human_rates
 
     return human_rates(nbytes, nfiles, seconds)
 
@@ -258,7 +258,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         StalePlanError,
         SyncCancelled,
     )
-    from fsspeckit.profiles import ProfileError
+    from fsspeckit.remotes.profiles import ProfileError
 
     if isinstance(exc, StalePlanError):
         return EXIT_STALE, str(exc)

@@ -58,7 +58,7 @@ def add_filter_options(p: argparse.ArgumentParser, *, deletes: bool = True) -> N
 def filters_from_args(args):
     """The ``Filters`` of the command line, or None; bad input raises ``UsageError`` (exit 2)."""
     from fsspeckit.exceptions import FilterError
-    from fsspeckit.filters import Filters
+    from fsspeckit.planning.filters import Filters
 
     check_glob_order(args)
     try:

@@ -165,7 +165,7 @@ class RunWatch:
         self.stage: str | None = None
         self.stage_done = 0
         self.stage_total: int | None = None
-        self.progress = None  # the last fsspeckit.apply.Progress
+        self.progress = None  # the last fsspeckit.execution.apply.Progress
         #: Each planning stage seen so far -> (done, total), in the order they began.
         self.stages: dict[str, tuple[int, int | None]] = {}
         self.started = time.monotonic()

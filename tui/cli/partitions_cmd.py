@@ -98,8 +98,8 @@ def add_parser(sub) -> None:
 
 
 def _summarize(text: str, options: dict, role: str, args):
-    from fsspeckit.layout import summarize_layout
-    from fsspeckit.listing import list_tree
+    from fsspeckit.partitions.layout import summarize_layout
+    from fsspeckit.listing.tree import list_tree
 
     fs, path, _ = location(text, options)
     listing = connect(role, lambda: list_tree(fs, path, role=role), text)
@@ -111,7 +111,7 @@ def _summarize(text: str, options: dict, role: str, args):
 
 
 def _health(args):
-    from fsspeckit.layout_check import HealthOptions
+    from fsspeckit.partitions.layout_check import HealthOptions
 
     given = {k: v for k, v in (("small_file_size", args.small_file_size), ("small_file_count", args.small_file_count),
                                ("skew_factor", args.skew_factor)) if v is not None}
@@ -123,8 +123,8 @@ def _health(args):
 
 
 def cmd_partitions(args) -> int:
-    from fsspeckit.layout_check import check_layout
-    from fsspeckit.predicates import compile_predicate
+    from fsspeckit.partitions.layout_check import check_layout
+    from fsspeckit.partitions.predicates import compile_predicate
 
     if args.partitions is not None:
         compile_predicate(args.partitions)  # a bad predicate fails before any listing
@@ -135,7 +135,7 @@ def cmd_partitions(args) -> int:
     findings = {"source": check_layout(src, health)}
     if args.dst is None:
         return _one_side(args, src, findings["source"])
-    from fsspeckit.layout_diff import compare_layouts
+    from fsspeckit.partitions.layout_diff import compare_layouts
 
     dst = _summarize(args.dst, {**base, **parse_options(args.dst_option)}, "destination", args)
     findings["destination"] = check_layout(dst, health)
@@ -193,7 +193,7 @@ def _print_stats(summary, rows, stats: bool = False) -> None:
         out(f"  {label:<{width}}  {_stats_line(summary, st)}")
         if stats:
             for col, cs in st.stats.items():
-                from fsspeckit.parquet import plain
+                from fsspeckit.partitions.parquet import plain
 
                 out(f"  {'':<{width}}    {col}: {plain(cs.min)} .. {plain(cs.max)}"
                     + (f", {cs.nulls:,} nulls" if cs.nulls else "") + ("" if cs.complete else " (partial)"))

@@ -88,7 +88,7 @@ def add_plan_options(p: argparse.ArgumentParser, verb: str = "plan") -> None:
 
 def plan_options(args, filters=None):
     """The plan stage's one settings object (``SyncOptions``) from the options of ``add_plan_options``."""
-    from fsspeckit.plan import SyncOptions
+    from fsspeckit.planning.plan import SyncOptions
 
     return SyncOptions(compare=args.compare, strategy=args.strategy, delete=args.delete, include=tuple(args.include),
                        exclude=tuple(args.exclude), partitions=args.partitions, filters=filters,
@@ -111,7 +111,7 @@ def move_line(a) -> str:
 def cmd_plan(args) -> int:
     from dataclasses import replace
 
-    from fsspeckit.sync import plan_sync
+    from fsspeckit.verbs.sync import plan_sync
 
     if args.partitions:
         check_predicate(args.partitions)
@@ -207,7 +207,7 @@ def _print_plan(plan, saved: str | None, with_actions: bool) -> None:
 
 
 def check_predicate(text: str) -> None:
-    from fsspeckit import partitions
+    from fsspeckit.partitions import hive as partitions
 
     try:
         partitions.compile_predicate(text)

@@ -60,7 +60,7 @@ def add_parser(sub) -> None:
 
 
 def cmd_remote_list(args) -> int:
-    from fsspeckit.profiles import config_path, list_remotes, mask_secrets
+    from fsspeckit.remotes.profiles import config_path, list_remotes, mask_secrets
 
     remotes = list_remotes()
     if args.json:
@@ -78,7 +78,7 @@ def cmd_remote_list(args) -> int:
 
 
 def cmd_remote_add(args) -> int:
-    from fsspeckit.profiles import add_remote, config_path
+    from fsspeckit.remotes.profiles import add_remote, config_path
 
     remote = add_remote(args.name, args.url, parse_options(args.option), replace=args.replace)
     out(f"Saved remote {remote.name} -> {remote.url} in {config_path()}; use it as {remote.name}:path")
@@ -86,7 +86,7 @@ def cmd_remote_add(args) -> int:
 
 
 def cmd_remote_remove(args) -> int:
-    from fsspeckit.profiles import remove_remote
+    from fsspeckit.remotes.profiles import remove_remote
 
     remote = remove_remote(args.name)
     out(f"Removed remote {remote.name} ({remote.url}).")
@@ -94,7 +94,7 @@ def cmd_remote_remove(args) -> int:
 
 
 def cmd_remote_test(args) -> int:
-    from fsspeckit.profiles import get_remote
+    from fsspeckit.remotes.profiles import get_remote
 
     get_remote(args.name)  # an unknown name is a usage error (exit 2)
     return _test(args.name, as_json=args.json)
@@ -102,7 +102,7 @@ def cmd_remote_test(args) -> int:
 
 def _test(name: str, *, as_json: bool) -> int:
     """List the remote's root; say what happened (stdout if it worked, stderr if not)."""
-    from fsspeckit.profiles import test_remote
+    from fsspeckit.remotes.profiles import test_remote
 
     ok, message = test_remote(name)
     if as_json:

@@ -19,7 +19,7 @@ def add_s3_options(p: argparse.ArgumentParser) -> None:
 def dst_options(args) -> dict:
     """The destination's storage options with the --s3-* flags merged in."""
     from fsspeckit.exceptions import BackendError
-    from fsspeckit.s3_options import s3_write_options, with_s3_write_options
+    from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
 
     options = parse_options(args.dst_option)
     try:
@@ -31,8 +31,8 @@ def dst_options(args) -> dict:
 
 def check_s3_destination(args, dst_fs, dst_url: str) -> None:
     """Refuse --s3-* flags when the destination is not on S3."""
-    from fsspeckit.filesystem import unwrap
-    from fsspeckit.transfer import _is_s3
+    from fsspeckit.backends.filesystem import unwrap
+    from fsspeckit.backends.transfer import _is_s3
 
     used = [f for f, v in (("--s3-storage-class", args.s3_storage_class), ("--s3-sse", args.s3_sse),
                            ("--s3-sse-kms-key-id", args.s3_sse_kms_key_id), ("--s3-acl", args.s3_acl)) if v]

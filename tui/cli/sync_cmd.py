@@ -54,8 +54,8 @@ def add_parser(sub) -> None:
 
 def cmd_sync(args) -> int:
     from fsspeckit.exceptions import EmptySourceError
-    from fsspeckit.filesystem import unwrap
-    from fsspeckit.sync import sync_dir, url_of
+    from fsspeckit.backends.filesystem import unwrap
+    from fsspeckit.verbs.sync import sync_dir, url_of
 
     if args.partitions:
         check_predicate(args.partitions)

@@ -100,8 +100,8 @@ def _guard_copy(cmd):
 
 
 def cmd_move(args) -> int:
-    from fsspeckit.move import move_dir
-    from fsspeckit.sync import url_of
+    from fsspeckit.verbs.move import move_dir
+    from fsspeckit.verbs.sync import url_of
 
     if args.delete:
         return fail(args, EXIT_USAGE, "move never deletes on the destination (--delete is for sync)")
@@ -147,7 +147,7 @@ def cmd_move(args) -> int:
 
 def _move_limits(args) -> dict:
     from fsspeckit.exceptions import FilterError
-    from fsspeckit.filters import parse_size
+    from fsspeckit.planning.filters import parse_size
 
     from .apply_cmd import _size
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from fsspeckit.units import human_bytes, human_duration, human_rate  # one unit system (IEC) everywhere
+from fsspeckit.model.units import human_bytes, human_duration, human_rate  # one unit system (IEC) everywhere
 
 __all__ = ["human_bytes", "human_duration", "human_rate", "human_date"]
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, TextArea
 
 from fsspeckit.exceptions import FilterError
-from fsspeckit.filters import Filters, rules_from_text
+from fsspeckit.planning.filters import Filters, rules_from_text
 
 __all__ = ["FilterScreen", "filters_from_fields"]
 

@@ -3,7 +3,7 @@
 ``LayoutScreen(listing, title, fs=..., other=LayoutSide(...))`` shows a
 sortable table that drills down from partition keys to a key's values to a
 value's files, a findings panel and a chart of the key's figures by value.
-Footers are read in a thread worker per side (``fsspeckit.layout``), with a
+Footers are read in a thread worker per side (``fsspeckit.partitions.layout``), with a
 count of what is done; ``b`` cycles the sides shown and their comparison.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 
 from fsspec.callbacks import Callback
 from fsspec.implementations.memory import MemoryFileSystem
-from fsspeckit.layout import LayoutSummary, summarize_layout
-from fsspeckit.layout_check import check_layout, findings_by_partition
-from fsspeckit.layout_diff import compare_layouts
-from fsspeckit.listing import Listing
+from fsspeckit.partitions.layout import LayoutSummary, summarize_layout
+from fsspeckit.partitions.layout_check import check_layout, findings_by_partition
+from fsspeckit.partitions.layout_diff import compare_layouts
+from fsspeckit.model.entries import Listing
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsspeckit.listing import Listing
-from fsspeckit.partitions import (
-    PartitionStats,
-    compile_predicate,
-    diff_partitions,
-    partition_index,
-)
-from fsspeckit.partitions import value_sort_key
-from fsspeckit.predicates import Predicate, parse_predicate
+from fsspeckit.model.entries import Listing
+from fsspeckit.partitions.hive import PartitionStats, compile_predicate, partition_index
+from fsspeckit.planning.partition_diff import diff_partitions
+from fsspeckit.partitions.hive import value_sort_key
+from fsspeckit.partitions.predicates import Predicate, parse_predicate
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -129,7 +125,7 @@ def _key_text(key: str) -> str:
 
 
 def unparse(node) -> str:
-    """Predicate text for a parsed predicate (``fsspeckit.predicates.parse_predicate``)."""
+    """Predicate text for a parsed predicate (``fsspeckit.partitions.predicates.parse_predicate``)."""
     tag = node[0]
     if tag == "true":
         return ""

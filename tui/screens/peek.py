@@ -3,7 +3,7 @@
 ``peek_target(listing, fs, rel, title)`` picks what ``v`` opens: this screen
 for a file, the layout screen scoped to a folder for a folder.
 ``PeekScreen(fs, path, title, size=...)`` reads the file in a thread worker
-with ``fsspeckit.peek.peek_file`` (capped ranged reads) and shows the columns
+with ``fsspeckit.partitions.peek.peek_file`` (capped ranged reads) and shows the columns
 with their types above the first rows. A file that cannot be shown gets its
 reason in one line; nothing here raises into the app.
 """
@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.filesystem import unwrap
-from fsspeckit.listing import Listing, join_path
-from fsspeckit.peek import Peek, peek_file
+from fsspeckit.backends.filesystem import unwrap
+from fsspeckit.model.entries import Listing, join_path
+from fsspeckit.partitions.peek import Peek, peek_file
 
 from . import human_bytes
 from .layout import LayoutScreen

@@ -2,7 +2,7 @@
 
 ``RemotesScreen`` dismisses with ``(role, "name:")`` when a remote is picked for
 the source or the destination, else ``None``. Remotes are read from and written
-to the config file of ``fsspeckit.profiles`` (a small local TOML file); the
+to the config file of ``fsspeckit.remotes.profiles`` (a small local TOML file); the
 connection check and the saving of a new remote (which loads its backend) run
 in thread workers. Secrets are shown only as their ``env:VAR`` reference.
 """
@@ -21,8 +21,17 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.profiles import (ProfileError, Remote, add_remote, config_path, list_remotes, mask_secrets,
-                                parse_option, remove_remote, test_remote)
+from fsspeckit.remotes.profiles import (
+    ProfileError,
+    Remote,
+    add_remote,
+    config_path,
+    list_remotes,
+    mask_secrets,
+    parse_option,
+    remove_remote,
+    test_remote,
+)
 
 __all__ = ["AddRemoteScreen", "ConfirmScreen", "RemotesScreen", "format_options", "parse_options"]
 

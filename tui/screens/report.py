@@ -21,8 +21,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
-from fsspeckit.plan import Plan
-from fsspeckit.result import SyncResult
+from fsspeckit.planning.plan import Plan
+from fsspeckit.model.result import SyncResult
 
 from . import human_bytes, human_duration, human_rate
 
@@ -109,7 +109,7 @@ class ReportScreen(Screen[SyncResult]):
     ]
 
     def __init__(self, result: SyncResult, plan: Plan | None = None, src_fs=None, dst_fs=None,
-                 apply_kwargs: dict | None = None, *, rerun: Callable[[Plan], Screen] | None = None,
+                 *, rerun: Callable[[Plan], Screen] | None = None,
                  name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         #: Makes the screen that confirms and runs a retry (a ``RunScreen`` without a report of its own).
@@ -118,7 +118,6 @@ class ReportScreen(Screen[SyncResult]):
         self.plan = plan
         self.src_fs = src_fs
         self.dst_fs = dst_fs
-        self.apply_kwargs = dict(apply_kwargs or {})
         self.retries = 0
 
     def compose(self) -> ComposeResult:

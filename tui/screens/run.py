@@ -1,7 +1,7 @@
 """The run screen: confirm a plan, apply it in a thread worker, show live progress.
 
 ``RunScreen(plan, src_fs, dst_fs)`` first states what will be copied, updated
-and deleted, then runs ``fsspeckit.apply.apply_plan`` in a worker. Progress
+and deleted, then runs ``fsspeckit.execution.apply.apply_plan`` in a worker. Progress
 arrives as absolute-state messages that replace each other in the queue, so a
 run of many small files never floods the UI. Pause, resume and cancel go to the
 core through ``threading.Event`` objects. When the run ends the report opens;
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any, Sequence
 
-from fsspeckit.apply import Progress, apply_plan
+from fsspeckit.execution.apply import Progress, apply_plan
 from fsspeckit.exceptions import StalePlanError, describe_error
-from fsspeckit.plan import Plan
-from fsspeckit.result import SyncResult
+from fsspeckit.planning.plan import Plan
+from fsspeckit.model.options import RunOptions
+from fsspeckit.model.result import SyncResult
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -152,16 +154,20 @@ class RunScreen(Screen[SyncResult | None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, RunScreen.ProgressUpdate)
 
-    def __init__(self, plan: Plan, src_fs, dst_fs, apply_kwargs: dict | None = None, *,
-                 show_report: bool = True, where: str | None = None, name: str | None = None,
-                 id: str | None = None) -> None:
+    def __init__(self, plan: Plan, src_fs, dst_fs, options: RunOptions | None = None, *, executor: Any = None,
+                 partials: Sequence[str] = (), show_report: bool = True, where: str | None = None,
+                 name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         #: "source → destination" as the main screen titles them (default: the plan's URLs).
         self.where = where
         self.plan = plan
         self.src_fs = src_fs
         self.dst_fs = dst_fs
-        self.apply_kwargs = dict(apply_kwargs or {})
+        #: The run's settings, passed to ``apply_plan`` unchanged; the cluster to run on, if any; and the
+        #: temporary files an interrupted run left in the destination (removed before copying).
+        self.options = RunOptions.of(options)
+        self.executor = executor
+        self.partials = list(partials)
         self.show_report = show_report
         self.phase = "confirm"  # confirm -> running -> done | failed
         self._stop_question: ConfirmScreen | None = None
@@ -218,10 +224,9 @@ class RunScreen(Screen[SyncResult | None]):
             if refusal:
                 yield Static(refusal, classes="line deletes", id="refusal", markup=False)
                 yield Checkbox(f"Delete all {n_delete:,} destination files anyway", id="allow-delete-all")
-            workers = self.apply_kwargs.get("max_workers") or "default"
-            verify = self.apply_kwargs.get("verify", "size")
-            executor = self.apply_kwargs.get("executor")
-            where = f"Runs on cluster {executor}. " if isinstance(executor, str) else ""
+            workers = self.options.max_workers or "default"
+            verify = self.options.verify
+            where = f"Runs on cluster {self.executor}. " if isinstance(self.executor, str) else ""
             yield Static(f"\n{where}Workers: {workers}, verify: {verify}. Nothing is written before you start.",
                          classes="line no-deletes", id="run-options", markup=False)
             with Horizontal(id="confirm-buttons"):
@@ -253,7 +258,7 @@ class RunScreen(Screen[SyncResult | None]):
     def refusal(self) -> str | None:
         """Why the core will refuse this plan as it stands (a missing or empty source that deletes everything)."""
         plan = self.plan
-        if not plan.deletes or (plan.src_exists and plan.src_files) or self.apply_kwargs.get("allow_delete_all"):
+        if not plan.deletes or (plan.src_exists and plan.src_files) or self.options.allow_delete_all:
             return None
         where = plan.src_url or plan.src_root or "the source"
         state = "does not exist" if not plan.src_exists else "is empty"
@@ -298,7 +303,7 @@ class RunScreen(Screen[SyncResult | None]):
         if self.phase != "confirm" or not self._can_start():
             return
         if self.refusal() and self._allow_all():
-            self.apply_kwargs["allow_delete_all"] = True
+            self.options = RunOptions.of(self.options, allow_delete_all=True)
         self.phase = "running"
         self.query_one("#confirm").display = False
         self.query_one("#running").display = True
@@ -387,8 +392,9 @@ class RunScreen(Screen[SyncResult | None]):
     # -- the worker -----------------------------------------------------------
     @work(thread=True, exit_on_error=False, exclusive=True, group="fsspeckit-run", name="apply")
     def _apply(self) -> SyncResult:
-        return apply_plan(self.plan, self.src_fs, self.dst_fs, progress_hook=self._post_progress,
-                          cancel=self.cancel_event, pause=self.pause_event, **self.apply_kwargs)
+        return apply_plan(self.plan, self.src_fs, self.dst_fs, self.options, progress_hook=self._post_progress,
+                          cancel=self.cancel_event, pause=self.pause_event, executor=self.executor,
+                          partials=self.partials or None)
 
     def _post_progress(self, progress: Progress) -> None:
         # Called from the core's threads: post, never touch widgets here.
@@ -427,12 +433,12 @@ class RunScreen(Screen[SyncResult | None]):
 
     def _retry_screen(self, plan: Plan) -> "RunScreen":
         """The screen a retry from the report runs in: the same settings, no report of its own."""
-        return RunScreen(plan, self.src_fs, self.dst_fs, self.apply_kwargs, show_report=False)
+        return RunScreen(plan, self.src_fs, self.dst_fs, self.options, executor=self.executor, show_report=False)
 
     def _open_report(self) -> None:
         self.app.push_screen(
             ReportScreen(self.result, plan=self.plan, src_fs=self.src_fs, dst_fs=self.dst_fs,
-                         apply_kwargs=self.apply_kwargs, rerun=self._retry_screen),
+                         rerun=self._retry_screen),
             self._report_closed,
         )
 

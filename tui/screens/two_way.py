@@ -1,4 +1,4 @@
-"""Two-way mode: the plan of ``fsspeckit.bisync`` with decisions by hand, then confirm → run → report.
+"""Two-way mode: the plan of ``fsspeckit.verbs.bisync`` with decisions by hand, then confirm → run → report.
 
 ``TwoWayScreen`` lists both sides and plans in a thread worker (one call of
 ``plan_bisync``, one message), shows the plan in a ``TwoWayTable`` and takes
@@ -26,9 +26,10 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
+from fsspeckit.verbs.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
 from fsspeckit.exceptions import DeleteLimitError, describe_error
-from fsspeckit.profiles import resolve_location
+from fsspeckit.model.defaults import DEFAULT_WORKERS
+from fsspeckit.remotes.profiles import resolve_location
 
 from ..planning import Side
 from ..two_way import DECISION_WORDS, TwoWayView, arrow_of, replay, report_text, run_plan
@@ -96,7 +97,7 @@ class TwoWayScreen(Screen[bool]):
             self.changed, self.fresh = changed, fresh
 
     def __init__(self, left: Side, right: Side, *, include=(), exclude=(), partitions: str | None = None,
-                 state_dir=None, max_workers: int = 4):
+                 state_dir=None, max_workers: int = DEFAULT_WORKERS):
         super().__init__()
         self.sides = {"left": left, "right": right}
         self.filters = dict(include=tuple(include), exclude=tuple(exclude), partitions=partitions)
@@ -335,7 +336,7 @@ class TwoWayRunScreen(Screen[BisyncResult]):
             return isinstance(message, TwoWayRunScreen.Progress)
 
     def __init__(self, plan: BisyncPlan, view: TwoWayView, fss: dict, *, where: str, state_dir=None,
-                 max_workers: int = 4, **filters):
+                 max_workers: int = DEFAULT_WORKERS, **filters):
         super().__init__()
         self.plan, self.view, self.fss, self.where = plan, view, fss, where
         self.state_dir, self.max_workers, self.filters = state_dir, max_workers, filters

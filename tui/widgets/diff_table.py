@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from fsspeckit.plan import Action
+from fsspeckit.planning.plan import Action
 
 from .index import CATEGORY_LABELS
 from .trees import CATEGORY_STYLES, human_size, status_text

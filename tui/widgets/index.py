@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fsspeckit.listing import Entry, Listing
-from fsspeckit.plan import Action, Plan
+from fsspeckit.model.entries import Entry, Listing
+from fsspeckit.planning.plan import Action, Plan
 
 __all__ = ["TreeIndex", "PlanView", "FILTERS", "CATEGORY_LABELS", "ancestors"]
 

@@ -11,8 +11,8 @@ from textual.widgets import Static
 
 from datetime import datetime
 
-from fsspeckit.listing import Entry
-from fsspeckit.plan import Action, SyncOptions
+from fsspeckit.model.entries import Entry
+from fsspeckit.planning.plan import Action, SyncOptions
 
 from .index import CATEGORY_LABELS, PlanView
 from .trees import human_size, human_time, status_text

@@ -1,0 +1,3 @@
+"""Listing a side: one recursive listing per root (``tree.list_tree``)."""
+
+__all__: list[str] = []

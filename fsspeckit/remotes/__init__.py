@@ -1,0 +1,3 @@
+"""Named remotes and their settings (``profiles``), kept in a TOML file (``toml_writer``)."""
+
+__all__: list[str] = []
