@@ -88,3 +88,37 @@ def test_one_unit_system():
     plan_summary = fsspeckit.make_plan(fsspeckit.list_tree(fsspeckit.filesystem("memory://unused-root")),
                                        fsspeckit.list_tree(fsspeckit.filesystem("memory://unused-root2"))).summary()
     assert "MB" not in plan_summary and "kB" not in plan_summary
+
+
+@pytest.mark.parametrize("options", [
+    {"s3_additional_kwargs": {"ServerSideEncryption": "AES256", "ACL": "private"}},
+    {"client_kwargs": {"region_name": "eu-west-1"}, "anon": False},
+    {"key": "a value with spaces", "profile": "007", "flag": "true"},
+    {"scopes": ["read only", "write"], "n": 3, "x": 1.5},
+    {"endpoint_url": "http://h:9000/a=b", "secret": "env:S"},
+])
+def test_the_location_dialog_gives_back_the_options_it_shows(options):
+    """The dialog's one-line options text reads back as the same options: nested, spaced, typed."""
+    from tui.screens.location import options_text, parse_options_text
+
+    assert parse_options_text(options_text(options), {}) == options
+
+
+@pytest.mark.parametrize("text, options", [
+    ('s3_additional_kwargs={"ServerSideEncryption": "AES256"} anon=false',
+     {"s3_additional_kwargs": {"ServerSideEncryption": "AES256"}, "anon": False}),
+    ("key='a b' profile=\"c d\"", {"key": "a b", "profile": "c d"}),
+    ("client_kwargs.region_name=eu  client_kwargs.verify=no", {"client_kwargs": {"region_name": "eu", "verify": False}}),
+])
+def test_the_location_dialog_splits_pairs_as_a_shell_would(text, options):
+    from tui.screens.location import parse_options_text
+
+    assert parse_options_text(text, {}) == options
+
+
+@pytest.mark.parametrize("text", ['a={"x": 1', "a='open", "a.b=1 a=2"])
+def test_a_broken_options_line_is_one_sentence(text):
+    from tui.screens.location import parse_options_text
+
+    with pytest.raises(ProfileError):
+        parse_options_text(text, {})

@@ -11,12 +11,17 @@ and remote dialogs) follow ``fsspeckit.remotes.profiles.parse_option``: JSON whe
 value starts with ``{``, ``[`` or ``"`` (``s3_additional_kwargs={"ACL":"private"}``),
 ``true``/``yes``/``on`` and ``false``/``no``/``off`` as booleans, numbers as numbers,
 anything else as text (``env:VAR`` and ``file:PATH`` are read when the filesystem is made).
+Where many pairs share one line (the app's location dialog), pairs are split on
+spaces outside quotes and brackets, ``'...'`` quotes a text value, and a dotted
+key (``client_kwargs.region_name=eu``) sets a nested option; ``options_line``
+writes options so that ``parse_options_line`` reads them back unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Iterable
+import json
+from typing import Any, Iterable, Mapping
 
 from fsspeckit.model.defaults import DEFAULT_WORKERS
 from fsspeckit.exceptions import describe_error
@@ -30,6 +35,8 @@ __all__ = [
     "DELETE_DEFAULTS",
     "STRATEGIES",
     "delete_default",
+    "options_line",
+    "parse_options_line",
     "describe_error",
     "human_bytes",
     "human_duration",
@@ -72,3 +79,96 @@ def option_arg(text: str) -> tuple[str, Any]:
         return parse_option(text)
     except ProfileError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def split_pairs(text: str) -> list[str]:
+    """The ``key=value`` pairs of one line: split on spaces outside quotes and brackets.
+
+    ``'...'`` around a value (or part of it) is removed, as a shell would; JSON
+    keeps its double quotes. ``ProfileError`` on an unclosed quote or bracket.
+    """
+    pairs: list[str] = []
+    current: list[str] = []
+    depth = 0
+    quote = ""
+    started = False
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+                if ch == "'":
+                    continue
+            current.append(ch)
+            continue
+        if ch.isspace() and depth == 0:
+            if started:
+                pairs.append("".join(current))
+                current, started = [], False
+            continue
+        started = True
+        if ch == "'":
+            quote = ch
+            continue
+        if ch == '"':
+            quote = ch
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth = max(0, depth - 1)
+        current.append(ch)
+    if quote or depth:
+        shown = "".join(current)
+        raise ProfileError(f"'{shown}' is not closed: a quote or bracket is missing.")
+    if started:
+        pairs.append("".join(current))
+    return pairs
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted keys as nested options: ``{"a.b": 1}`` gives ``{"a": {"b": 1}}``."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, last = key.split(".")
+        here = out
+        for i, part in enumerate(parents):
+            here = here.setdefault(part, {})
+            if not isinstance(here, dict):
+                raise ProfileError(f"'{key}' sets a part of '{'.'.join(parents[:i + 1])}', which has a value "
+                                   "of its own; give one or the other.")
+        if isinstance(here.get(last), dict) and not isinstance(value, dict):
+            raise ProfileError(f"'{key}' has a value of its own and parts set by dotted keys; give one or the other.")
+        here[last] = value
+    return out
+
+
+def flatten(options: Mapping[str, Any], prefix: str = ""):
+    """(dotted key, value) for every option, nested mappings opened."""
+    for key, value in options.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            yield from flatten(value, name + ".")
+        else:
+            yield name, value
+
+
+def option_value_text(value: Any) -> str:
+    """``value`` written so that ``parse_option`` reads it back as the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        if value and not any(ch.isspace() for ch in value) and parse_option(f"k={value}")[1] == value:
+            return value
+        return json.dumps(value)
+    if value is None or isinstance(value, (list, tuple, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def options_line(options: Mapping[str, Any]) -> str:
+    """Options as one line of ``key=value`` pairs (nested keys dotted), read back by ``parse_options_line``."""
+    return " ".join(f"{key}={option_value_text(value)}" for key, value in flatten(options))
+
+
+def parse_options_line(text: str) -> dict[str, Any]:
+    """The options of one line of ``key=value`` pairs (see the module docstring); ``ProfileError`` on a bad one."""
+    return nest(dict(parse_option(pair) for pair in split_pairs(text)))

@@ -323,30 +323,8 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
             kept.append(when)
 
     def fetch() -> int:
-        if is_local(src_fs):
-            expect = (size, mtime) if check_source and size is not None else None
-            n = _local_to_local(src_path, tmp, guard, chunk_size, expect)
-            if md5 is not None:
-                _check_md5(tmp, md5, src_path)
-            return n
-        # A remote read opens the request before the local file: into a missing
-        # folder it would fail after the GET, and the retry below repeats the GET
-        # (one wasted request per new folder). A stat is cheaper than that.
-        folder = os.path.dirname(tmp)
-        if folder and not os.path.isdir(folder):
-            os.makedirs(folder, exist_ok=True)
-        if _is_s3(src_fs):
-            return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
-                                        on_bytes=guard.relative_update, on_metadata=got_metadata)
-        src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
-        n = os.path.getsize(tmp)
-        if not guard.moved:
-            guard.relative_update(n)
-        if md5 is not None:
-            _check_md5(tmp, md5, src_path)  # the store gave a hash: the bytes must match it before the rename
-        elif crc32c is not None:
-            _check_crc32c(tmp, crc32c, src_path)
-        return n
+        return _fetch_to_local(src_fs, src_path, tmp, guard, size, mtime, chunk_size, check_source, etag, md5,
+                               crc32c, got_metadata)
 
     try:
         try:
@@ -377,6 +355,35 @@ def _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, c
         except OSError:
             pass
         raise
+
+
+def _fetch_to_local(src_fs, src_path: str, tmp: str, guard: _Guard, size, mtime, chunk_size: int, check_source: bool,
+                    etag, md5, crc32c, on_metadata) -> int:
+    """Read ``src_path`` into the local temporary file ``tmp`` and check its bytes; the bytes written."""
+    if is_local(src_fs):
+        expect = (size, mtime) if check_source and size is not None else None
+        n = _local_to_local(src_path, tmp, guard, chunk_size, expect)
+        if md5 is not None:
+            _check_md5(tmp, md5, src_path)
+        return n
+    # A remote read opens the request before the local file: into a missing
+    # folder it would fail after the GET, and the retry repeats the GET
+    # (one wasted request per new folder). A stat is cheaper than that.
+    folder = os.path.dirname(tmp)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder, exist_ok=True)
+    if _is_s3(src_fs):
+        return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
+                                    on_bytes=guard.relative_update, on_metadata=on_metadata)
+    src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
+    n = os.path.getsize(tmp)
+    if not guard.moved:
+        guard.relative_update(n)
+    if md5 is not None:
+        _check_md5(tmp, md5, src_path)  # the store gave a hash: the bytes must match it before the rename
+    elif crc32c is not None:
+        _check_crc32c(tmp, crc32c, src_path)
+    return n
 
 
 _COPY_FILE_RANGE = getattr(os, "copy_file_range", None)

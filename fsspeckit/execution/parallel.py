@@ -81,36 +81,13 @@ def run_parallel(
         raise OptionError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, not {backend!r}.")
     if data is not _MISSING:
         args = (data, *args)
-    positional = [(list(a), True) if _is_iterable(a) else (a, False) for a in args]
-    named = {k: ((list(v), True) if _is_iterable(v) else (v, False)) for k, v in kwargs.items()}
-    lengths = {len(v) for v, it in [*positional, *named.values()] if it}
-    if not lengths:
-        raise OptionError("run_parallel needs at least one iterable argument (a list of items to call func with).")
-    if len(lengths) > 1:
-        raise OptionError(f"All iterables must have the same length; got lengths {sorted(lengths)}.")
-    (n,) = lengths
+    jobs = _jobs(func, args, kwargs)
+    n = len(jobs)
     if n == 0:
         return []
-    jobs = [
-        (func,
-         tuple(v[i] if it else v for v, it in positional),
-         {k: (v[i] if it else v) for k, (v, it) in named.items()})
-        for i in range(n)
-    ]
-    show = bool(verbose or progress)
     results: list[Any] = [None] * n
     errors: list[tuple[int, BaseException]] = []
-    done = 0
-    tty = show and sys.stderr.isatty()
-
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if show and (tty or done == n or done % max(1, n // 10) == 0):
-            end = "\n" if done == n or not tty else ""
-            sys.stderr.write(("\r\x1b[K" if tty else "") + f"{done}/{n} done{end}")
-            sys.stderr.flush()
-
+    tick = _counter(n, bool(verbose or progress))
     if backend == "sequential":
         for i, job in enumerate(jobs):
             try:
@@ -137,3 +114,37 @@ def run_parallel(
         errors.sort(key=lambda e: e[0])
         raise errors[0][1]
     return results
+
+
+def _jobs(func: Callable[..., Any], args: tuple, kwargs: dict) -> list[tuple]:
+    """One (func, args, kwargs) per element of the iterable arguments, zipped; the others passed unchanged."""
+    positional = [(list(a), True) if _is_iterable(a) else (a, False) for a in args]
+    named = {k: ((list(v), True) if _is_iterable(v) else (v, False)) for k, v in kwargs.items()}
+    lengths = {len(v) for v, it in [*positional, *named.values()] if it}
+    if not lengths:
+        raise OptionError("run_parallel needs at least one iterable argument (a list of items to call func with).")
+    if len(lengths) > 1:
+        raise OptionError(f"All iterables must have the same length; got lengths {sorted(lengths)}.")
+    (n,) = lengths
+    return [
+        (func,
+         tuple(v[i] if it else v for v, it in positional),
+         {k: (v[i] if it else v) for k, (v, it) in named.items()})
+        for i in range(n)
+    ]
+
+
+def _counter(n: int, show: bool) -> Callable[[], None]:
+    """A function to call once per finished call: draws "k/n done" on stderr when ``show``."""
+    done = 0
+    tty = show and sys.stderr.isatty()
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if show and (tty or done == n or done % max(1, n // 10) == 0):
+            end = "\n" if done == n or not tty else ""
+            sys.stderr.write(("\r\x1b[K" if tty else "") + f"{done}/{n} done{end}")
+            sys.stderr.flush()
+
+    return tick

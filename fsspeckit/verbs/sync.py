@@ -459,36 +459,7 @@ def sync_files(
     dst = list_tree(dst_fs, dst_path, role="destination")
     fill_hashes(src_fs, dst_fs, src, dst, compare)
 
-    actions: dict[str, Action] = {}
-    missing: list[str] = []
-    both: list[str] = []
-    for name in add_files:
-        rel = _relative(src_fs, src.root, name, src)
-        s = src.entries.get(rel)
-        if s is None:
-            missing.append(rel)
-            continue
-        d = dst.entries.get(rel)
-        if d is None:
-            actions[rel] = Action(rel, "copy", "new", "named in add_files", s, None)
-            continue
-        category, reason = compare_entries(s, d, compare, dst.upload_times)
-        if category == "identical":
-            actions[rel] = Action(rel, "skip", "identical", reason, s, d)
-        else:
-            actions[rel] = Action(rel, "update", category, f"named in add_files; {reason}", s, d)
-    for name in delete_files:
-        rel = _relative(dst_fs, dst.root, name, dst)
-        if rel in actions or rel in missing:
-            # Named in both lists (e.g. a recipe keyed by full names on each side):
-            # copying wins, a file the caller also wants copied is never deleted; said below.
-            both.append(rel)
-            continue
-        d = dst.entries.get(rel)
-        if d is None:
-            actions.setdefault(rel, Action(rel, "skip", "dst_only", "named in delete_files, already absent", None, None))
-        else:
-            actions[rel] = Action(rel, "delete", "dst_only", "named in delete_files", None, d)
+    actions, missing, both = _named_actions(add_files, delete_files, src_fs, dst_fs, src, dst, compare)
     plan = Plan(tuple(actions[k] for k in sorted(actions)), SyncOptions(compare=compare),
                 url_of(src_fs, src_path), url_of(dst_fs, dst_path), src.root, dst.root,
                 dst_upload_times=dst.upload_times, src_exists=True, src_files=max(1, len(src)))
@@ -514,6 +485,42 @@ def sync_files(
     if term is not None:
         term.report(result)
     return _finish(result, raise_on_error)
+
+
+def _named_actions(add_files: list[str], delete_files: list[str], src_fs, dst_fs, src: Listing, dst: Listing,
+                   compare: str) -> tuple[dict[str, Action], list[str], list[str]]:
+    """One action per named file; the named files missing from the source; those named in both lists."""
+    actions: dict[str, Action] = {}
+    missing: list[str] = []
+    both: list[str] = []
+    for name in add_files:
+        rel = _relative(src_fs, src.root, name, src)
+        s = src.entries.get(rel)
+        if s is None:
+            missing.append(rel)
+            continue
+        d = dst.entries.get(rel)
+        if d is None:
+            actions[rel] = Action(rel, "copy", "new", "named in add_files", s, None)
+            continue
+        category, reason = compare_entries(s, d, compare, dst.upload_times)
+        if category == "identical":
+            actions[rel] = Action(rel, "skip", "identical", reason, s, d)
+        else:
+            actions[rel] = Action(rel, "update", category, f"named in add_files; {reason}", s, d)
+    for name in delete_files:
+        rel = _relative(dst_fs, dst.root, name, dst)
+        if rel in actions or rel in missing:
+            # Named in both lists (e.g. a recipe keyed by full names on each side):
+            # copying wins, a file the caller also wants copied is never deleted; said by the caller.
+            both.append(rel)
+            continue
+        d = dst.entries.get(rel)
+        if d is None:
+            actions.setdefault(rel, Action(rel, "skip", "dst_only", "named in delete_files, already absent", None, None))
+        else:
+            actions[rel] = Action(rel, "delete", "dst_only", "named in delete_files", None, d)
+    return actions, missing, both
 
 
 def _names(names, what: str) -> list[str]:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 from fsspeckit.exceptions import BackendError
 from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
 
-from .remotes import _flatten
+from ..service import flatten, nest, options_line, split_pairs
 
 __all__ = ["LocationScreen", "PathScreen"]
 
@@ -47,12 +47,7 @@ def split_s3_write_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], 
 
 def options_text(options: Mapping[str, Any]) -> str:
     """``key=value`` pairs separated by spaces (nested keys dotted); a secret shows as ``***``."""
-    parts = []
-    for key, value in _flatten(mask_secrets(options)):
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        parts.append(f"{key}={value}")
-    return " ".join(parts)
+    return options_line(mask_secrets(options))
 
 
 def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,9 +55,9 @@ def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises ``ProfileError`` with one sentence on a pair that is not ``key=value``.
     """
-    old = dict(_flatten(current))
+    old = dict(flatten(current))
     options: dict[str, Any] = {}
-    for pair in text.split():
+    for pair in split_pairs(text):
         key, value = parse_option(pair)
         if value == MASK:
             if key not in old:
@@ -70,7 +65,7 @@ def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
                                    "or env:VAR.")
             value = old[key]
         options[key] = value
-    return options
+    return nest(options)
 
 
 def _may_be_s3(text: str) -> bool:
