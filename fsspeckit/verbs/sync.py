@@ -315,6 +315,8 @@ def sync_dir(
     suffix_keep_extension: bool = False,
     bwlimit: float | None = None,
     max_transfer: int | None = None,
+    options: SyncOptions | None = None,
+    run_options: RunOptions | None = None,
 ) -> SyncResult:
     """Make ``dst_path`` on ``dst_fs`` a mirror of ``src_path`` on ``src_fs``.
 
@@ -342,9 +344,18 @@ def sync_dir(
     ``filters`` (a ``Filters``) adds rclone's filter rules and size/age limits;
     ``backup_suffix``, ``suffix_keep_extension``, ``bwlimit`` and
     ``max_transfer`` are those of ``apply_plan``.
+
+    ``options`` (a ``SyncOptions``) and ``run_options`` (a ``RunOptions``) are
+    the two stages' settings objects, as the commands and the app hold them;
+    given, each is used unchanged and the keywords of its stage are not read.
     """
-    chunk = _check_transfer_args(server_side, chunk_size)
-    workers = _workers(parallel, n_jobs, max_workers)
+    if run_options is None:
+        run_options = RunOptions(
+            max_workers=_workers(parallel, n_jobs, max_workers), retries=retries, backoff=backoff, verify=verify,
+            chunk_size=_check_transfer_args(server_side, chunk_size), max_delete=max_delete,
+            backup_dir=backup_dir, dry_run=dry_run, server_side=server_side, backup_suffix=backup_suffix,
+            suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit, max_transfer=max_transfer)
+    run_options = RunOptions.of(run_options, allow_delete_all=run_options.allow_delete_all or allow_empty_source)
     check_overlap(src_fs, src_path, dst_fs, dst_path)
     src, pending_dst = list_both(src_fs, src_path, dst_fs, dst_path, on_stage)
     if not src.exists and not allow_empty_source:
@@ -362,17 +373,12 @@ def sync_dir(
     plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
                      include=include, exclude=exclude, modified_after=modified_after,
                      partitions=partition_filter or partitions, state_file=state_file,
-                     max_workers=hash_workers or workers, listings=(src, dst), cancel=cancel,
-                     track_renames=track_renames, on_stage=on_stage, filters=filters)
+                     max_workers=hash_workers or run_options.workers, listings=(src, dst), cancel=cancel,
+                     track_renames=track_renames, on_stage=on_stage, filters=filters, options=options)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:
-        options = RunOptions(max_workers=workers, retries=retries, backoff=backoff, verify=verify, chunk_size=chunk,
-                             max_delete=max_delete, backup_dir=backup_dir, allow_delete_all=allow_empty_source,
-                             dry_run=dry_run, server_side=server_side, backup_suffix=backup_suffix,
-                             suffix_keep_extension=suffix_keep_extension, bwlimit=bwlimit,
-                             max_transfer=max_transfer)
-        result = apply_plan(plan, src_fs, dst_fs, options, callback=callback, progress_hook=hook, cancel=cancel,
+        result = apply_plan(plan, src_fs, dst_fs, run_options, callback=callback, progress_hook=hook, cancel=cancel,
                             pause=pause, state=state, partials=dst.partials, executor=executor)
     finally:
         if state is not None:

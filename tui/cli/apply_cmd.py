@@ -85,6 +85,14 @@ def add_run_options(p) -> None:
     add_live_options(p)
 
 
+def run_options(args, max_delete, backup: str | None):
+    """The run stage's one settings object (``RunOptions``) from the options of ``add_run_options``."""
+    from fsspeckit.model.options import RunOptions
+
+    return RunOptions(max_workers=args.workers, retries=args.retries, verify=args.verify, max_delete=max_delete,
+                      backup_dir=backup, dry_run=args.dry_run, **run_limits(args))
+
+
 def run_limits(args) -> dict:
     """--suffix, --suffix-keep-extension, --bwlimit and --max-transfer as ``apply_plan`` keywords."""
     from fsspeckit.exceptions import FilterError
@@ -113,7 +121,6 @@ def _size(text, flag: str, parse, error) -> int | None:
 
 def cmd_apply(args) -> int:
     from fsspeckit.execution.apply import apply_plan
-    from fsspeckit.model.options import RunOptions
     from fsspeckit.exceptions import DeleteLimitError, SourceError
     from fsspeckit.planning.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
@@ -124,7 +131,7 @@ def cmd_apply(args) -> int:
     dst_fs = _plan_side(plan.dst_url, dst_options(args), "destination", plan.dst_root)
     check_s3_destination(args, dst_fs, plan.dst_url)
     backup = backup_dir(args.backup_dir, dst_fs, plan.dst_url, plan.dst_root, src=(src_fs, plan.src_root))
-    limits = run_limits(args)
+    options = run_options(args, max_delete, backup)
 
     src_listing = connect("source", lambda: list_plan_side(plan, src_fs, "source"), plan.src_url)
     raise_if_stale(plan, src_fs, src_listing)
@@ -135,8 +142,6 @@ def cmd_apply(args) -> int:
 
     live = RunOutput(args)
     try:
-        options = RunOptions(max_workers=args.workers, retries=args.retries, verify=args.verify,
-                             max_delete=max_delete, backup_dir=backup, dry_run=args.dry_run, **limits)
         result = apply_plan(todo, src_fs, dst_fs, options=options, progress_hook=progress_hook(args, live),
                             partials=dst_listing.partials, executor=args.scheduler)
     except (DeleteLimitError, SourceError) as exc:

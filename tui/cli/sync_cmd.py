@@ -6,8 +6,10 @@ both sides listed once; no plan file is needed.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .apply_cmd import (add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook,
-                        run_limits)
+                        run_options)
 from ..service import DEFAULT_WORKERS
 from .common import (
     EXIT_FAILED,
@@ -22,7 +24,7 @@ from .common import (
 )
 from .filter_opts import filters_from_args
 from .logs import RunOutput
-from .plan_cmd import add_plan_options, add_rename_option, check_predicate, strict_exit
+from .plan_cmd import add_plan_options, add_rename_option, check_predicate, plan_options, strict_exit
 from .store_opts import add_s3_options, check_s3_destination, dst_options
 
 
@@ -62,7 +64,7 @@ def cmd_sync(args) -> int:
     check_report_path(args.report)
     max_delete = parse_max_delete(args.max_delete)
     filters = filters_from_args(args)
-    limits = run_limits(args)
+    run = run_options(args, max_delete, None)
     src_fs, src_path, src_stored = location(args.src, parse_options(args.src_option))
     dst_fs, dst_path, dst_stored = location(args.dst, dst_options(args))
     src_url = src_stored or url_of(src_fs, src_path)
@@ -73,13 +75,10 @@ def cmd_sync(args) -> int:
     live = RunOutput(args, src_url, dst_url)
     try:
         result = connect("source and destination", lambda: sync_dir(
-            src_fs, dst_fs, src_path, dst_path, delete=args.delete, compare=args.compare,
-            strategy=args.strategy, include=args.include, exclude=args.exclude, partitions=args.partitions,
-            dry_run=args.dry_run, max_delete=max_delete, backup_dir=backup, retries=args.retries,
-            verify=args.verify, max_workers=args.workers, progress_hook=progress_hook(args, live),
+            src_fs, dst_fs, src_path, dst_path, options=plan_options(args, filters),
+            run_options=dataclasses.replace(run, backup_dir=backup), progress_hook=progress_hook(args, live),
             executor=args.scheduler, allow_empty_source=args.allow_empty_source, raise_on_error=False,
-            track_renames=getattr(args, "track_renames", False), on_stage=live.watch.on_stage,
-            hash_workers=args.checkers, filters=filters, **limits))
+            on_stage=live.watch.on_stage, hash_workers=args.checkers))
     except EmptySourceError:  # a guard, not a connection problem
         return fail(args, EXIT_FAILED, f"the source {src_url} holds no files; nothing was changed (with --delete, "
                     f"a sync from it would delete everything in {dst_url}). Pass --allow-empty-source if that "
