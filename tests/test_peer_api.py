@@ -125,8 +125,8 @@ def test_server_side_and_chunk_size_are_honoured(func, monkeypatch):
     import fsspeckit.backends.transfer as transfer
 
     store_copies: list[str] = []
-    real = transfer._store_copy
-    monkeypatch.setattr(transfer, "_store_copy", lambda fs, a, b, size: (store_copies.append(a), real(fs, a, b, size)))
+    real = transfer.store_copy
+    monkeypatch.setattr(transfer, "store_copy", lambda fs, a, b, size: (store_copies.append(a), real(fs, a, b, size)))
     src = _mem(f"s-{func}", {"in/f.bin": b"0123456789"})
 
     def run(dst_path, **kw):

@@ -397,9 +397,9 @@ def test_failed_update_puts_the_old_version_back_from_the_backup(local_tree, mon
 
 
 def test_s3_deletes_go_out_in_batches(s3, fault_proxy, local_tree, monkeypatch):
-    import fsspeckit.execution.apply as apply_mod
+    from fsspeckit.backends.s3 import delete as s3_delete
 
-    monkeypatch.setattr(apply_mod, "S3_DELETE_BATCH", 3)
+    monkeypatch.setattr(s3_delete, "S3_DELETE_BATCH", 3)
     src = local_tree({"keep.txt": b"k"})
     for i in range(7):
         s3.fs.pipe_file(s3.path(f"d/old/{i}.txt"), b"x" * (i + 1))

@@ -224,7 +224,7 @@ def test_a_move_whose_copy_fails_keeps_the_old_object(s3, uploaded, monkeypatch)
     def broken_copy(fs, a, b, size):
         raise OSError("copy refused by the store")
 
-    monkeypatch.setattr(renames, "_store_copy", broken_copy)
+    monkeypatch.setattr(renames, "store_copy", broken_copy)
     result = sync_dir(filesystem("/"), remote, str(src), "", track_renames=True, raise_on_error=False, retries=0)
     assert [o.outcome for o in result.outcomes if o.action == "move"] == ["failed"]
     objects = _objects(s3)

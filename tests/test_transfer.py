@@ -9,6 +9,7 @@ import fsspec
 import pytest
 
 import fsspeckit.backends.transfer as transfer
+from fsspeckit.backends.s3 import copy as s3_copy
 from fsspeckit.backends.s3 import upload as s3_upload
 from fsspeckit.backends.filesystem import unwrap
 
@@ -159,6 +160,7 @@ _RSS_SCRIPT = """
 import json, os, resource, sys
 import fsspec
 from fsspeckit import filesystem
+from fsspeckit.backends.s3 import copy as s3_copy
 from fsspeckit.backends.s3 import upload as s3_upload
 from fsspeckit.backends.filesystem import unwrap
 from fsspeckit.backends.transfer import copy_file
@@ -203,7 +205,7 @@ def test_same_bucket_copy_uses_the_listed_size(s3, fault_proxy, monkeypatch, lis
     """CopyObject without a HEAD first; a file listed as too big for one CopyObject is copied
     in parts after one HEAD (for the metadata the parts must be given again)."""
     if listed_big:
-        monkeypatch.setattr(transfer, "S3_COPY_LIMIT", 100)
+        monkeypatch.setattr(s3_copy, "S3_COPY_LIMIT", 100)
     data = os.urandom(1000)
     s3.fs.pipe_file(s3.path("a/f.bin"), data)
     proxy = fault_proxy()
@@ -252,7 +254,7 @@ def test_server_side_copy_keeps_the_stored_time_and_type(s3, monkeypatch, in_par
 
     monkeypatch.setattr(s3fs.core, "MANAGED_COPY_THRESHOLD", 100)  # s3fs's own limit plays no part
     if in_parts:
-        monkeypatch.setattr(transfer, "S3_COPY_LIMIT", 100)  # as an object over 5 GiB would go
+        monkeypatch.setattr(s3_copy, "S3_COPY_LIMIT", 100)  # as an object over 5 GiB would go
     bucket, key, _ = s3.fs.split_path(s3.path("meta/a.csv"))
     s3.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=os.urandom(1000), ContentType="text/csv",
                   Metadata={"mtime": "1700000000.123456789"})

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import posixpath
 
-from ..model.paths import unsafe_reason
+from fsspec.implementations.local import LocalFileSystem
 
-__all__ = ["local_escape", "prune_emptied_folders", "rename_no_clobber"]
+from ..model.paths import unsafe_reason
+from .generic import Store
+
+__all__ = ["LocalStore", "local_escape", "prune_emptied_folders", "rename_no_clobber"]
 
 
 def local_escape(root: str, path: str) -> str | None:
@@ -73,3 +76,12 @@ def rename_no_clobber(src: str, dst: str) -> None:
     if os.stat(dst).st_ino != os.stat(src).st_ino:
         raise FileExistsError(f"{dst} is not the moved file after the link; {src} was kept")
     os.unlink(src)
+
+
+class LocalStore(Store):
+    """The local disk: listed by a ``scandir`` walk (``listing.tree``), copied in the kernel (``transfer``)."""
+
+    name = "local"
+
+    def handles(self, fs) -> bool:
+        return isinstance(fs, LocalFileSystem)

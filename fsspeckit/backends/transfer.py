@@ -10,7 +10,6 @@ store's own copy (S3 CopyObject, GCS rewrite), so no bytes pass the client.
 
 from __future__ import annotations
 
-import base64
 import errno
 import hashlib
 import logging
@@ -20,7 +19,6 @@ import threading
 import time
 
 import fsspec
-from fsspec.asyn import sync
 from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
@@ -31,10 +29,12 @@ from ..exceptions import SourceChangedError, SyncCancelled, VerificationError
 from ..model.entries import PARTIAL_MARK
 from .stored_times import gcs_metadata, stored_mtime_ns
 from ..model.defaults import DEFAULT_CHUNK_SIZE
+from .gcs import check_crc32c
+from .stores import store_of
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["copy_file", "SourceChangedError", "VerificationError", "same_store", "partial_name", "file_md5", "is_local"]
+__all__ = ["copy_file", "store_copy", "SourceChangedError", "VerificationError", "same_store", "partial_name", "file_md5", "is_local"]
 
 
 
@@ -137,7 +137,7 @@ def copy_file(
         written = _copy_to_local(src_fs, src_path, dst_path, guard, size, mtime, chunk_size, check_source, etag, md5,
                                  crc32c)
     elif same_store(src_fs, dst_fs):
-        _store_copy(dst_fs, src_path, dst_path, size)
+        store_copy(dst_fs, src_path, dst_path, size)
         written = size if size is not None else dst_fs.size(dst_path)
         guard.relative_update(written)
     elif is_local(src_fs):
@@ -160,34 +160,9 @@ def copy_file(
     return written
 
 
-#: The largest object one S3 CopyObject may copy; above it the copy goes in parts.
-S3_COPY_LIMIT = 5 * 2**30
-
-
-def _store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
-    """The store's own copy (S3 CopyObject, GCS rewrite); no path expansion, no bytes through us.
-
-    On S3 the listing's size chooses between one CopyObject (which keeps the
-    object's metadata: rclone's mtime, its content type) and a copy in parts,
-    which S3 starts with no metadata at all: it is given the source's again.
-    s3fs would copy in parts from 150 MiB and drop it, so it does not decide.
-    """
-    if not _is_s3(fs):
-        fs.cp_file(src_path, dst_path)
-        return
-    if size is None:
-        size = fs.info(src_path)["size"]
-    if size <= S3_COPY_LIMIT:
-        sync(fs.loop, fs._copy_basic, src_path, dst_path)
-    else:
-        bucket, key, version = fs.split_path(src_path)
-        head = sync(fs.loop, fs._call_s3, "head_object", Bucket=bucket, Key=key,
-                    **({"VersionId": version} if version else {}))
-        kept = {"Metadata": head.get("Metadata") or {}}
-        for name in ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl"):
-            if head.get(name):
-                kept[name] = head[name]
-        sync(fs.loop, fs._copy_managed, src_path, dst_path, head["ContentLength"], **kept)
+def store_copy(fs, src_path: str, dst_path: str, size: int | None) -> None:
+    """The store's own copy (S3 CopyObject, GCS rewrite, a local copy); no bytes through this process."""
+    store_of(fs).server_copy(fs, src_path, dst_path, size)
     fs.invalidate_cache(dst_path)
 
 
@@ -382,7 +357,7 @@ def _fetch_to_local(src_fs, src_path: str, tmp: str, guard: _Guard, size, mtime,
     if md5 is not None:
         _check_md5(tmp, md5, src_path)  # the store gave a hash: the bytes must match it before the rename
     elif crc32c is not None:
-        _check_crc32c(tmp, crc32c, src_path)
+        check_crc32c(tmp, crc32c, src_path)
     return n
 
 
@@ -489,20 +464,6 @@ def _check_md5(path: str, expected: str, src_path: str) -> None:
     got = file_md5(LocalFileSystem(), path)
     if got != expected:
         raise VerificationError(f"{src_path}: the copied bytes hash to MD5 {got}, the source's is {expected}; "
-                                "the copy was damaged and was not kept.")
-
-
-def _check_crc32c(path: str, expected: str, src_path: str) -> None:
-    """The local file ``path`` must have the CRC32C ``expected`` (base64, big-endian), or ``VerificationError``."""
-    import google_crc32c  # gcsfs's own dependency: present wherever GCS objects are listed
-
-    c = google_crc32c.Checksum()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            c.update(block)
-    got = base64.b64encode(c.digest()).decode("ascii")
-    if got != expected:
-        raise VerificationError(f"{src_path}: the copied bytes have CRC32C {got}, the source's is {expected}; "
                                 "the copy was damaged and was not kept.")
 
 

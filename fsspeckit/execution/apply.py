@@ -35,6 +35,7 @@ from ..model.result import Outcome, SyncResult
 from .renames import apply_moves, check_move_paths
 from ..model.paths import check_rel
 from ..backends.local import local_escape, prune_emptied_folders, rename_no_clobber
+from ..backends.stores import store_of
 from ..backends.retry import retry_call
 from ..backends import uploads
 from .state import SyncState
@@ -699,8 +700,12 @@ def _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel
         return Outcome(a.path, "delete", "deleted", a.dst.size if a.dst else 0, attempts, None,
                        time.monotonic() - t0, backup_path)
 
-    if backups is None and len(deletes) > 1 and _bulk_deletes(dst_b):
-        outcomes = _delete_in_batches(plan, deletes, dst_b, do_delete, retries, backoff, cancel, tracker, state)
+    store = store_of(dst_b)
+    batches = store.delete_batches(dst_b, [join_path(plan.dst_root, a.path) for a in deletes]) if (
+        backups is None and len(deletes) > 1) else []
+    if batches:
+        outcomes = _delete_in_batches(plan, deletes, batches, store, dst_b, do_delete, retries, backoff, cancel,
+                                      tracker, state)
     else:
         outcomes = _run_all(do_delete, deletes, workers, None, cancel)
     if is_local(dst_b):
@@ -708,51 +713,37 @@ def _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel
     return outcomes
 
 
-#: S3's DeleteObjects takes at most this many keys per request.
-S3_DELETE_BATCH = 1000
-
-
-def _bulk_deletes(fs) -> bool:
-    """True for an s3fs backend: deletions go out as DeleteObjects, 1,000 keys a request."""
-    return type(fs).__module__.startswith("s3fs") and hasattr(fs, "call_s3")
-
-
-def _delete_in_batches(plan, deletes, dst_b, delete_one, retries, backoff, cancel, tracker, state) -> list[Outcome]:
-    """Delete on S3 with one request per 1,000 keys of a bucket.
+def _delete_in_batches(plan, deletes, batches, store, dst_b, delete_one, retries, backoff, cancel, tracker,
+                       state) -> list[Outcome]:
+    """Delete with the store's bulk requests (S3: one per 1,000 keys of a bucket).
 
     Keys the store reports as not deleted, and every key of a batch whose request
     failed after its retries, are tried once more one by one (``delete_one``), so
     each path gets its own outcome and error.
     """
+    action_of = {join_path(plan.dst_root, a.path): a for a in deletes}
     by_path: dict[str, Outcome] = {}
-    groups: dict[str, list[tuple[Action, str]]] = {}
-    for a in deletes:
-        bucket, key, _ = dst_b.split_path(join_path(plan.dst_root, a.path))
-        groups.setdefault(bucket, []).append((a, key))
-    for bucket, items in groups.items():
-        for i in range(0, len(items), S3_DELETE_BATCH):
-            batch = items[i:i + S3_DELETE_BATCH]
-            if cancel.is_set():
-                for a, _ in batch:
-                    by_path[a.path] = Outcome(a.path, "delete", "cancelled", 0, 0, "cancelled before it started")
+    for batch in batches:
+        if cancel.is_set():
+            for path in batch:
+                a = action_of[path]
+                by_path[a.path] = Outcome(a.path, "delete", "cancelled", 0, 0, "cancelled before it started")
+            continue
+        t0 = time.monotonic()
+        try:
+            refused, attempts = retry_call(lambda: store.delete_batch(dst_b, batch), retries=retries,
+                                           backoff=backoff, cancel=cancel)
+        except Exception as exc:  # noqa: BLE001 - each path is retried alone below
+            logger.info("batch delete of %d keys failed (%s); deleting one by one", len(batch), describe_error(exc))
+            refused, attempts = set(batch), 1
+        for path in batch:
+            a = action_of[path]
+            if path in refused:
+                by_path[a.path] = delete_one(a)
                 continue
-            t0 = time.monotonic()
-            request = {"Objects": [{"Key": key} for _, key in batch], "Quiet": True}
-            try:
-                out, attempts = retry_call(lambda: dst_b.call_s3("delete_objects", Bucket=bucket, Delete=request),
-                                           retries=retries, backoff=backoff, cancel=cancel)
-            except Exception as exc:  # noqa: BLE001 - each path is retried alone below
-                logger.info("batch delete of %d keys failed (%s); deleting one by one", len(batch), describe_error(exc))
-                out, attempts = {"Errors": [{"Key": key} for _, key in batch]}, 1
-            refused = {e.get("Key") for e in out.get("Errors") or ()}
-            for a, key in batch:
-                if key in refused:
-                    by_path[a.path] = delete_one(a)
-                    continue
-                tracker.deleted()
-                if state is not None:
-                    state.forget(a.path)
-                by_path[a.path] = Outcome(a.path, "delete", "deleted", a.dst.size if a.dst else 0, attempts, None,
-                                          time.monotonic() - t0, None)
-            dst_b.invalidate_cache()
+            tracker.deleted()
+            if state is not None:
+                state.forget(a.path)
+            by_path[a.path] = Outcome(a.path, "delete", "deleted", a.dst.size if a.dst else 0, attempts, None,
+                                      time.monotonic() - t0, None)
     return [by_path[a.path] for a in deletes]

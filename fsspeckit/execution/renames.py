@@ -28,7 +28,7 @@ from ..backends.local import local_escape, prune_emptied_folders, rename_no_clob
 from ..backends.stored_times import stored_mtime_ns
 from ..model.defaults import DEFAULT_WORKERS
 from ..exceptions import MoveRefused
-from ..backends.transfer import _is_s3, _store_copy, file_md5, is_local
+from ..backends.transfer import _is_s3, file_md5, is_local, store_copy
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def _copy_verify_delete(fs, old: str, new: str, expect: Entry) -> None:
         if why is not None:
             raise MoveRefused(f"{new} exists already and is another file ({why}); not replaced")
     else:
-        _store_copy(fs, old, new, expect.size)
+        store_copy(fs, old, new, expect.size)
         why = _verified(fs, new, expect)
         if why is not None:
             _quiet_rm(fs, new)

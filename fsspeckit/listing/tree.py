@@ -23,8 +23,8 @@ from fsspec.implementations.local import LocalFileSystem
 
 from ..backends.filesystem import unwrap
 from ..backends.retry import is_transient, retry_call
-from ..backends.s3.listing import fast_listing_times, find_files
 from ..backends.stored_times import stored_mtime
+from ..backends.stores import store_of
 from ..exceptions import DestinationError, SourceError, SourceNotFoundError, describe_error
 from ..model.entries import PARTIAL_MARK, Entry, Listing, is_partial_name, rel_key
 from ..model.gcpause import gc_paused
@@ -249,9 +249,9 @@ def list_tree(fs: fsspec.AbstractFileSystem, path: str = "", *, role: str = "sou
             _scan_local(root, listing, progress)
         return listing
     try:
-        fast_listing_times(backend)
         tick = _ticker(progress)
-        found, _ = retry_call(lambda: find_files(backend, root, tick), retries=retries, backoff=0.5,
+        store = store_of(backend)
+        found, _ = retry_call(lambda: store.find(backend, root, tick), retries=retries, backoff=0.5,
                               transient=_worth_relisting)
     except FileNotFoundError:
         msg = _missing_bucket_message(backend, root)

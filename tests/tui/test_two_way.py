@@ -333,7 +333,7 @@ async def test_stopping_a_run_asks_first_then_deletes_nothing(tmp_path):
     for i in range(24):
         backend.pipe_file(f"{root}/big/{i:02d}.bin", bytes([i]) * (1024 * 1024))
     valve = ReadValve(is_open=False)
-    valve.allow(72)  # 4 workers, files of 16 reads: at least one file done, then the run is held
+    valve.allow(8 * 15 + 16)  # 8 workers (the default), files of 16 reads: one file done, then the run is held
     ThrottledMemoryFileSystem.valve = valve
     try:
         app = create_app(fsspeckit.filesystem(str(local)), "", slow, "", two_way=True, state_dir=str(state))

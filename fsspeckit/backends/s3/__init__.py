@@ -1,3 +1,33 @@
-"""S3: listing split by folder, uploads, checked downloads and write options."""
+"""S3: listing split by folder, the store's own copy, bulk deletes, uploads, checked downloads, write options.
 
-__all__: list[str] = []
+``S3Store`` offers the capabilities every store family has (see
+``backends.generic``) the S3 way; ``upload``, ``download`` and ``options`` hold
+what only S3 does.
+"""
+
+from __future__ import annotations
+
+from ..generic import Store
+from . import copy, delete, listing
+
+__all__ = ["S3Store"]
+
+
+class S3Store(Store):
+    name = "s3"
+
+    def handles(self, fs) -> bool:
+        return type(fs).__module__.startswith("s3fs") and hasattr(fs, "call_s3")
+
+    def find(self, fs, root, tick=None) -> dict:
+        listing.fast_listing_times(fs)
+        return listing.find_files(fs, root, tick)
+
+    def server_copy(self, fs, src_path, dst_path, size) -> None:
+        copy.server_copy(fs, src_path, dst_path, size)
+
+    def delete_batches(self, fs, paths):
+        return delete.delete_batches(fs, paths)
+
+    def delete_batch(self, fs, paths):
+        return delete.delete_batch(fs, paths)

@@ -1,0 +1,41 @@
+"""The generic store family: what every fsspec filesystem can do, and what the others refine.
+
+Each store family (``local``, ``s3``, ``gcs`` and this one) offers the same small
+set of capabilities to the layers above: list a tree (``find``), copy inside the
+store (``server_copy``) and delete many keys in few requests (``delete_batches``
+and ``delete_batch``; here: not offered, so deletes go one by one).
+``backends.stores.store_of`` picks the family of a filesystem.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+__all__ = ["Store"]
+
+
+class Store:
+    """The generic fsspec store. Subclasses refine what their store does better."""
+
+    #: The family's name, as logs and tests show it.
+    name = "fsspec"
+
+    def handles(self, fs) -> bool:
+        """True where ``fs`` (an unwrapped backend) belongs to this family."""
+        return True
+
+    def find(self, fs, root: str, tick: Callable[[int], None] | None = None) -> dict:
+        """Every file under ``root``: ``find(root, withdirs=False, detail=True)`` (``tick`` hears counts, if it can)."""
+        return fs.find(root, withdirs=False, detail=True)
+
+    def server_copy(self, fs, src_path: str, dst_path: str, size: int | None) -> None:
+        """The store's own copy of one file; no bytes through this process."""
+        fs.cp_file(src_path, dst_path)
+
+    def delete_batches(self, fs, paths: list[str]) -> list[list[str]]:
+        """``paths`` grouped into bulk delete requests; empty where the store deletes one key a request."""
+        return []
+
+    def delete_batch(self, fs, paths: list[str]) -> set[str]:
+        """Delete one batch from ``delete_batches`` in one request; the paths the store refused."""
+        raise NotImplementedError(f"the {self.name} store has no bulk delete")
