@@ -5,9 +5,9 @@
 server-side copy, bulk delete), and ``stores.store_of`` picks a filesystem's;
 ``local`` also keeps local writes and deletes inside their root, ``s3`` holds
 what only S3 does (streamed and multipart upload, checked download, write
-options), ``gcs`` the CRC32C check. ``stored_times`` reads and writes the modification time a store keeps
-in metadata (rclone's keys); ``transfer`` copies one file between any two
-stores and checks the bytes. ``retry`` and ``timeouts`` bound every call.
+options), ``gcs`` the CRC32C check. ``stored_times`` reads and writes the
+modification time a store keeps in metadata (rclone's keys); ``transfer``
+copies one file between any two stores and checks the bytes. ``retry`` and ``timeouts`` bound every call.
 """
 
 __all__: list[str] = []
