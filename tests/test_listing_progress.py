@@ -69,7 +69,8 @@ def test_hashing_reports_each_file_and_starts_at_once(tmp_path):
     import os
     import threading
 
-    from fsspeckit.verbs.sync import _bounded_map, fill_hashes
+    from fsspeckit.planning.hashing import _bounded_map
+    from fsspeckit.verbs.sync import fill_hashes
 
     for side in ("src", "dst"):
         (tmp_path / side).mkdir()

@@ -16,10 +16,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from fsspeckit.exceptions import describe_error
-from fsspeckit.backends.filesystem import split_url
-from fsspeckit.model.entries import Listing
-from fsspeckit.planning.plan import COMPARE_MODES, Plan, SyncOptions
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -29,23 +25,37 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from .planning import (CYCLED_COMPARE, DEFAULT_PLAN_FILE, Side, list_side, location_label,
-                       open_saved_plan, override_plan, plan_sides, replay)
+from fsspeckit.backends.filesystem import split_url
+from fsspeckit.exceptions import describe_error
+from fsspeckit.model.entries import Listing
+from fsspeckit.planning.plan import COMPARE_MODES, Plan, SyncOptions
+
+from .planning import (
+    CYCLED_COMPARE,
+    DEFAULT_PLAN_FILE,
+    Side,
+    list_side,
+    location_label,
+    open_saved_plan,
+    override_plan,
+    plan_sides,
+    replay,
+)
+from .screens.filters import FilterScreen
 from .screens.help import HelpScreen
 from .screens.layout import LayoutScreen, LayoutSide
 from .screens.location import LocationScreen, PathScreen
 from .screens.partitions import PartitionScreen
+from .screens.peek import peek_target
 from .screens.remotes import RemotesScreen
 from .screens.run import RunScreen
+from .screens.two_way import TwoWayScreen
 from .service import STRATEGIES, delete_default
 from .widgets.diff_table import DiffTable
 from .widgets.index import CATEGORY_LABELS, FILTERS, PlanView, TreeIndex
 from .widgets.log_panel import LogPanel
 from .widgets.totals import COMPARE_LABELS, STRATEGY_LABELS, DetailBar, TotalsBar
 from .widgets.trees import FileTree
-from .screens.filters import FilterScreen
-from .screens.peek import peek_target
-from .screens.two_way import TwoWayScreen
 
 __all__ = ["Side", "SyncApp"]
 

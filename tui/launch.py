@@ -19,7 +19,7 @@ import signal
 import sys
 import tempfile
 from datetime import datetime
-from typing import Any, Callable
+from typing import Callable
 
 from fsspeckit.planning.plan import SyncOptions
 from fsspeckit.verbs.sync import url_of

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fsspeckit.partitions.hive import HIVE_DEFAULT_PARTITION, as_number, value_sort_key
 from fsspeckit.partitions.layout import FileContents, LayoutSummary, PartitionContents, merge_contents
 from fsspeckit.partitions.layout_check import _step, _valid
 from fsspeckit.partitions.layout_diff import LayoutComparison, PartitionComparison
-from fsspeckit.partitions.hive import HIVE_DEFAULT_PARTITION, as_number, value_sort_key
 
 from .screens import human_bytes, human_date
 

@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from fsspeckit.model.entries import Listing
 from fsspeckit.listing.tree import list_tree
-from fsspeckit.planning.plan import Plan, SyncOptions, path_filter
+from fsspeckit.model.entries import Listing
+from fsspeckit.planning.filters import path_filter
+from fsspeckit.planning.plan import Plan, SyncOptions
 from fsspeckit.planning.plan_check import check_stale, refresh_plan
 from fsspeckit.remotes.profiles import parse_location, resolve_location
 from fsspeckit.verbs.sync import fill_hashes, plan_sync, url_of

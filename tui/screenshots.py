@@ -135,8 +135,8 @@ async def _layout_shots(out: Path) -> list[str]:
 
 async def _run_shots(out: Path) -> list[str]:
     from fsspeckit.listing.tree import list_tree
-    from fsspeckit.planning.plan import SyncOptions, make_plan
     from fsspeckit.model.options import RunOptions
+    from fsspeckit.planning.plan import SyncOptions, make_plan
     from tui.screens.run import RunScreen
 
     backend = ThrottledMemoryFileSystem(skip_instance_cache=True)

@@ -23,11 +23,11 @@ import argparse
 import json
 from typing import Any, Iterable, Mapping
 
-from fsspeckit.model.defaults import DEFAULT_WORKERS
 from fsspeckit.exceptions import describe_error
+from fsspeckit.model.defaults import DEFAULT_WORKERS
+from fsspeckit.model.units import human_bytes, human_duration, human_rate
 from fsspeckit.planning.plan import COMPARE_MODES, STRATEGIES
 from fsspeckit.remotes.profiles import ProfileError, parse_option
-from fsspeckit.model.units import human_bytes, human_duration, human_rate
 
 __all__ = [
     "COMPARE_MODES",

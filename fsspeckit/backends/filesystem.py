@@ -22,10 +22,10 @@ import fsspec
 from fsspec.implementations.dirfs import DirFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from . import timeouts
 from ..exceptions import BackendNotInstalledError, OptionError, OptionTypeError, UnknownProtocolError
-from .fscache import cached_backend
 from ..model.times import Timestamp, entry_mtime
+from . import timeouts
+from .fscache import cached_backend
 
 logger = logging.getLogger(__name__)
 

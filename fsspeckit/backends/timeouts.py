@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 
-from ..exceptions import EndpointTimeoutError, FsspeckitError, OptionError
+from ..exceptions import EndpointTimeoutError, OptionError
 
 __all__ = ["TIMEOUT", "CONTIMEOUT", "TIMEOUT_ATTEMPTS", "EndpointTimeoutError", "StallError", "configure", "parse_duration",
            "is_timeout", "s3_options", "watch_s3"]

@@ -23,13 +23,13 @@ from fsspec.callbacks import Callback
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
+from ..exceptions import SourceChangedError, SyncCancelled, VerificationError
+from ..model.defaults import DEFAULT_CHUNK_SIZE
+from ..model.entries import PARTIAL_MARK
+from .gcs import check_crc32c
 from .s3 import download as s3_download
 from .s3 import upload as s3_upload
-from ..exceptions import SourceChangedError, SyncCancelled, VerificationError
-from ..model.entries import PARTIAL_MARK
 from .stored_times import gcs_metadata, stored_mtime_ns
-from ..model.defaults import DEFAULT_CHUNK_SIZE
-from .gcs import check_crc32c
 from .stores import store_of
 
 logger = logging.getLogger(__name__)

@@ -20,27 +20,12 @@ from typing import Callable
 import fsspec
 from fsspec.callbacks import Callback
 
-from ..exceptions import OptionError, OptionTypeError, PlanError, SyncCancelled, describe_error
-from ..model.defaults import DEFAULT_WORKERS
-from ..backends.filesystem import unwrap
-from ..model.gcpause import gc_paused
-from .guards import check_delete_guards, check_delete_limit, deletes_held_back, held_back_outcomes
-from .limits import Backups, TokenBucket, TransferBudget
-from ..listing.tree import entry_from_info
-from ..model.entries import join_path
-from ..planning.plan import Action, Plan
-from ..model.options import RunOptions
-from ..planning.plan_check import prepare_plan
-from ..model.result import Outcome, SyncResult
-from .renames import apply_moves, check_move_paths
-from ..model.paths import check_rel
-from ..backends.local import local_escape, prune_emptied_folders, rename_no_clobber
-from ..backends.stores import store_of
-from ..backends.retry import retry_call
 from ..backends import uploads
-from .state import SyncState
+from ..backends.filesystem import unwrap
+from ..backends.local import local_escape, prune_emptied_folders, rename_no_clobber
+from ..backends.retry import retry_call
+from ..backends.stores import store_of
 from ..backends.timeouts import is_timeout
-from ..model.defaults import DEFAULT_CHUNK_SIZE
 from ..backends.transfer import (
     SourceChangedError,
     VerificationError,
@@ -52,6 +37,20 @@ from ..backends.transfer import (
     is_local,
     same_store,
 )
+from ..exceptions import OptionError, OptionTypeError, PlanError, SyncCancelled, describe_error
+from ..listing.tree import entry_from_info
+from ..model.defaults import DEFAULT_WORKERS
+from ..model.entries import join_path
+from ..model.gcpause import gc_paused
+from ..model.options import RunOptions
+from ..model.paths import check_rel
+from ..model.result import Outcome, SyncResult
+from ..planning.plan import Action, Plan
+from ..planning.plan_check import prepare_plan
+from .guards import check_delete_guards, check_delete_limit, deletes_held_back, held_back_outcomes
+from .limits import Backups, TokenBucket, TransferBudget
+from .renames import apply_moves, check_move_paths
+from .state import SyncState
 
 logger = logging.getLogger(__name__)
 

@@ -27,15 +27,15 @@ import fsspec
 from fsspec.callbacks import Callback
 from fsspec.implementations.memory import MemoryFileSystem
 
-from .apply import Progress, apply_plan, register_executor
-from ..exceptions import BackendNotInstalledError, FsspeckitError, OptionError, describe_error
 from ..backends.filesystem import unwrap
-from .guards import check_delete_guards, deletes_held_back, held_back_outcomes
+from ..exceptions import BackendNotInstalledError, FsspeckitError, OptionError, describe_error
 from ..model.options import RunOptions
-from ..planning.plan import Action, Plan
-from .renames import apply_moves
-from ..planning.plan_check import prepare_plan
 from ..model.result import Outcome, SyncResult
+from ..planning.plan import Action, Plan
+from ..planning.plan_check import prepare_plan
+from .apply import Progress, apply_plan, register_executor
+from .guards import check_delete_guards, deletes_held_back, held_back_outcomes
+from .renames import apply_moves
 from .state import SyncState
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..exceptions import DeleteLimitError, EmptySourceError, SourceNotFoundError
-from ..planning.plan import Plan
 from ..model.result import Outcome
+from ..planning.plan import Plan
 
 __all__ = ["check_delete_guards", "check_delete_limit", "deletes_held_back", "held_back_outcomes"]
 

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
+
 from ..exceptions import OptionError, OptionTypeError
 
 logger = logging.getLogger(__name__)

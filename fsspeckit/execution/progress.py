@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .apply import Progress
 from ..model.units import human_bytes
+from .apply import Progress
 
 __all__ = ["TerminalProgress", "human_bytes"]
 

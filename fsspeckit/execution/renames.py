@@ -18,17 +18,17 @@ import time
 from dataclasses import replace
 
 from ..backends.filesystem import unwrap
-from ..model.entries import Entry, Listing, join_path
-from ..listing.tree import entry_from_info
-from ..planning.plan import Action
-from ..model.result import Outcome
-from ..backends.retry import describe_error, is_transient, retry_call
-from ..model.paths import check_rel
 from ..backends.local import local_escape, prune_emptied_folders, rename_no_clobber
+from ..backends.retry import describe_error, is_transient, retry_call
 from ..backends.stored_times import stored_mtime_ns
-from ..model.defaults import DEFAULT_WORKERS
-from ..exceptions import MoveRefused
 from ..backends.transfer import _is_s3, file_md5, is_local, store_copy
+from ..exceptions import MoveRefused
+from ..listing.tree import entry_from_info
+from ..model.defaults import DEFAULT_WORKERS
+from ..model.entries import Entry, Listing, join_path
+from ..model.paths import check_rel
+from ..model.result import Outcome
+from ..planning.plan import Action
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import logging
 import fsspec
 
 from ..backends.filesystem import unwrap
-from ..listing.tree import entry_from_info
 from ..backends.transfer import file_md5
+from ..listing.tree import entry_from_info
 
 logger = logging.getLogger(__name__)
 

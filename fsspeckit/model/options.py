@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .defaults import DEFAULT_WORKERS
 from ..exceptions import OptionError, OptionTypeError
-from .defaults import DEFAULT_CHUNK_SIZE
+from .defaults import DEFAULT_CHUNK_SIZE, DEFAULT_WORKERS
 
 __all__ = ["RunOptions", "VERIFY_MODES"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from ..exceptions import UnsafePathError
 
-
 __all__ = ["check_rel", "unsafe_reason"]
 
 def unsafe_reason(rel: str) -> str | None:

@@ -14,8 +14,8 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
 from pathlib import PureWindowsPath
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import unquote
 
 from ..exceptions import OptionTypeError

@@ -22,12 +22,12 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.utils import infer_compression
 
-from ..exceptions import SyncCancelled
 from ..backends.filesystem import unwrap
+from ..exceptions import SyncCancelled
 from ..model.defaults import DEFAULT_WORKERS
 from ..model.entries import Listing, join_path
+from .hive import HIVE_DEFAULT_PARTITION, get_partitions_from_path, partition_path, path_sort_key, value_sort_key
 from .parquet import FOOTER_PROBE, ColumnStats, ParquetFooter, _pyarrow_parquet, is_parquet, read_footer
-from .hive import HIVE_DEFAULT_PARTITION, path_sort_key, get_partitions_from_path, partition_path, value_sort_key
 from .predicates import compile_predicate
 
 logger = logging.getLogger(__name__)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Mapping
 
-from .layout import LayoutSummary, SchemaInfo
-from .hive import HIVE_DEFAULT_PARTITION, as_date, get_partitions_from_path
-from ..model.units import human_bytes
 from ..exceptions import OptionError
+from ..model.units import human_bytes
+from .hive import HIVE_DEFAULT_PARTITION, as_date, get_partitions_from_path
+from .layout import LayoutSummary, SchemaInfo
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from .layout import LayoutSummary, PartitionContents
-from .hive import path_sort_key
 from ..model.units import human_bytes
+from .hive import path_sort_key
+from .layout import LayoutSummary, PartitionContents
 
 logger = logging.getLogger(__name__)
 

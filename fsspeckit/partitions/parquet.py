@@ -21,11 +21,11 @@ from typing import Any, Callable, Mapping
 import fsspec
 
 from ..backends.filesystem import unwrap
+from ..exceptions import ParquetFooterError
+from ..model.defaults import DEFAULT_WORKERS
 from ..model.entries import Listing, join_path
 from .hive import get_partitions_from_path, partition_path
 from .predicates import compile_predicate
-from ..model.defaults import DEFAULT_WORKERS
-from ..exceptions import ParquetFooterError
 
 logger = logging.getLogger(__name__)
 

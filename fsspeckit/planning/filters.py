@@ -13,14 +13,20 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from ..exceptions import FilterError, PredicateError
+from ..model.entries import Entry
 from ..partitions.hive import compile_predicate, get_partitions_from_path
 
-if TYPE_CHECKING:
-    from ..model.entries import Entry
-    from .plan import SyncOptions
+
+class Selecting(Protocol):
+    """What choosing paths reads of a plan's settings (``SyncOptions`` has it all)."""
+
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    partitions: Any
+    filters: "Filters | None"
 
 __all__ = ["Filters", "RuleSet", "entry_filter", "parse_age", "parse_size", "path_filter", "read_rules", "selection"]
 
@@ -400,7 +406,7 @@ class Filters:
 
 # --- the tests the planner runs --------------------------------------------------
 
-def path_filter(options: SyncOptions, partition_filter: Callable[[dict], bool] | None = None) -> Callable[[str], bool] | None:
+def path_filter(options: Selecting, partition_filter: Callable[[dict], bool] | None = None) -> Callable[[str], bool] | None:
     """A predicate on relative paths from include/exclude globs, rclone rules and a partition filter."""
     inc = _glob_to_regex(options.include)
     exc = _glob_to_regex(options.exclude)
@@ -469,13 +475,13 @@ def check_partition_scope(predicate: str | None, src_paths, dst_paths) -> int | 
     return partition_scope(predicate, src_paths)[2]
 
 
-def entry_filter(options: SyncOptions) -> Callable[["Entry"], str | None] | None:
+def entry_filter(options: Selecting) -> Callable[["Entry"], str | None] | None:
     """The size/age test of ``options.filters``: why an entry is left out, or None."""
     filters = getattr(options, "filters", None)
     return None if filters is None else filters.limits_test()
 
 
-def selection(options: SyncOptions, partition_filter: Callable[[dict], bool] | None = None):
+def selection(options: Selecting, partition_filter: Callable[[dict], bool] | None = None):
     """Every filter of ``options`` as one test of (path, source entry, destination entry), or
     None when nothing is filtered. Size and age are the source file's, or the destination's
     when only the destination has the path."""

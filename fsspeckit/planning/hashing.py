@@ -14,11 +14,11 @@ import threading
 from dataclasses import replace
 from typing import Callable
 
-from .compare import needs_hash
-from ..model.defaults import DEFAULT_WORKERS
 from ..backends.filesystem import unwrap
-from ..model.entries import Listing, join_path
 from ..backends.transfer import file_md5
+from ..model.defaults import DEFAULT_WORKERS
+from ..model.entries import Listing, join_path
+from .compare import needs_hash
 
 __all__ = ["fill_hashes"]
 

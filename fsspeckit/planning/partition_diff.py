@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from ..model.entries import Listing
-from ..partitions.hive import PartitionStats, path_sort_key, partition_index, partition_path
+from ..partitions.hive import PartitionStats, partition_index, partition_path, path_sort_key
 from .compare import compare_entries, normalize_compare
 
 logger = logging.getLogger(__name__)

@@ -19,22 +19,14 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Literal, Mapping
 
-from .compare import (
-    COMPARE_MODES,
-    LOCAL_WINDOW,
-    UPLOAD_WINDOW,
-    Category,
-    compare_entries,
-    needs_hash,
-    normalize_compare,
-)
 from ..exceptions import OptionError, PlanError
-from .filters import Filters, path_filter, selection  # noqa: F401 - path_filter re-exported
-from ..model.gcpause import gc_paused
 from ..model.entries import Entry, Listing
-from .rename_match import match_moves
+from ..model.gcpause import gc_paused
 from ..model.paths import check_rel
 from ..model.units import human_bytes
+from .compare import COMPARE_MODES, Category, compare_entries, normalize_compare
+from .filters import Filters, selection
+from .rename_match import match_moves
 
 logger = logging.getLogger(__name__)
 

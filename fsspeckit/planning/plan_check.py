@@ -13,14 +13,15 @@ from dataclasses import replace
 
 import fsspec
 
-from ..exceptions import StalePlanError
-from ..model.defaults import DEFAULT_WORKERS
 from ..backends.filesystem import unwrap
-from .hashing import fill_hashes
-from ..model.entries import Entry, Listing
+from ..exceptions import StalePlanError
 from ..listing.tree import list_tree
+from ..model.defaults import DEFAULT_WORKERS
+from ..model.entries import Entry, Listing
+from .compare import LOCAL_WINDOW, compare_entries
 from .filters import selection
-from .plan import LOCAL_WINDOW, Action, Plan, compare_entries
+from .hashing import fill_hashes
+from .plan import Action, Plan
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .compare import LOCAL_WINDOW
 from ..model.entries import Entry
+from .compare import LOCAL_WINDOW
 
 __all__ = ["same_content", "match_moves"]
 

@@ -33,9 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..backends.filesystem import KitFileSystem, _backend_class, filesystem, split_url
 from ..exceptions import FsspeckitError, ProfileError, describe_error
-from ..backends.filesystem import KitFileSystem, filesystem, split_url
-from ..backends.filesystem import _backend_class
 from .toml_writer import TomlWriteError, dumps_toml
 
 logger = logging.getLogger(__name__)

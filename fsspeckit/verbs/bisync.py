@@ -58,18 +58,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from ..planning.compare import LOCAL_WINDOW
-from ..exceptions import DeleteLimitError, FsspeckitError, OptionError, SourceNotFoundError, describe_error
 from ..backends.filesystem import unwrap
-from ..planning.filters import Filters, path_filter
+from ..backends.local import local_escape
+from ..backends.retry import retry_call
+from ..backends.transfer import copy_file, file_md5, is_local
+from ..exceptions import DeleteLimitError, FsspeckitError, OptionError, SourceNotFoundError, describe_error
+from ..listing.tree import entry_from_info, list_tree
 from ..model.defaults import DEFAULT_WORKERS
 from ..model.entries import Entry, join_path
-from ..listing.tree import list_tree
-from ..listing.tree import entry_from_info
-from ..backends.retry import retry_call
-from ..backends.local import local_escape
+from ..planning.compare import LOCAL_WINDOW
+from ..planning.filters import Filters, path_filter
 from .sync import url_of
-from ..backends.transfer import copy_file, file_md5, is_local
 
 logger = logging.getLogger(__name__)
 

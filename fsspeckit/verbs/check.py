@@ -17,15 +17,15 @@ from typing import Literal
 
 import fsspec
 
-from ..model.defaults import DEFAULT_WORKERS
-from ..exceptions import SourceNotFoundError
 from ..backends.filesystem import unwrap
-from ..planning.filters import Filters, selection
-from ..model.entries import Entry, Listing, join_path
+from ..backends.transfer import file_md5
+from ..exceptions import SourceNotFoundError
 from ..listing.tree import list_tree
+from ..model.defaults import DEFAULT_WORKERS
+from ..model.entries import Entry, Listing, join_path
+from ..planning.filters import Filters, selection
 from ..planning.plan import SyncOptions
 from .sync import url_of
-from ..backends.transfer import file_md5
 
 logger = logging.getLogger(__name__)
 

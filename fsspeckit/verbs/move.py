@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import logging
 
-from ..execution.apply import apply_plan
-from ..exceptions import SourceNotFoundError, describe_error
 from ..backends.filesystem import unwrap
+from ..backends.local import local_escape
+from ..backends.retry import retry_call
+from ..backends.transfer import file_md5, is_local
+from ..exceptions import SourceNotFoundError, describe_error
+from ..execution.apply import apply_plan
 from ..listing.tree import entry_from_info
 from ..model.entries import join_path
 from ..model.result import Outcome, SyncResult
-from ..backends.retry import retry_call
-from ..backends.local import local_escape
 from .sync import check_overlap, plan_sync, url_of
-from ..backends.transfer import file_md5, is_local
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from typing import Any, Callable, Mapping, Sequence
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from ..backends.filesystem import unwrap
 from ..backends.local import prune_emptied_folders
 from ..exceptions import OptionError, OptionTypeError
-from ..backends.filesystem import unwrap
 from ..model.entries import join_path, rel_key
+from ..model.result import SyncResult
 from ..partitions.hive import get_partitions_from_path, value_sort_key
 from ..partitions.predicates import compile_predicate
-from ..model.result import SyncResult
 from .sync import sync_dir
 
 logger = logging.getLogger(__name__)

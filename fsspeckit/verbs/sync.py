@@ -7,9 +7,7 @@ deletion guards; ``sync_files`` syncs an explicit list of files.
 
 from __future__ import annotations
 
-import collections
 import concurrent.futures as cf
-import itertools
 import logging
 import os
 import threading
@@ -20,20 +18,20 @@ from typing import Callable, Iterable
 import fsspec
 from fsspec.callbacks import Callback
 
-from ..execution.apply import DEFAULT_WORKERS, Progress, apply_plan
-from ..model.options import RunOptions
-from ..exceptions import EmptySourceError, OptionError, OptionTypeError, SourceNotFoundError, SyncError
 from ..backends.filesystem import unwrap
-from ..planning.filters import Filters, check_partition_scope
-from ..model.entries import PARTIAL_MARK, Listing, join_path, rel_key
-from ..listing.tree import list_tree
-from ..planning.plan import Action, Plan, SyncOptions, compare_entries, make_plan, needs_hash
-from ..execution.renames import fill_rename_hashes
-from ..model.result import Outcome, SyncResult
-from ..execution.state import SyncState
-from ..planning.hashing import _bounded_map, fill_hashes  # noqa: F401 - re-exported (they were defined here)
+from ..backends.transfer import is_local, same_store
+from ..exceptions import EmptySourceError, OptionError, OptionTypeError, SourceNotFoundError, SyncError
+from ..execution.apply import DEFAULT_WORKERS, Progress, apply_plan
 from ..execution.progress import TerminalProgress
-from ..backends.transfer import file_md5, is_local, same_store
+from ..execution.renames import fill_rename_hashes
+from ..execution.state import SyncState
+from ..listing.tree import list_tree
+from ..model.entries import PARTIAL_MARK, Listing, join_path, rel_key
+from ..model.options import RunOptions
+from ..model.result import Outcome, SyncResult
+from ..planning.filters import Filters, check_partition_scope
+from ..planning.hashing import fill_hashes
+from ..planning.plan import Action, Plan, SyncOptions, compare_entries, make_plan
 
 logger = logging.getLogger(__name__)
 

@@ -120,8 +120,8 @@ def _size(text, flag: str, parse, error) -> int | None:
 
 
 def cmd_apply(args) -> int:
-    from fsspeckit.execution.apply import apply_plan
     from fsspeckit.exceptions import DeleteLimitError, SourceError
+    from fsspeckit.execution.apply import apply_plan
     from fsspeckit.planning.plan_check import list_plan_side, raise_if_stale, refresh_plan
 
     check_report_path(args.report)

@@ -15,6 +15,7 @@ from .common import (
     EXIT_OK,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
+    UsageError,
     add_command,
     connect,
     err,
@@ -23,10 +24,7 @@ from .common import (
     out,
     parse_options,
     positive_int,
-    UsageError,
 )
-
-
 from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 
 

@@ -12,6 +12,7 @@ from .common import (
     EXIT_FAILED,
     EXIT_OK,
     LOCATIONS_AND_EXIT_CODES,
+    UsageError,
     add_command,
     add_live_options,
     add_sync_options,
@@ -21,11 +22,9 @@ from .common import (
     parse_options,
     positive_int,
     print_json,
-    UsageError,
 )
-
-from .logs import RunOutput
 from .filter_opts import add_filter_options, add_glob_options, filters_from_args
+from .logs import RunOutput
 
 #: Paths longer than this do not widen the path column.
 MAX_PATH_WIDTH = 60

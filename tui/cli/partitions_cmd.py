@@ -98,8 +98,8 @@ def add_parser(sub) -> None:
 
 
 def _summarize(text: str, options: dict, role: str, args):
-    from fsspeckit.partitions.layout import summarize_layout
     from fsspeckit.listing.tree import list_tree
+    from fsspeckit.partitions.layout import summarize_layout
 
     fs, path, _ = location(text, options)
     listing = connect(role, lambda: list_tree(fs, path, role=role), text)

@@ -8,6 +8,7 @@ import argparse
 import sys
 import time
 
+from ..service import COMPARE_MODES, DEFAULT_WORKERS, STRATEGIES, delete_default
 from .common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,10 +28,8 @@ from .common import (
     positive_int,
     print_json,
 )
-
 from .filter_opts import add_filter_options, add_glob_options, filters_from_args
 from .logs import RunOutput
-from ..service import COMPARE_MODES, DEFAULT_WORKERS, STRATEGIES, delete_default
 
 KINDS = ("copy", "update", "move", "delete", "skip")
 

@@ -18,8 +18,8 @@ def add_s3_options(p: argparse.ArgumentParser) -> None:
 
 def dst_options(args) -> dict:
     """The destination's storage options with the --s3-* flags merged in."""
-    from fsspeckit.exceptions import BackendError
     from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
+    from fsspeckit.exceptions import BackendError
 
     options = parse_options(args.dst_option)
     try:

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 
-from .apply_cmd import (add_run_options, backup_dir, check_report_path, finish, parse_max_delete, progress_hook,
-                        run_options)
 from ..service import DEFAULT_WORKERS
+from .apply_cmd import (
+    add_run_options,
+    backup_dir,
+    check_report_path,
+    finish,
+    parse_max_delete,
+    progress_hook,
+    run_options,
+)
 from .common import (
     EXIT_FAILED,
     LOCATIONS_AND_EXIT_CODES,
@@ -55,8 +62,8 @@ def add_parser(sub) -> None:
 
 
 def cmd_sync(args) -> int:
-    from fsspeckit.exceptions import EmptySourceError
     from fsspeckit.backends.filesystem import unwrap
+    from fsspeckit.exceptions import EmptySourceError
     from fsspeckit.verbs.sync import sync_dir, url_of
 
     if args.partitions:

@@ -13,6 +13,7 @@ from .common import (
     EXIT_MAX_TRANSFER,
     EXIT_USAGE,
     LOCATIONS_AND_EXIT_CODES,
+    UsageError,
     add_command,
     add_sync_options,
     connect,
@@ -23,7 +24,6 @@ from .common import (
     parse_options,
     positive_int,
     print_json,
-    UsageError,
 )
 from .filter_opts import filters_from_args
 from .plan_cmd import add_plan_options, check_predicate, strict_exit

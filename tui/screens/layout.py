@@ -16,10 +16,6 @@ from typing import Any
 
 from fsspec.callbacks import Callback
 from fsspec.implementations.memory import MemoryFileSystem
-from fsspeckit.partitions.layout import LayoutSummary, summarize_layout
-from fsspeckit.partitions.layout_check import check_layout, findings_by_partition
-from fsspeckit.partitions.layout_diff import compare_layouts
-from fsspeckit.model.entries import Listing
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,9 +25,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from fsspeckit.model.entries import Listing
+from fsspeckit.partitions.layout import LayoutSummary, summarize_layout
+from fsspeckit.partitions.layout_check import check_layout, findings_by_partition
+from fsspeckit.partitions.layout_diff import compare_layouts
+
+from ..layout_view import MAX_FILE_ROWS, METRICS, chart_series, compare_rows, file_count, rows_for, value_label
 from ..widgets.bars import Bars
 from . import human_bytes
-from ..layout_view import METRICS, MAX_FILE_ROWS, chart_series, compare_rows, file_count, rows_for, value_label
 
 __all__ = ["LayoutScreen", "LayoutSide"]
 

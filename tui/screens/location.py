@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from fsspeckit.remotes.profiles import ProfileError, list_remotes, mask_secrets, parse_option
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,8 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from fsspeckit.exceptions import BackendError
 from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
+from fsspeckit.exceptions import BackendError
+from fsspeckit.remotes.profiles import ProfileError, list_remotes, mask_secrets, parse_option
 
 from ..service import flatten, nest, options_line, split_pairs
 

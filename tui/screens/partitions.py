@@ -11,11 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsspeckit.model.entries import Listing
-from fsspeckit.partitions.hive import PartitionStats, compile_predicate, partition_index
-from fsspeckit.planning.partition_diff import diff_partitions
-from fsspeckit.partitions.hive import value_sort_key
-from fsspeckit.partitions.predicates import Predicate, parse_predicate
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +18,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
+
+from fsspeckit.model.entries import Listing
+from fsspeckit.partitions.hive import PartitionStats, compile_predicate, partition_index, value_sort_key
+from fsspeckit.partitions.predicates import Predicate, parse_predicate
+from fsspeckit.planning.partition_diff import diff_partitions
 
 from . import human_bytes
 

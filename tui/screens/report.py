@@ -21,8 +21,8 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
-from fsspeckit.planning.plan import Plan
 from fsspeckit.model.result import SyncResult
+from fsspeckit.planning.plan import Plan
 
 from . import human_bytes, human_duration, human_rate
 

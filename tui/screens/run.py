@@ -14,11 +14,6 @@ import threading
 import time
 from typing import Any, Sequence
 
-from fsspeckit.execution.apply import Progress, apply_plan
-from fsspeckit.exceptions import StalePlanError, describe_error
-from fsspeckit.planning.plan import Plan
-from fsspeckit.model.options import RunOptions
-from fsspeckit.model.result import SyncResult
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +22,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Label, Log, ProgressBar, Static
 from textual.worker import Worker, WorkerState
+
+from fsspeckit.exceptions import StalePlanError, describe_error
+from fsspeckit.execution.apply import Progress, apply_plan
+from fsspeckit.model.options import RunOptions
+from fsspeckit.model.result import SyncResult
+from fsspeckit.planning.plan import Plan
 
 from ..widgets.throughput import ThroughputChart
 from . import human_bytes, human_duration, human_rate

@@ -26,10 +26,10 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from fsspeckit.verbs.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
 from fsspeckit.exceptions import DeleteLimitError, describe_error
 from fsspeckit.model.defaults import DEFAULT_WORKERS
 from fsspeckit.remotes.profiles import resolve_location
+from fsspeckit.verbs.bisync import BisyncPlan, BisyncResult, bisync, plan_bisync
 
 from ..planning import Side
 from ..two_way import DECISION_WORDS, TwoWayView, arrow_of, replay, report_text, run_plan

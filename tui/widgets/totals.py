@@ -6,10 +6,10 @@ effect at once; deletions are spelled out in red.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.widgets import Static
-
-from datetime import datetime
 
 from fsspeckit.model.entries import Entry
 from fsspeckit.planning.plan import Action, SyncOptions

@@ -19,8 +19,8 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from fsspeckit.planning.plan import Action
 from fsspeckit.model.units import human_bytes
+from fsspeckit.planning.plan import Action
 
 from .index import CATEGORY_LABELS, PlanView, TreeIndex
 

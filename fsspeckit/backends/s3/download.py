@@ -24,8 +24,8 @@ import hashlib
 
 from fsspec.asyn import sync
 
-from .. import timeouts
 from ...exceptions import FsspeckitError, SourceChangedError, VerificationError
+from .. import timeouts
 from ..retry import is_transient
 from ..timeouts import StallError
 

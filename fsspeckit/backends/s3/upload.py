@@ -33,8 +33,8 @@ import threading
 
 from fsspec.asyn import sync
 
-from .. import uploads
 from ...exceptions import SourceChangedError, SyncCancelled, UploadStoppedError, VerificationError
+from .. import uploads
 
 logger = logging.getLogger(__name__)
 
