@@ -214,3 +214,34 @@ def test_the_layer_check_catches_an_upward_import(tmp_path, monkeypatch):
     monkeypatch.setattr(__import__(__name__), "MODULES", {m: p for m, p in _modules().items()})
     graph, _ = _graph()
     assert _upward(graph) == ["fsspeckit.model.entries -> fsspeckit.planning.plan"]
+
+
+#: The longest body a function of the library may have, in lines (its signature and docstring not counted).
+MAX_BODY = 60
+
+
+def _long_functions(root: pathlib.Path) -> list[str]:
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            body = node.body
+            if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]  # the docstring
+            lines = node.end_lineno - body[0].lineno + 1
+            if lines > MAX_BODY:
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.name}: {lines} lines")
+    return found
+
+
+def test_no_library_function_is_longer_than_a_screen():
+    assert _long_functions(ROOT / "fsspeckit") == []
+
+
+def test_the_length_check_counts_the_body(tmp_path):
+    pkg = tmp_path / "fsspeckit"
+    pkg.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_BODY + 1))
+    (pkg / "long.py").write_text(f'def f():\n    """Doc."""\n{body}\n\n\ndef g():\n    """' + "\n" * 80 + '"""\n    return 1\n')
+    assert [line.split(" ")[1] for line in _long_functions(pkg)] == ["f:"]

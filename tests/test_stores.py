@@ -13,7 +13,7 @@ from fsspeckit.backends.s3 import S3Store
 from fsspeckit.backends.s3 import delete as s3_delete
 from fsspeckit.backends.stores import FAMILIES, store_of
 
-CAPABILITIES = ("find", "server_copy", "delete_batches", "delete_batch")
+CAPABILITIES = ("find", "upload", "server_copy", "delete_batches", "delete_batch")
 
 
 def test_every_family_offers_the_same_capabilities():
@@ -60,3 +60,14 @@ def test_gcs_is_its_own_family_and_has_no_bulk_delete(gcs):
     assert list(store.find(gcs.fs, gcs.bucket)) == [gcs.path("a.txt")]
     with pytest.raises(NotImplementedError):
         store.delete_batch(gcs.fs, [gcs.path("a.txt")])
+
+
+def test_only_s3_uploads_its_own_way_the_others_are_streamed(s3, tmp_path):
+    assert store_of(s3.fs).uploads and not store_of(MemoryFileSystem()).uploads
+    with pytest.raises(NotImplementedError):
+        generic.Store().upload(MemoryFileSystem(), "a", "b", 1, None, None, None)
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"abc")
+    seen = []
+    store_of(s3.fs).upload(s3.fs, str(src), s3.path("up/f.bin"), 3, seen.append, None, None)
+    assert s3.fs.cat_file(s3.path("up/f.bin")) == b"abc" and sum(seen) == 3

@@ -1,9 +1,11 @@
 """The generic store family: what every fsspec filesystem can do, and what the others refine.
 
 Each store family (``local``, ``s3``, ``gcs`` and this one) offers the same small
-set of capabilities to the layers above: list a tree (``find``), copy inside the
-store (``server_copy``) and delete many keys in few requests (``delete_batches``
-and ``delete_batch``; here: not offered, so deletes go one by one).
+set of capabilities to the layers above: list a tree (``find``), upload a local
+file its own way (``upload``; here: not offered, so ``transfer`` streams it),
+copy inside the store (``server_copy``) and delete many keys in few requests
+(``delete_batches`` and ``delete_batch``; here: not offered, so deletes go one
+by one).
 ``backends.stores.store_of`` picks the family of a filesystem.
 """
 
@@ -27,6 +29,13 @@ class Store:
     def find(self, fs, root: str, tick: Callable[[int], None] | None = None) -> dict:
         """Every file under ``root``: ``find(root, withdirs=False, detail=True)`` (``tick`` hears counts, if it can)."""
         return fs.find(root, withdirs=False, detail=True)
+
+    #: True where ``upload`` is offered.
+    uploads = False
+
+    def upload(self, fs, src_path: str, dst_path: str, size: int, on_bytes, cancel, listed) -> None:
+        """Upload the local file ``src_path``, checked (``listed(stat, when)`` checks the open file is the listed one)."""
+        raise NotImplementedError(f"the {self.name} store has no upload of its own")
 
     def server_copy(self, fs, src_path: str, dst_path: str, size: int | None) -> None:
         """The store's own copy of one file; no bytes through this process."""

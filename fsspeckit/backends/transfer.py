@@ -28,7 +28,6 @@ from ..model.defaults import DEFAULT_CHUNK_SIZE
 from ..model.entries import PARTIAL_MARK
 from .gcs import check_crc32c
 from .s3 import download as s3_download
-from .s3 import upload as s3_upload
 from .stored_times import gcs_metadata, stored_mtime_ns
 from .stores import store_of
 
@@ -145,8 +144,9 @@ def copy_file(
         if check_source and size is not None:
             def listed(st, when):  # the open file must still be the listed one
                 _check_stat(st, src_path, size, mtime, when)
-        if _is_s3(dst_fs):
-            written = _upload_to_s3(src_path, dst_fs, dst_path, guard, size, listed)
+        store = store_of(dst_fs)
+        if store.uploads:
+            written = _store_upload(store, src_path, dst_fs, dst_path, guard, size, listed)
         else:
             written = _upload(src_path, dst_fs, dst_path, guard, chunk_size, listed)
     else:
@@ -171,12 +171,13 @@ def _is_s3(fs) -> bool:
     return s3fs is not None and isinstance(fs, s3fs.S3FileSystem)
 
 
-def _upload_to_s3(src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None, listed) -> int:
+def _store_upload(store, src_path: str, dst_fs, dst_path: str, guard: _Guard, size: int | None, listed) -> int:
+    """The store's own upload (S3: one PUT, or a multipart upload of checked parts)."""
     if size is None:
         size = os.path.getsize(src_path)
     guard.set_size(size)
     try:
-        s3_upload.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel, listed)
+        store.upload(dst_fs, src_path, dst_path, size, guard.relative_update, guard.cancel, listed)
     except Exception as exc:
         if guard.cancel is not None and guard.cancel.is_set() and not isinstance(exc, SyncCancelled):
             # stopped mid-request: the client reports it as a connection error

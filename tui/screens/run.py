@@ -225,7 +225,7 @@ class RunScreen(Screen[SyncResult | None]):
             if refusal:
                 yield Static(refusal, classes="line deletes", id="refusal", markup=False)
                 yield Checkbox(f"Delete all {n_delete:,} destination files anyway", id="allow-delete-all")
-            workers = self.options.max_workers or "default"
+            workers = self.options.workers
             verify = self.options.verify
             where = f"Runs on cluster {self.executor}. " if isinstance(self.executor, str) else ""
             yield Static(f"\n{where}Workers: {workers}, verify: {verify}. Nothing is written before you start.",

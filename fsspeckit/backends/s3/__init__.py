@@ -8,7 +8,7 @@ what only S3 does.
 from __future__ import annotations
 
 from ..generic import Store
-from . import copy, delete, listing
+from . import copy, delete, listing, upload
 
 __all__ = ["S3Store"]
 
@@ -22,6 +22,11 @@ class S3Store(Store):
     def find(self, fs, root, tick=None) -> dict:
         listing.fast_listing_times(fs)
         return listing.find_files(fs, root, tick)
+
+    uploads = True
+
+    def upload(self, fs, src_path, dst_path, size, on_bytes, cancel, listed) -> None:
+        upload.upload(fs, src_path, dst_path, size, on_bytes, cancel, listed)
 
     def server_copy(self, fs, src_path, dst_path, size) -> None:
         copy.server_copy(fs, src_path, dst_path, size)
