@@ -15,10 +15,10 @@ from typing import Any
 
 from fsspeckit.partitions.hive import HIVE_DEFAULT_PARTITION, as_number, value_sort_key
 from fsspeckit.partitions.layout import FileContents, LayoutSummary, PartitionContents, merge_contents
-from fsspeckit.partitions.layout_check import _step, _valid
+from fsspeckit.partitions.layout_check import is_valid_period, next_period
 from fsspeckit.partitions.layout_diff import LayoutComparison, PartitionComparison
 
-from .screens import human_bytes, human_date
+from .service import human_bytes, human_date
 
 __all__ = ["METRICS", "MAX_FILE_ROWS", "Row", "STATUS_LABELS", "chart_series", "compare_rows", "rows_for",
            "value_label"]
@@ -259,7 +259,7 @@ def _timeline(summary: LayoutSummary, key: str, metric: str) -> tuple[list[str],
         if any(v is None or not v.isdigit() for v in vals):
             continue
         t = tuple(int(v) for v in vals)
-        if not _valid(unit, t):
+        if not is_valid_period(unit, t):
             continue
         sums[t] = sums.get(t, 0.0) + float(p.bytes if metric == "bytes" else p.files if metric == "files" else (p.rows or 0))
     if len(sums) < 2:
@@ -271,5 +271,5 @@ def _timeline(summary: LayoutSummary, key: str, metric: str) -> tuple[list[str],
         figures.append(sums.get(t, 0.0))
         if t >= hi:
             break
-        t = _step(unit, t)
+        t = next_period(unit, t)
     return labels, figures

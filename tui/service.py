@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from fsspeckit.exceptions import describe_error
@@ -35,15 +36,16 @@ __all__ = [
     "DELETE_DEFAULTS",
     "STRATEGIES",
     "delete_default",
-    "options_line",
-    "parse_options_line",
     "describe_error",
     "human_bytes",
+    "human_date",
     "human_duration",
     "human_rate",
     "option_arg",
+    "options_line",
     "parse_option",
     "parse_options",
+    "parse_options_line",
 ]
 
 #: Whether files only in the destination are deleted, per verb, unless told otherwise.
@@ -172,3 +174,10 @@ def options_line(options: Mapping[str, Any]) -> str:
 def parse_options_line(text: str) -> dict[str, Any]:
     """The options of one line of ``key=value`` pairs (see the module docstring); ``ProfileError`` on a bad one."""
     return nest(dict(parse_option(pair) for pair in split_pairs(text)))
+
+
+def human_date(epoch: float | None) -> str:
+    """An epoch time as a UTC date and minute, ``"2024-03-01 12:30"``."""
+    if epoch is None:
+        return "?"
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")

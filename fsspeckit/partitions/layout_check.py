@@ -25,7 +25,7 @@ from .layout import LayoutSummary, SchemaInfo
 logger = logging.getLogger(__name__)
 
 __all__ = ["FINDING_KINDS", "Finding", "HealthOptions", "check_layout", "describe_schema_change",
-           "findings_by_partition"]
+           "findings_by_partition", "is_valid_period", "next_period"]
 
 #: Every kind of finding, in the order ``check_layout`` reports them.
 FINDING_KINDS = (
@@ -194,7 +194,8 @@ def _pad(observed: set[str]) -> int:
     return max(len(v) for v in observed) if any(len(v) > 1 and v.startswith("0") for v in observed) else 0
 
 
-def _step(unit: str, t: tuple) -> tuple:
+def next_period(unit: str, t: tuple) -> tuple:
+    """The date period after ``t`` (a tuple of year, month, day, hour, as long as ``unit`` needs)."""
     if unit == "year":
         return (t[0] + 1,)
     if unit == "month":
@@ -209,7 +210,8 @@ def _step(unit: str, t: tuple) -> tuple:
     return (*t[:3], t[3] + 1)
 
 
-def _valid(unit: str, t: tuple) -> bool:
+def is_valid_period(unit: str, t: tuple) -> bool:
+    """True where ``t`` names a real period of ``unit`` (no month 13, no 30 February)."""
     try:
         if unit in ("day", "hour"):
             date(*t[:3])
@@ -222,7 +224,7 @@ def _missing(unit: str, present: set[tuple], limit: int = 100_000) -> list[tuple
     lo, hi = min(present), max(present)
     out, t, n = [], lo, 0
     while t < hi and n < limit:
-        t = _step(unit, t)
+        t = next_period(unit, t)
         n += 1
         if t not in present:
             out.append(t)
@@ -258,7 +260,7 @@ def _gap_sequences(summary: LayoutSummary):
             if kind == "chain":
                 t = tuple(_int(vals[k]) for k in ks)
                 unit = ("year", "month", "day", "hour")[len(ks) - 1]
-                if any(x is None for x in t) or not _valid(unit, t):
+                if any(x is None for x in t) or not is_valid_period(unit, t):
                     continue
             else:
                 t, unit = _date_tuple(vals[ks[0]])

@@ -368,11 +368,14 @@ def sync_dir(
             "Pass allow_empty_source=True if that is meant."
         )
     dst = pending_dst()
-    plan = plan_sync(src_fs, dst_fs, src_path, dst_path, delete=delete, compare=compare, strategy=strategy,
-                     include=include, exclude=exclude, modified_after=modified_after,
-                     partitions=partition_filter or partitions, state_file=state_file,
-                     max_workers=hash_workers or run_options.workers, listings=(src, dst), cancel=cancel,
-                     track_renames=track_renames, on_stage=on_stage, filters=filters, options=options)
+    if options is None:
+        options = _options(delete, compare, strategy, include, exclude, modified_after,
+                           None if partition_filter else partitions, filters)
+        options = replace(options, track_renames=track_renames) if track_renames else options
+    plan = plan_sync(src_fs, dst_fs, src_path, dst_path, options=options,
+                     partitions=partition_filter or (partitions if callable(partitions) else None),
+                     state_file=state_file, max_workers=hash_workers or run_options.workers, listings=(src, dst),
+                     cancel=cancel, on_stage=on_stage)
     hook, term = _progress_hook(verbose, progress, progress_hook)
     state = SyncState(state_file) if state_file else None
     try:

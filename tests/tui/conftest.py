@@ -8,30 +8,10 @@ shows). ``wait_for(pilot, condition)`` waits, in short pauses, until
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from textual.worker import WorkerFailed
 
-
-async def _settle(app, pilot, rounds: int = 20) -> None:
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app shows worker errors itself; tests assert on what it shows
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and getattr(app, "busy", None) is None:
-            return
-    await pilot.pause()
-
-
-async def _wait_for(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
+from tests.tui.helpers import settle as _settle
+from tests.tui.helpers import wait_for as _wait_for
 
 
 @pytest.fixture
@@ -42,5 +22,5 @@ def settle():
 
 @pytest.fixture
 def wait_for():
-    """``await wait_for(pilot, condition, timeout=10.0)``."""
+    """``await wait_for(pilot, condition, timeout=20.0)``."""
     return _wait_for

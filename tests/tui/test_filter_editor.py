@@ -12,28 +12,9 @@ from tui.launch import create_app
 from tui.demo import DEMO_NOW, build_demo
 from tui.screens.filters import FilterScreen, filters_from_fields
 from tui.screens.location import LocationScreen, split_s3_write_options
+from tests.tui.helpers import settle, wait_for
 
 SIZE = (120, 36)
-
-
-async def settle(app, pilot, rounds: int = 20) -> None:
-    for _ in range(rounds):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
-    await pilot.pause()
-
-
-async def wait_for(pilot, condition, tries: int = 50) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    assert condition()
 
 
 def demo_app(tmp_path):

@@ -8,16 +8,9 @@ import fsspeckit
 from fsspeckit import sync_dir
 from tui.launch import create_app
 from tui.widgets.diff_table import DiffTable
+from tests.tui.helpers import settle
 
 SIZE = (120, 36)
-
-
-async def settle(app, pilot, rounds: int = 20) -> None:
-    for _ in range(rounds):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and app.busy is None:
-            return
 
 
 def _renamed(tmp_path):

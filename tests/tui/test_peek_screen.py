@@ -15,6 +15,7 @@ from tui.screens.layout import LayoutScreen
 from tui.screens.peek import PeekScreen
 from tui.widgets.diff_table import DiffTable
 from tui.widgets.trees import FileTree
+from tests.tui.helpers import settle
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -28,13 +29,15 @@ def parquet_bytes(n: int = 50, **kw) -> bytes:
     return buf.getvalue()
 
 
-async def settle(app, pilot) -> None:
-    for _ in range(50):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers) and getattr(app, "busy", None) is None:
-            break
-    await pilot.pause()
+async def cursor_on(pilot, tree: FileTree, rel: str) -> None:
+    """Move the tree's cursor to ``rel`` and wait until it is there (it moves on the next refresh)."""
+    assert tree.go_to(rel)
+    for _ in range(200):
+        data = tree.selected()
+        if data is not None and data.path == rel:
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"the cursor did not reach {rel}")
 
 
 def table(screen, selector: str) -> list[list[str]]:
@@ -71,7 +74,7 @@ async def test_v_on_a_parquet_file_in_the_tree(lake, tmp_path):
         await settle(app, pilot)
         tree = app.query_one("#src-tree", FileTree)
         tree.focus()
-        assert tree.go_to("sales/year=2024/month=02/part-0.parquet")
+        await cursor_on(pilot, tree, "sales/year=2024/month=02/part-0.parquet")
         await pilot.press("v")
         await settle(app, pilot)
         screen = app.screen
@@ -115,7 +118,7 @@ async def test_hostile_files_get_one_clear_line(lake, tmp_path, rel, words):
         await settle(app, pilot)
         tree = app.query_one("#src-tree", FileTree)
         tree.focus()
-        assert tree.go_to(rel)
+        await cursor_on(pilot, tree, rel)
         await pilot.press("v")
         await settle(app, pilot)
         screen = app.screen
@@ -132,7 +135,7 @@ async def test_v_on_a_folder_opens_its_partition_summary(lake, tmp_path):
         await settle(app, pilot)
         tree = app.query_one("#src-tree", FileTree)
         tree.focus()
-        assert tree.go_to("sales")
+        await cursor_on(pilot, tree, "sales")
         await pilot.press("v")
         await settle(app, pilot)
         screen = app.screen

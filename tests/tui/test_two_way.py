@@ -21,6 +21,7 @@ from tui.launch import build_parser
 from tui.screens.two_way import TwoWayRunScreen, TwoWayScreen
 from tui.two_way import TwoWayView, arrow_of, replay, run_plan
 from tui.widgets.two_way_table import TwoWayTable
+from tests.tui.helpers import wait_for
 
 SIZE = (120, 36)
 
@@ -36,14 +37,6 @@ def write(root: Path, rel: str, data: bytes, age: float = 0.0) -> None:
 
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def synced_pair(tmp_path):
