@@ -209,10 +209,6 @@ class Totals:
         return self.files.get(kind, 0), self.bytes.get(kind, 0)
 
     @property
-    def transfer_files(self) -> int:
-        return self.files.get("copy", 0) + self.files.get("update", 0)
-
-    @property
     def transfer_bytes(self) -> int:
         return self.bytes.get("copy", 0) + self.bytes.get("update", 0)
 

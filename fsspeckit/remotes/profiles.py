@@ -436,12 +436,6 @@ class Location:
     path: str  # the path under that root
     remote: Remote | None = None
 
-    @property
-    def full_url(self) -> str:
-        if not self.path:
-            return self.url
-        return self.url.rstrip("/") + "/" + self.path
-
 
 def parse_location(text: str) -> Location:
     """Read a location: ``s3://bucket/data``, ``./out``, ``/abs/dir`` or ``remote:path``.

@@ -93,14 +93,6 @@ class BisyncAction:
     #: for conflicts: the chosen resolution (None until resolved, "skip" to leave it)
     resolution: str | None = None
 
-    @property
-    def side_written(self) -> str | None:
-        if self.kind == "copy":
-            return self.direction.split("->")[1]
-        if self.kind == "delete":
-            return self.direction
-        return None
-
 
 @dataclass
 class BisyncPlan:
