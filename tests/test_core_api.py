@@ -280,3 +280,24 @@ def test_progress_shows_the_last_bytes_before_a_stall(tmp_path):
     assert seen[-1].finished and seen[-1].bytes_done == 2**20
     assert [p.finished for p in seen].index(True) == len(seen) - 1, "nothing is sent after the final update"
     assert (tmp_path / "out/big.bin").stat().st_size == 2**20
+
+
+def test_sync_dir_uses_the_settings_objects_it_is_given_unchanged(tmp_path):
+    """``options=``/``run_options=`` are used as they are: the keywords of their stage are not read."""
+    from fsspeckit import RunOptions, SyncOptions, filesystem, sync_dir
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    dst.mkdir()
+    (src / "new.txt").write_text("new")
+    (dst / "only-dst.txt").write_text("keep me")
+    fs = filesystem("/")
+    dry = sync_dir(fs, fs, str(src), str(dst), run_options=RunOptions(dry_run=True), dry_run=False)
+    assert dry.dry_run and not (dst / "new.txt").exists() and (dst / "only-dst.txt").exists()
+    kept = sync_dir(fs, fs, str(src), str(dst), options=SyncOptions(delete=False), delete=True)
+    assert (dst / "new.txt").read_text() == "new" and (dst / "only-dst.txt").exists()
+    assert kept.deleted == []
+    mirrored = sync_dir(fs, fs, str(src), str(dst), options=SyncOptions(delete=True),
+                        run_options=RunOptions(max_workers=1))
+    assert not (dst / "only-dst.txt").exists() and [o.path for o in mirrored.outcomes if o.outcome == "deleted"] == [
+        "only-dst.txt"]

@@ -122,3 +122,15 @@ def test_a_broken_options_line_is_one_sentence(text):
 
     with pytest.raises(ProfileError):
         parse_options_text(text, {})
+
+
+def test_a_masked_nested_secret_keeps_its_value_through_the_dialog():
+    """The dialog shows a nested secret as ***; reading that line back keeps the secret already set."""
+    from tui.screens.location import options_text, parse_options_text
+
+    current = {"client_kwargs": {"aws_secret_access_key": "s3cr3t", "region_name": "eu"}, "key": "AKIA"}
+    shown = options_text(current)
+    assert "s3cr3t" not in shown and "client_kwargs.aws_secret_access_key=***" in shown
+    assert parse_options_text(shown, current) == current
+    with pytest.raises(ProfileError):
+        parse_options_text("client_kwargs.aws_secret_access_key=***", {})

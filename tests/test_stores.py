@@ -13,7 +13,7 @@ from fsspeckit.backends.s3 import S3Store
 from fsspeckit.backends.s3 import delete as s3_delete
 from fsspeckit.backends.stores import FAMILIES, store_of
 
-CAPABILITIES = ("find", "upload", "server_copy", "delete_batches", "delete_batch")
+CAPABILITIES = ("find", "upload", "download", "server_copy", "delete_batches", "delete_batch")
 
 
 def test_every_family_offers_the_same_capabilities():
@@ -71,3 +71,18 @@ def test_only_s3_uploads_its_own_way_the_others_are_streamed(s3, tmp_path):
     seen = []
     store_of(s3.fs).upload(s3.fs, str(src), s3.path("up/f.bin"), 3, seen.append, None, None)
     assert s3.fs.cat_file(s3.path("up/f.bin")) == b"abc" and sum(seen) == 3
+
+
+def test_s3_downloads_its_own_way_and_checks_the_bytes(s3, tmp_path):
+    from fsspeckit.exceptions import VerificationError
+
+    store = store_of(s3.fs)
+    assert store.downloads and not store_of(MemoryFileSystem()).downloads
+    assert store.bulk_deletes and not store_of(MemoryFileSystem()).bulk_deletes
+    s3.fs.pipe_file(s3.path("f.bin"), b"abc")
+    seen = []
+    n = store.download(s3.fs, s3.path("f.bin"), str(tmp_path / "f.bin"), 3, None,
+                       "900150983cd24fb0d6963f7d28e17f72", seen.append, None)
+    assert n == 3 and (tmp_path / "f.bin").read_bytes() == b"abc" and sum(seen) == 3
+    with pytest.raises(VerificationError):  # the listing's MD5 is not the bytes' MD5: not a copy
+        store.download(s3.fs, s3.path("f.bin"), str(tmp_path / "g.bin"), 3, None, "0" * 32, seen.append, None)

@@ -32,6 +32,7 @@ from fsspeckit.remotes.profiles import ProfileError, parse_option
 
 __all__ = [
     "COMPARE_MODES",
+    "MASK",
     "DEFAULT_WORKERS",
     "DELETE_DEFAULTS",
     "STRATEGIES",
@@ -47,6 +48,9 @@ __all__ = [
     "parse_options",
     "parse_options_line",
 ]
+
+#: How a masked secret shows in an options line (``fsspeckit.remotes.profiles.mask_secrets``).
+MASK = "***"
 
 #: Whether files only in the destination are deleted, per verb, unless told otherwise.
 #: ``sync`` mirrors (as ``rclone sync`` does); ``plan`` plans a sync; the app plans and
@@ -147,7 +151,7 @@ def flatten(options: Mapping[str, Any], prefix: str = ""):
     """(dotted key, value) for every option, nested mappings opened."""
     for key, value in options.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        if isinstance(value, Mapping):
             yield from flatten(value, name + ".")
         else:
             yield name, value
@@ -171,9 +175,22 @@ def options_line(options: Mapping[str, Any]) -> str:
     return " ".join(f"{key}={option_value_text(value)}" for key, value in flatten(options))
 
 
-def parse_options_line(text: str) -> dict[str, Any]:
-    """The options of one line of ``key=value`` pairs (see the module docstring); ``ProfileError`` on a bad one."""
-    return nest(dict(parse_option(pair) for pair in split_pairs(text)))
+def parse_options_line(text: str, current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The options of one line of ``key=value`` pairs (see the module docstring); ``ProfileError`` on a bad one.
+
+    ``key=***`` (a secret as ``options_line`` shows it once masked) keeps the value ``current`` holds.
+    """
+    old = dict(flatten(current or {}))
+    options: dict[str, Any] = {}
+    for pair in split_pairs(text):
+        key, value = parse_option(pair)
+        if value == MASK:
+            if key not in old:
+                raise ProfileError(f"'{key}=***' keeps a secret, but {key} is not set: type its value "
+                                   "or env:VAR.")
+            value = old[key]
+        options[key] = value
+    return nest(options)
 
 
 def human_date(epoch: float | None) -> str:

@@ -27,7 +27,6 @@ from ..exceptions import SourceChangedError, SyncCancelled, VerificationError
 from ..model.defaults import DEFAULT_CHUNK_SIZE
 from ..model.entries import PARTIAL_MARK
 from .gcs import check_crc32c
-from .s3 import download as s3_download
 from .stored_times import gcs_metadata, stored_mtime_ns
 from .stores import store_of
 
@@ -348,9 +347,9 @@ def _fetch_to_local(src_fs, src_path: str, tmp: str, guard: _Guard, size, mtime,
     folder = os.path.dirname(tmp)
     if folder and not os.path.isdir(folder):
         os.makedirs(folder, exist_ok=True)
-    if _is_s3(src_fs):
-        return s3_download.download(src_fs, src_path, tmp, size=size, etag=etag, md5=md5,
-                                    on_bytes=guard.relative_update, on_metadata=on_metadata)
+    store = store_of(src_fs)
+    if store.downloads:
+        return store.download(src_fs, src_path, tmp, size, etag, md5, guard.relative_update, on_metadata)
     src_fs.get_file(src_path, tmp, callback=guard, **_one_part_at_a_time(src_fs))
     n = os.path.getsize(tmp)
     if not guard.moved:

@@ -700,9 +700,8 @@ def _delete_all(plan, deletes, dst_b, backups, workers, retries, backoff, cancel
                        time.monotonic() - t0, backup_path)
 
     store = store_of(dst_b)
-    batches = store.delete_batches(dst_b, [join_path(plan.dst_root, a.path) for a in deletes]) if (
-        backups is None and len(deletes) > 1) else []
-    if batches:
+    if backups is None and len(deletes) > 1 and store.bulk_deletes:
+        batches = store.delete_batches(dst_b, [join_path(plan.dst_root, a.path) for a in deletes])
         outcomes = _delete_in_batches(plan, deletes, batches, store, dst_b, do_delete, retries, backoff, cancel,
                                       tracker, state)
     else:

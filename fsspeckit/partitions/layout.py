@@ -365,8 +365,8 @@ def summarize_layout(
     backend, _ = unwrap(fs, "")
     groups, folders, values_of = _group_by_partition(listing, pred)
     empty = _empty_partitions(backend, listing, pred, folders)
-    jobs = [rel for part in groups for rel in groups[part]
-            if (parquet and file_format(rel) == "parquet") or (lines and file_format(rel) in ("csv", "json"))]
+    wanted = ({"parquet"} if parquet else set()) | ({"csv", "json"} if lines else set())
+    jobs = [rel for part in groups for rel in groups[part] if file_format(rel) in wanted]
     if callback is not None:
         callback.set_size(len(jobs))
     read_results, schemas = _read_contents(backend, listing, jobs, probe, stats, max_workers, callback, cancel)

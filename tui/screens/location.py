@@ -19,14 +19,11 @@ from textual.widgets.option_list import Option
 
 from fsspeckit.backends.s3.options import s3_write_options, with_s3_write_options
 from fsspeckit.exceptions import BackendError
-from fsspeckit.remotes.profiles import ProfileError, list_remotes, mask_secrets, parse_option
+from fsspeckit.remotes.profiles import ProfileError, list_remotes, mask_secrets
 
-from ..service import flatten, nest, options_line, split_pairs
+from ..service import options_line, parse_options_line
 
 __all__ = ["LocationScreen", "PathScreen"]
-
-
-MASK = "***"
 
 #: The destination's S3 write options edited in their own fields: (field id, request parameter, placeholder).
 S3_FIELDS = (("s3-class", "StorageClass", "S3 storage class, e.g. STANDARD_IA"),
@@ -55,17 +52,7 @@ def parse_options_text(text: str, current: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises ``ProfileError`` with one sentence on a pair that is not ``key=value``.
     """
-    old = dict(flatten(current))
-    options: dict[str, Any] = {}
-    for pair in split_pairs(text):
-        key, value = parse_option(pair)
-        if value == MASK:
-            if key not in old:
-                raise ProfileError(f"'{key}=***' keeps a secret, but {key} is not set: type its value "
-                                   "or env:VAR.")
-            value = old[key]
-        options[key] = value
-    return nest(options)
+    return parse_options_line(text, current)
 
 
 def _may_be_s3(text: str) -> bool:

@@ -33,22 +33,15 @@ from fsspeckit.remotes.profiles import (
     test_remote,
 )
 
+from ..service import flatten
+
 __all__ = ["AddRemoteScreen", "ConfirmScreen", "RemotesScreen", "format_options", "parse_options"]
-
-
-def _flatten(options: Mapping[str, Any], prefix: str = ""):
-    for key, value in options.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from _flatten(value, name + ".")
-        else:
-            yield name, value
 
 
 def format_options(options: Mapping[str, Any]) -> str:
     """``key=value`` pairs for display; a secret shows only its ``env:``/``file:`` reference, never a value."""
     parts = []
-    for key, value in _flatten(mask_secrets(options)):
+    for key, value in flatten(mask_secrets(options)):
         if value == "***":
             value = "(hidden: stored in plain text)"
         elif isinstance(value, bool):

@@ -8,7 +8,7 @@ what only S3 does.
 from __future__ import annotations
 
 from ..generic import Store
-from . import copy, delete, listing, upload
+from . import copy, delete, download, listing, upload
 
 __all__ = ["S3Store"]
 
@@ -28,8 +28,16 @@ class S3Store(Store):
     def upload(self, fs, src_path, dst_path, size, on_bytes, cancel, listed) -> None:
         upload.upload(fs, src_path, dst_path, size, on_bytes, cancel, listed)
 
+    downloads = True
+
+    def download(self, fs, src_path, local_path, size, etag, md5, on_bytes, on_metadata) -> int:
+        return download.download(fs, src_path, local_path, size=size, etag=etag, md5=md5, on_bytes=on_bytes,
+                                 on_metadata=on_metadata)
+
     def server_copy(self, fs, src_path, dst_path, size) -> None:
         copy.server_copy(fs, src_path, dst_path, size)
+
+    bulk_deletes = True
 
     def delete_batches(self, fs, paths):
         return delete.delete_batches(fs, paths)
